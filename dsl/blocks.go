@@ -1,0 +1,402 @@
+package dsl
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// identRE is what a probe or notifier name must look like: rules read probes as
+// process.<name>, so the name has to be an expr identifier.
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkName(what, name string, rng hcl.Range) hcl.Diagnostics {
+	if identRE.MatchString(name) {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid name",
+		Detail:   fmt.Sprintf("%s name %q must start with a letter or _ and hold only letters, digits and _ (rules read it as an identifier, e.g. process.my_app).", what, name),
+		Subject:  rng.Ptr(),
+	}}
+}
+
+var templateSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "text", Required: true}}}
+
+func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *sourceString, hcl.Diagnostics) {
+	name := b.Labels[0]
+	diags := l.define("template", name, b.DefRange())
+	dup := diags.HasErrors()
+	diags = append(diags, checkName("template", name, b.LabelRanges[0])...)
+	content, d := b.Body.Content(templateSchema)
+	diags = append(diags, d...)
+	attr, ok := content.Attributes["text"]
+	if !ok {
+		return nil, nil, diags
+	}
+	src, d := ev.sourceString(attr, fmt.Sprintf("template %q text", name))
+	diags = append(diags, d...)
+	if src == nil {
+		return nil, nil, diags
+	}
+	// A heredoc ends with a newline; spliced with ${template.x} on a line of its own, that
+	// newline would leave a blank line in every message.
+	src.Value = strings.TrimSuffix(src.Value, "\n")
+	if dup {
+		return nil, nil, diags
+	}
+	return &Template{Name: name, Text: src.Value, Range: b.DefRange()}, src, diags
+}
+
+var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "host"}, {Name: "interval"}}}
+
+func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hcl.Diagnostics) {
+	s := Settings{Interval: DefaultInterval, Range: b.DefRange()}
+	content, diags := b.Body.Content(settingsSchema)
+	if a, ok := content.Attributes["host"]; ok {
+		v, d := ev.decodeString(a, "settings host")
+		diags = append(diags, d...)
+		s.Host = v
+	}
+	if a, ok := content.Attributes["interval"]; ok {
+		v, d := ev.decodeDuration(a, "settings interval")
+		diags = append(diags, d...)
+		if !d.HasErrors() && v == 0 {
+			diags = append(diags, attrError(a, "Invalid interval", "settings interval must be more than zero, e.g. \"15s\".")...)
+		} else if !d.HasErrors() {
+			s.Interval = v
+		}
+	}
+	return s, diags
+}
+
+// kindSchema builds the body schema of a notifier or probe kind.
+func kindSchema(spec KindSpec) *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, a := range spec.Attrs {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a.Name, Required: a.Required})
+	}
+	return s
+}
+
+// decodeKindBody decodes the attributes of a notifier or probe body against its kind.
+func (l *loader) decodeKindBody(b *hclsyntax.Block, spec KindSpec, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
+	content, diags := b.Body.Content(kindSchema(spec))
+	attrs := map[string]any{}
+	for name, a := range content.Attributes {
+		as, _ := spec.attr(name)
+		v, d := ev.decodeAttr(a, as, what)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			attrs[name] = v
+		}
+	}
+	for _, group := range spec.OneOf {
+		var set []string
+		for _, n := range group {
+			if _, ok := content.Attributes[n]; ok {
+				set = append(set, n)
+			}
+		}
+		switch {
+		case len(set) == 0:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing required argument",
+				Detail:   fmt.Sprintf("%s needs one of %s.", what, quoteList(group)),
+				Subject:  b.DefRange().Ptr(),
+			})
+		case len(set) > 1:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Conflicting arguments",
+				Detail:   fmt.Sprintf("%s takes only one of %s; it sets %s.", what, quoteList(group), quoteList(set)),
+				Subject:  content.Attributes[set[1]].NameRange.Ptr(),
+			})
+		}
+	}
+	return attrs, diags
+}
+
+func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, hcl.Diagnostics) {
+	kind, name := b.Labels[0], b.Labels[1]
+	diags := l.define("notifier", name, b.DefRange())
+	dup := diags.HasErrors()
+	diags = append(diags, checkName("notifier", name, b.LabelRanges[1])...)
+	spec, ok := lookupSpec(NotifierKinds, kind)
+	if !ok {
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown notifier kind",
+			Detail:   fmt.Sprintf("There is no %q notifier.%s The kinds are: %s.", kind, suggest(kind, specNames(NotifierKinds)), strings.Join(specNames(NotifierKinds), ", ")),
+			Subject:  b.LabelRanges[0].Ptr(),
+		})
+	}
+	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("notifier %q", name))
+	diags = append(diags, d...)
+	if dup {
+		return nil, diags
+	}
+	return &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}, diags
+}
+
+func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, hcl.Diagnostics) {
+	kindName := b.Labels[0]
+	kind, ok := probes.LookupKind(kindName)
+	if !ok {
+		names := make([]string, len(probes.Kinds))
+		for i, k := range probes.Kinds {
+			names[i] = k.Name
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown probe kind",
+			Detail:   fmt.Sprintf("There is no %q probe.%s The kinds are: %s.", kindName, suggest(kindName, names), strings.Join(names, ", ")),
+			Subject:  b.LabelRanges[0].Ptr(),
+		}}
+	}
+	ref := probes.Ref{Kind: kindName}
+	var diags hcl.Diagnostics
+	switch {
+	case kind.Named && len(b.Labels) == 1:
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Missing probe name",
+			Detail:   fmt.Sprintf("A %s probe needs a name, which rules use to read it: probe %q \"<name>\" { ... }, read as %s.<name>.<field>.", kindName, kindName, kindName),
+			Subject:  b.LabelRanges[0].Ptr(),
+		}}
+	case !kind.Named && len(b.Labels) == 2:
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unexpected probe name",
+			Detail:   fmt.Sprintf("The %s probe is built in and takes no name: write probe %q { ... } to tune it; rules read it as %s.<field>.", kindName, kindName, kindName),
+			Subject:  b.LabelRanges[1].Ptr(),
+		}}
+	case kind.Named:
+		ref.Name = b.Labels[1]
+		diags = append(diags, checkName("probe", ref.Name, b.LabelRanges[1])...)
+	}
+	diags = append(diags, l.define("probe", ref.String(), b.DefRange())...)
+	spec, _ := lookupSpec(ProbeKinds, kindName)
+	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("probe %q", ref.String()))
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return &Probe{Ref: ref, Attrs: attrs, Range: b.DefRange()}, diags
+}
+
+var stepBlocks = []hcl.BlockHeaderSchema{
+	{Type: "notify", LabelNames: []string{"notifier"}},
+	{Type: "exec"},
+	{Type: "wait"},
+	{Type: "renotify", LabelNames: []string{"notifier"}},
+}
+
+var ruleSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "when", Required: true},
+		{Name: "clear_when"},
+		{Name: "for"},
+		{Name: "repeat"},
+		{Name: "severity"},
+		{Name: "labels"},
+	},
+	Blocks: append(append([]hcl.BlockHeaderSchema{}, stepBlocks...), hcl.BlockHeaderSchema{Type: "on_resolve"}),
+}
+
+var resolveSchema = &hcl.BodySchema{Blocks: stepBlocks}
+
+func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, cfg *Config) (*Rule, hcl.Diagnostics) {
+	name := b.Labels[0]
+	diags := l.define("rule", name, b.DefRange())
+	dup := diags.HasErrors()
+	if strings.TrimSpace(name) == "" {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty rule name", Detail: "A rule needs a name, e.g. rule \"overload\" { ... }.", Subject: b.LabelRanges[0].Ptr()})
+	}
+	r := &Rule{Name: name, Severity: DefaultSeverity, Range: b.DefRange()}
+	content, d := b.Body.Content(ruleSchema)
+	diags = append(diags, d...)
+	what := fmt.Sprintf("rule %q", name)
+
+	compileCond := func(field string) *Program {
+		a, ok := content.Attributes[field]
+		if !ok {
+			return nil
+		}
+		src, d := ev.sourceString(a, what+" "+field)
+		diags = append(diags, d...)
+		if src == nil {
+			return nil
+		}
+		p, d := comp.compileCondition(src, field)
+		diags = append(diags, d...)
+		if p != nil {
+			r.Refs = mergeRefs(r.Refs, p.Refs)
+		}
+		return p
+	}
+	r.When = compileCond("when")
+	r.ClearWhen = compileCond("clear_when")
+	if a, ok := content.Attributes["for"]; ok {
+		v, d := ev.decodeDuration(a, what+" for")
+		diags = append(diags, d...)
+		r.For = v
+	}
+	if a, ok := content.Attributes["repeat"]; ok {
+		v, d := ev.decodeDuration(a, what+" repeat")
+		diags = append(diags, d...)
+		if !d.HasErrors() && v == 0 {
+			diags = append(diags, attrError(a, "Invalid repeat", what+` repeat must be more than zero (leave it out to never repeat), e.g. "1h".`)...)
+		}
+		r.Repeat = v
+	}
+	if a, ok := content.Attributes["severity"]; ok {
+		v, d := ev.decodeString(a, what+" severity")
+		diags = append(diags, d...)
+		if !d.HasErrors() && strings.TrimSpace(v) == "" {
+			diags = append(diags, attrError(a, "Empty severity", what+` severity must not be empty, e.g. "critical" or "warning".`)...)
+		} else if !d.HasErrors() {
+			r.Severity = v
+		}
+	}
+	if a, ok := content.Attributes["labels"]; ok {
+		v, d := ev.value(a, what+" labels")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			m, err := convert.Convert(v, cty.Map(cty.String))
+			if err != nil || m.IsNull() || !m.IsWhollyKnown() {
+				diags = append(diags, attrError(a, "Incorrect value type", what+` labels must be a map of strings, e.g. { team = "web" }.`)...)
+			} else {
+				r.Labels = map[string]string{}
+				for k, val := range m.AsValueMap() {
+					r.Labels[k] = val.AsString()
+				}
+			}
+		}
+	}
+
+	sawResolve := false
+	for _, sb := range content.Blocks {
+		if sb.Type != "on_resolve" {
+			s, d := l.decodeStep(sb, ev, comp, cfg, what)
+			diags = append(diags, d...)
+			if s != nil {
+				r.Fire = append(r.Fire, s)
+			}
+			continue
+		}
+		if sawResolve {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate on_resolve block", Detail: what + " may have one on_resolve block; put all its steps in it.", Subject: sb.DefRange.Ptr()})
+			continue
+		}
+		sawResolve = true
+		rc, d := sb.Body.Content(resolveSchema)
+		diags = append(diags, d...)
+		for _, step := range rc.Blocks {
+			s, d := l.decodeStep(step, ev, comp, cfg, what+" on_resolve")
+			diags = append(diags, d...)
+			if s != nil {
+				r.Resolve = append(r.Resolve, s)
+			}
+		}
+	}
+	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
+		for _, s := range chain {
+			if s.Message != nil {
+				r.Refs = mergeRefs(r.Refs, s.Message.Refs)
+			}
+		}
+	}
+	if r.When == nil || dup {
+		return nil, diags
+	}
+	return r, diags
+}
+
+var messageSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "message", Required: true}}}
+var execSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "command", Required: true}, {Name: "timeout"}}}
+var waitSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}}}
+
+// DefaultExecTimeout bounds an exec step that sets no timeout.
+const DefaultExecTimeout = 60 * time.Second
+
+func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Config, what string) (*Step, hcl.Diagnostics) {
+	s := &Step{Range: b.DefRange}
+	what = fmt.Sprintf("%s %s", what, b.Type)
+	var diags hcl.Diagnostics
+	switch b.Type {
+	case "notify", "renotify":
+		s.Kind = StepNotify
+		if b.Type == "renotify" {
+			s.Kind = StepRenotify
+		}
+		s.Notifier = b.Labels[0]
+		if cfg.Notifier(s.Notifier) == nil {
+			names := make([]string, len(cfg.Notifiers))
+			for i, n := range cfg.Notifiers {
+				names[i] = n.Name
+			}
+			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", what, s.Notifier, suggest(s.Notifier, names))
+			if len(names) > 0 {
+				detail += " Declared notifiers: " + strings.Join(names, ", ") + "."
+			} else {
+				detail += ` Declare one, e.g. notifier "console" "stdout" {}.`
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier", Detail: detail, Subject: b.LabelRanges[0].Ptr()})
+		}
+		content, d := b.Body.Content(messageSchema)
+		diags = append(diags, d...)
+		if a, ok := content.Attributes["message"]; ok {
+			src, d := ev.sourceString(a, what+" message")
+			diags = append(diags, d...)
+			if src != nil {
+				m, d := comp.compileMessage(src, what+" message")
+				diags = append(diags, d...)
+				s.Message = m
+			}
+		}
+	case "exec":
+		s.Kind = StepExec
+		s.Timeout = DefaultExecTimeout
+		content, d := b.Body.Content(execSchema)
+		diags = append(diags, d...)
+		if a, ok := content.Attributes["command"]; ok {
+			v, d := ev.value(a, what+" command")
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				argv, d := decodeArgv(a, v, what+" command", nil)
+				diags = append(diags, d...)
+				s.Command = argv
+			}
+		}
+		if a, ok := content.Attributes["timeout"]; ok {
+			v, d := ev.decodeDuration(a, what+" timeout")
+			diags = append(diags, d...)
+			if !d.HasErrors() && v == 0 {
+				diags = append(diags, attrError(a, "Invalid timeout", what+` timeout must be more than zero, e.g. "60s".`)...)
+			} else if !d.HasErrors() {
+				s.Timeout = v
+			}
+		}
+	case "wait":
+		s.Kind = StepWait
+		content, d := b.Body.Content(waitSchema)
+		diags = append(diags, d...)
+		if a, ok := content.Attributes["duration"]; ok {
+			v, d := ev.decodeDuration(a, what+" duration")
+			diags = append(diags, d...)
+			s.Duration = v
+		}
+	}
+	return s, diags
+}

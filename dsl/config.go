@@ -1,0 +1,136 @@
+package dsl
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// Config is a loaded, compiled rules directory. It is immutable once Load returns and may be
+// shared by concurrent ticks.
+type Config struct {
+	Settings  Settings
+	Notifiers []*Notifier
+	Templates []*Template
+	Probes    []*Probe
+	Rules     []*Rule
+
+	// Schema is the typed expression environment every program was compiled against.
+	Schema *probes.Schema
+	// Refs is every probe some rule or message reads, in registry order.
+	Refs []probes.Ref
+	// Files are the parsed sources, by file name, for rendering diagnostics.
+	Files map[string]*hcl.File
+}
+
+// Notifier returns the notifier called name, or nil.
+func (c *Config) Notifier(name string) *Notifier {
+	for _, n := range c.Notifiers {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Probe returns the probe block for ref, or nil if there is none.
+func (c *Config) Probe(ref probes.Ref) *Probe {
+	for _, p := range c.Probes {
+		if p.Ref == ref {
+			return p
+		}
+	}
+	return nil
+}
+
+// Settings is the `settings` block.
+type Settings struct {
+	Host     string        // "" means the machine's hostname
+	Interval time.Duration // daemon tick
+	Range    hcl.Range
+}
+
+// DefaultInterval is the daemon tick when settings.interval is not given.
+const DefaultInterval = 15 * time.Second
+
+// Notifier is a `notifier "<kind>" "<name>"` block. Attrs holds the decoded attributes by
+// name, typed per the kind's AttrSpec (string, float64, bool, time.Duration,
+// map[string]string, []string).
+type Notifier struct {
+	Kind  string
+	Name  string
+	Attrs map[string]any
+	Range hcl.Range
+}
+
+// Template is a `template "<name>"` block; its text is spliced into messages with
+// ${template.<name>} and may contain {{ }} placeholders.
+type Template struct {
+	Name  string
+	Text  string
+	Range hcl.Range
+}
+
+// Probe is a `probe "<kind>" ["<name>"]` block: a declaration of a named probe, or the
+// tuning of a built-in one.
+type Probe struct {
+	Ref   probes.Ref
+	Attrs map[string]any
+	Range hcl.Range
+}
+
+// Rule is a `rule "<name>"` block.
+type Rule struct {
+	Name      string
+	When      *Program
+	ClearWhen *Program // nil when not given
+	For       time.Duration
+	Repeat    time.Duration // 0: never
+	Severity  string
+	Labels    map[string]string
+	Fire      []*Step // the fire chain, in source order
+	Resolve   []*Step // the on_resolve chain, in source order
+	// Refs is every probe the rule's conditions and messages read.
+	Refs  []probes.Ref
+	Range hcl.Range
+}
+
+// DefaultSeverity is a rule's severity when it does not set one.
+const DefaultSeverity = "warning"
+
+// StepKind says what a step of an action chain does.
+type StepKind int
+
+const (
+	StepNotify   StepKind = iota // render the message and send it through Notifier
+	StepExec                     // run Command
+	StepWait                     // wait Duration
+	StepRenotify                 // re-sample the probes the message reads, then send it
+)
+
+func (k StepKind) String() string {
+	switch k {
+	case StepNotify:
+		return "notify"
+	case StepExec:
+		return "exec"
+	case StepWait:
+		return "wait"
+	case StepRenotify:
+		return "renotify"
+	}
+	return "unknown"
+}
+
+// Step is one step of an action chain.
+type Step struct {
+	Kind     StepKind
+	Notifier string        // notify, renotify
+	Message  *Message      // notify, renotify
+	Command  []string      // exec: argv, no shell
+	Timeout  time.Duration // exec
+	Duration time.Duration // wait
+	Range    hcl.Range
+}

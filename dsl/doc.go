@@ -1,0 +1,13 @@
+// Package dsl turns a rules.d directory of HCL files into a compiled Config.
+//
+// Two languages meet here. HCL is the static structure, evaluated once: blocks, locals,
+// env() and file(), and ${...} interpolation of locals and template text. expr is what runs
+// on every tick: each rule's `when` and `clear_when`, and every {{ ... }} placeholder of a
+// message, compiled and type-checked at load against the typed probe environment
+// (probes.Schema), so that a typo anywhere is a diagnostic, not a broken alert at 3 a.m.
+//
+// Load never stops at the first problem: every decoder returns what it could decode plus
+// hcl.Diagnostics, and an expr error is mapped back through the HCL string (escapes, heredoc
+// indentation and ${...} interpolations included) so that its file:line:col points at the
+// offending token inside the string.
+package dsl

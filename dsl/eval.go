@@ -1,0 +1,435 @@
+package dsl
+
+import (
+	"fmt"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// evaluator holds what HCL expressions can read at load time: local.*, template.*, env()
+// and file().
+type evaluator struct {
+	loader    *loader
+	locals    map[string]cty.Value
+	templates []*Template
+	ctxs      map[string]*hcl.EvalContext // by file
+}
+
+// ctx returns the evaluation context for expressions in file (file() resolves relative
+// paths against that file's directory).
+func (e *evaluator) ctx(file string) *hcl.EvalContext {
+	if c, ok := e.ctxs[file]; ok {
+		return c
+	}
+	vars := map[string]cty.Value{"local": cty.EmptyObjectVal}
+	if len(e.locals) > 0 {
+		vars["local"] = cty.ObjectVal(e.locals)
+	}
+	if e.templates != nil {
+		t := map[string]cty.Value{}
+		for _, tpl := range e.templates {
+			t[tpl.Name] = cty.StringVal(tpl.Text)
+		}
+		vars["template"] = cty.ObjectVal(t)
+	}
+	c := &hcl.EvalContext{Variables: vars, Functions: e.loader.functions(file)}
+	if e.templates != nil { // templates are known: the context can be kept
+		if e.ctxs == nil {
+			e.ctxs = map[string]*hcl.EvalContext{}
+		}
+		e.ctxs[file] = c
+	}
+	return c
+}
+
+// functions are the HCL functions: env("NAME") and file("path").
+func (l *loader) functions(file string) map[string]function.Function {
+	dir := filepath.Dir(file)
+	return map[string]function.Function{
+		"env": function.New(&function.Spec{
+			Description: "The value of an environment variable, or \"\" when it is not set.",
+			Params:      []function.Parameter{{Name: "name", Type: cty.String}},
+			Type:        function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				name := args[0].AsString()
+				v, ok := l.opts.LookupEnv(name)
+				if !ok || v == "" {
+					l.unset = append(l.unset, name)
+				}
+				return cty.StringVal(v), nil
+			},
+		}),
+		"file": function.New(&function.Spec{
+			Description: "The contents of a file; a relative path is read from the directory of the .hcl file.",
+			Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+			Type:        function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				p := args[0].AsString()
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(dir, p)
+				}
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return cty.NilVal, fmt.Errorf("cannot read %s: %w", p, unwrapPathError(err))
+				}
+				return cty.StringVal(string(b)), nil
+			},
+		}),
+	}
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// unsetEnvWarnings reports the env() reads since the last call that found nothing.
+func (l *loader) unsetEnvWarnings(subject hcl.Range, what string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range l.unset {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Environment variable not set",
+			Detail:   fmt.Sprintf("%s reads env(%q), which is not set (or empty) here, so it is \"\". Set %s in the environment notimon runs in, or it will fail when used.", what, name, name),
+			Subject:  subject.Ptr(),
+		})
+	}
+	l.unset = l.unset[:0]
+	return diags
+}
+
+// decodeLocals evaluates every locals attribute of every file. Locals may use each other in
+// any order; a cycle or an unknown reference is reported.
+func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	pending := map[string]*hclsyntax.Attribute{}
+	var order []string
+	for _, b := range l.blocks["locals"] {
+		if len(b.Body.Blocks) > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unexpected block in locals",
+				Detail:   "A locals block holds only attributes, such as cpu_limit = 50.",
+				Subject:  b.Body.Blocks[0].DefRange().Ptr(),
+			})
+		}
+		for _, a := range sortedAttrs(b.Body) {
+			if d := l.define("local", a.Name, a.NameRange); d != nil {
+				diags = append(diags, d...)
+				continue
+			}
+			pending[a.Name] = a
+			order = append(order, a.Name)
+		}
+	}
+	values := map[string]cty.Value{}
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		for _, name := range order {
+			a, ok := pending[name]
+			if !ok || dependsOnPending(a.Expr, pending) {
+				continue
+			}
+			delete(pending, name)
+			progress = true
+			ev := &evaluator{loader: l, locals: values}
+			v, d := a.Expr.Value(ev.ctx(a.SrcRange.Filename))
+			diags = append(diags, d...)
+			diags = append(diags, l.unsetEnvWarnings(a.Expr.Range(), "local."+name)...)
+			if !d.HasErrors() {
+				values[name] = v
+			} else {
+				values[name] = cty.DynamicVal
+			}
+		}
+	}
+	for _, name := range order {
+		if a, ok := pending[name]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Locals refer to each other in a cycle",
+				Detail:   fmt.Sprintf("local.%s depends, directly or through other locals, on itself.", name),
+				Subject:  a.Expr.Range().Ptr(),
+			})
+		}
+	}
+	return values, diags
+}
+
+func dependsOnPending(expr hcl.Expression, pending map[string]*hclsyntax.Attribute) bool {
+	for _, t := range expr.Variables() {
+		if t.RootName() != "local" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			if _, p := pending[a.Name]; p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortedAttrs returns a body's attributes in source order (hclsyntax keeps them in a map).
+func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
+	attrs := make([]*hclsyntax.Attribute, 0, len(body.Attributes))
+	for _, a := range body.Attributes {
+		attrs = append(attrs, a)
+	}
+	for i := 1; i < len(attrs); i++ {
+		for j := i; j > 0 && attrs[j].SrcRange.Start.Byte < attrs[j-1].SrcRange.Start.Byte; j-- {
+			attrs[j], attrs[j-1] = attrs[j-1], attrs[j]
+		}
+	}
+	return attrs
+}
+
+// value evaluates an attribute and reports unset env() reads.
+func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diagnostics) {
+	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
+	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	return v, diags
+}
+
+// sourceString evaluates a string attribute keeping the map back to its source.
+func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceString, hcl.Diagnostics) {
+	f := e.loader.files[attr.Range.Filename]
+	var src []byte
+	if f != nil {
+		src = f.Bytes
+	}
+	s, diags := evalSourceString(attr.Expr, e.ctx(attr.Range.Filename), src)
+	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	return s, diags
+}
+
+func attrError(attr *hcl.Attribute, summary, detail string) hcl.Diagnostics {
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   detail,
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
+}
+
+// decodeString evaluates attr as a string.
+func (e *evaluator) decodeString(attr *hcl.Attribute, what string) (string, hcl.Diagnostics) {
+	v, diags := e.value(attr, what)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	s, ok := stringOf(v)
+	if !ok {
+		return "", append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a string; this is %s.", what, friendly(v)))...)
+	}
+	return s, diags
+}
+
+// decodeDuration evaluates attr as a duration string such as "90s".
+func (e *evaluator) decodeDuration(attr *hcl.Attribute, what string) (time.Duration, hcl.Diagnostics) {
+	s, diags := e.decodeString(attr, what)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	d, err := parseDuration(s)
+	if err != nil {
+		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what, err))...)
+	}
+	return d, diags
+}
+
+// parseDuration accepts Go durations ("90s", "5m", "1h30m"); it refuses negative ones and
+// explains the usual mistakes.
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf(`empty duration; write one such as "30s", "5m" or "1h"`)
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return 0, fmt.Errorf(`%q has no unit; write "%ss" for seconds or "%sm" for minutes`, s, s, s)
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if strings.HasSuffix(s, "d") {
+			return 0, fmt.Errorf(`%q: days are not a unit here; write hours, e.g. "24h"`, s)
+		}
+		return 0, fmt.Errorf(`%q is not a duration; write one such as "30s", "5m", "1h" or "1h30m"`, s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative; a duration must be zero or more", s)
+	}
+	return d, nil
+}
+
+func friendly(v cty.Value) string {
+	if v.IsNull() {
+		return "null"
+	}
+	return v.Type().FriendlyName()
+}
+
+// decodeAttr evaluates and checks one attribute of a notifier or probe block by its spec.
+func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) (any, hcl.Diagnostics) {
+	what = fmt.Sprintf("%s %s", what, spec.Name)
+	switch spec.Type {
+	case TypeDuration:
+		return e.decodeDuration(attr, what)
+	case TypeString, TypeURL, TypeRegexp:
+		s, diags := e.decodeString(attr, what)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		if len(spec.Allowed) > 0 && !contains(spec.Allowed, s) {
+			return nil, append(diags, attrError(attr, "Invalid value", fmt.Sprintf("%s must be one of %s; got %q.", what, quoteList(spec.Allowed), s))...)
+		}
+		switch spec.Type {
+		case TypeURL:
+			if err := checkURL(s); err != nil {
+				return nil, append(diags, attrError(attr, "Invalid URL", fmt.Sprintf("%s: %v.", what, err))...)
+			}
+		case TypeRegexp:
+			if _, err := regexp.Compile(s); err != nil {
+				return nil, append(diags, attrError(attr, "Invalid regular expression", fmt.Sprintf("%s: %v.", what, err))...)
+			}
+		}
+		return s, diags
+	}
+	v, diags := e.value(attr, what)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if v.IsNull() {
+		return nil, append(diags, attrError(attr, "Missing value", fmt.Sprintf("%s is null; give it %s or leave it out.", what, spec.Type))...)
+	}
+	bad := func() (any, hcl.Diagnostics) {
+		return nil, append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be %s; this is %s.", what, spec.Type, friendly(v)))...)
+	}
+	switch spec.Type {
+	case TypeNumber:
+		n, err := convert.Convert(v, cty.Number)
+		if err != nil || !n.IsKnown() {
+			return bad()
+		}
+		f, _ := n.AsBigFloat().Float64()
+		if spec.Min != nil && f < *spec.Min {
+			return nil, append(diags, attrError(attr, "Value too small", fmt.Sprintf("%s must be at least %v; got %v.", what, *spec.Min, f))...)
+		}
+		return f, diags
+	case TypeBool:
+		b, err := convert.Convert(v, cty.Bool)
+		if err != nil || !b.IsKnown() {
+			return bad()
+		}
+		return b.True(), diags
+	case TypeStringMap:
+		m, err := convert.Convert(v, cty.Map(cty.String))
+		if err != nil || !m.IsWhollyKnown() {
+			return bad()
+		}
+		out := map[string]string{}
+		for k, val := range m.AsValueMap() {
+			out[k] = val.AsString()
+		}
+		return out, diags
+	case TypeArgv:
+		return decodeArgv(attr, v, what, diags)
+	case TypeChatID:
+		if v.Type() == cty.Number {
+			bf := v.AsBigFloat()
+			if !bf.IsInt() {
+				return bad()
+			}
+			i, _ := bf.Int(new(big.Int))
+			return i.String(), diags
+		}
+		s, ok := stringOf(v)
+		if !ok {
+			return bad()
+		}
+		if _, err := strconv.ParseInt(s, 10, 64); err != nil && !strings.HasPrefix(s, "@") && s != "" {
+			return nil, append(diags, attrError(attr, "Invalid chat id", fmt.Sprintf("%s must be a number (e.g. -1001234567890) or a channel name starting with @.", what))...)
+		}
+		return s, diags
+	}
+	return bad()
+}
+
+func decodeArgv(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnostics) ([]string, hcl.Diagnostics) {
+	if !v.Type().IsListType() && !v.Type().IsTupleType() {
+		detail := fmt.Sprintf(`%s must be %s; this is %s.`, what, TypeArgv, friendly(v))
+		if v.Type() == cty.String {
+			detail += fmt.Sprintf(` Commands run without a shell: write ["systemctl", "restart", "tomcat"], not %q.`, v.AsString())
+		}
+		return nil, append(diags, attrError(attr, "Incorrect value type", detail)...)
+	}
+	l, err := convert.Convert(v, cty.List(cty.String))
+	if err != nil || !l.IsWhollyKnown() {
+		return nil, append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a list of strings.", what))...)
+	}
+	var argv []string
+	for _, e := range l.AsValueSlice() {
+		argv = append(argv, e.AsString())
+	}
+	if len(argv) == 0 || argv[0] == "" {
+		return nil, append(diags, attrError(attr, "Empty command", fmt.Sprintf("%s needs at least the program to run, e.g. [\"systemctl\", \"restart\", \"tomcat\"].", what))...)
+	}
+	return argv, diags
+}
+
+// checkURL accepts only http and https URLs with a host. Other schemes (file://, gopher://,
+// ftp:// …) would let a probe or notifier read local files or reach odd services.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL (%v)", unwrapURLError(err))
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "":
+		return fmt.Errorf(`no scheme; write it with http:// or https://`)
+	default:
+		return fmt.Errorf("the %s:// scheme is refused; only http:// and https:// URLs are allowed", u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("no host after %s://", u.Scheme)
+	}
+	return nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,334 @@
+package dsl
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// Options adjust how Load reads its environment. The zero value reads the real one.
+type Options struct {
+	// LookupEnv replaces os.LookupEnv for env("NAME").
+	LookupEnv func(string) (string, bool)
+}
+
+// Load reads a configuration: every *.hcl file of each directory in lexical order, or the
+// files named. It returns the compiled Config (partial when there are errors) and every
+// problem found; the caller decides what to do with warnings. Files ending in _test.hcl are
+// rule tests, not rules, and are skipped in directories.
+func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
+	files, diags := collectFiles(paths)
+	if diags.HasErrors() {
+		return &Config{Files: map[string]*hcl.File{}}, diags
+	}
+	l := newLoader(opts)
+	// A new parser per load: hclparse caches files by name, which would hide edits.
+	parser := hclparse.NewParser()
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read file",
+				Detail:   fmt.Sprintf("%s: %v.", name, err),
+			})
+			continue
+		}
+		diags = append(diags, l.addFile(parser, name, src)...)
+	}
+	cfg, d := l.build()
+	return cfg, append(diags, d...)
+}
+
+// LoadSource loads one configuration from in-memory files (name → content), in name order.
+// Tests and the fuzzer use it.
+func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnostics) {
+	names := make([]string, 0, len(sources))
+	for n := range sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	l := newLoader(opts)
+	parser := hclparse.NewParser()
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		diags = append(diags, l.addFile(parser, n, sources[n])...)
+	}
+	cfg, d := l.build()
+	return cfg, append(diags, d...)
+}
+
+// collectFiles expands paths into the list of files to load.
+func collectFiles(paths []string) ([]string, hcl.Diagnostics) {
+	var files []string
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read rules",
+				Detail:   fmt.Sprintf("%v. Give a rules directory (default ./rules.d) or .hcl files.", err),
+			})
+			continue
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read rules directory",
+				Detail:   fmt.Sprintf("%s: %v.", p, err),
+			})
+			continue
+		}
+		var found []string
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, "_test.hcl") || strings.HasPrefix(name, ".") {
+				continue
+			}
+			full := filepath.Join(p, name)
+			if st, err := os.Stat(full); err != nil || st.IsDir() {
+				continue
+			}
+			found = append(found, full)
+		}
+		sort.Strings(found)
+		if len(found) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No rule files",
+				Detail:   fmt.Sprintf("The directory %s has no *.hcl files. Put at least one rules file there (see the README), or point at another directory.", p),
+			})
+		}
+		files = append(files, found...)
+	}
+	return files, diags
+}
+
+// blockTypes are the top-level blocks, with how many labels each takes.
+var blockTypes = map[string][2]int{ // type → {min labels, max labels}
+	"settings": {0, 0},
+	"locals":   {0, 0},
+	"notifier": {2, 2},
+	"template": {1, 1},
+	"probe":    {1, 2},
+	"rule":     {1, 1},
+}
+
+var blockLabelHelp = map[string]string{
+	"settings": "settings { ... }",
+	"locals":   "locals { ... }",
+	"notifier": `notifier "<kind>" "<name>" { ... }`,
+	"template": `template "<name>" { ... }`,
+	"probe":    `probe "<kind>" { ... } or probe "<kind>" "<name>" { ... }`,
+	"rule":     `rule "<name>" { ... }`,
+}
+
+// loader accumulates the blocks of every file, then builds the Config in dependency order:
+// locals, templates, settings, notifiers, probes, rules.
+type loader struct {
+	opts    Options
+	files   map[string]*hcl.File
+	blocks  map[string][]*hclsyntax.Block // by type, in load order
+	unset   []string                      // env vars read but not set, since the last reset
+	defined map[string]hcl.Range          // "rule overload" → first definition
+}
+
+func newLoader(opts Options) *loader {
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	return &loader{
+		opts:    opts,
+		files:   map[string]*hcl.File{},
+		blocks:  map[string][]*hclsyntax.Block{},
+		defined: map[string]hcl.Range{},
+	}
+}
+
+// addFile parses one file and sorts its top-level blocks by type.
+func (l *loader) addFile(parser *hclparse.Parser, name string, src []byte) hcl.Diagnostics {
+	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	f, diags := parser.ParseHCL(src, name)
+	if f == nil {
+		return diags
+	}
+	l.files[name] = f
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return diags
+	}
+	for _, attr := range body.Attributes {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unexpected attribute",
+			Detail:   fmt.Sprintf("%q cannot stand at the top level of a file; attributes go inside a block such as settings { ... } or locals { ... }.", attr.Name),
+			Subject:  attr.NameRange.Ptr(),
+		})
+	}
+	for _, b := range body.Blocks {
+		labels, known := blockTypes[b.Type]
+		if !known {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown block type",
+				Detail:   fmt.Sprintf("There is no %q block.%s The blocks are: settings, locals, notifier, template, probe, rule.", b.Type, suggest(b.Type, keys(blockTypes))),
+				Subject:  b.TypeRange.Ptr(),
+			})
+			continue
+		}
+		if n := len(b.Labels); n < labels[0] || n > labels[1] {
+			subject := b.TypeRange
+			if n > 0 {
+				subject = hcl.RangeBetween(b.LabelRanges[0], b.LabelRanges[n-1])
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Wrong number of labels",
+				Detail:   fmt.Sprintf("A %s block has %d label(s) here; write it as %s.", b.Type, n, blockLabelHelp[b.Type]),
+				Subject:  subject.Ptr(),
+			})
+			continue
+		}
+		l.blocks[b.Type] = append(l.blocks[b.Type], b)
+	}
+	return diags
+}
+
+// define records the definition of a named thing and reports a duplicate, citing the first.
+func (l *loader) define(what, name string, rng hcl.Range) hcl.Diagnostics {
+	key := what + " " + name
+	if prev, dup := l.defined[key]; dup {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate " + what,
+			Detail:   fmt.Sprintf("A %s named %q was already defined. Previous definition was at %s. Names are unique across all files of a rules directory.", what, name, rangeString(prev)),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	l.defined[key] = rng
+	return nil
+}
+
+// rangeString renders a range as file:line,col-col like Terraform does.
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d,%d-%d", r.Filename, r.Start.Line, r.Start.Column, r.End.Column)
+}
+
+// build decodes the collected blocks into a Config.
+func (l *loader) build() (*Config, hcl.Diagnostics) {
+	cfg := &Config{Files: l.files, Settings: Settings{Interval: DefaultInterval}}
+	var diags hcl.Diagnostics
+
+	locals, d := l.decodeLocals()
+	diags = append(diags, d...)
+	ev := &evaluator{loader: l, locals: locals}
+
+	templateSrc := map[string]*sourceString{}
+	for _, b := range l.blocks["template"] {
+		t, src, d := l.decodeTemplate(b, ev)
+		diags = append(diags, d...)
+		if t != nil {
+			cfg.Templates = append(cfg.Templates, t)
+			templateSrc[t.Name] = src
+		}
+	}
+	ev.templates = append([]*Template{}, cfg.Templates...)
+
+	for i, b := range l.blocks["settings"] {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate settings block",
+				Detail:   fmt.Sprintf("There can be only one settings block across all files. Previous definition was at %s.", rangeString(l.blocks["settings"][0].DefRange())),
+				Subject:  b.DefRange().Ptr(),
+			})
+			continue
+		}
+		s, d := l.decodeSettings(b, ev)
+		diags = append(diags, d...)
+		cfg.Settings = s
+	}
+
+	for _, b := range l.blocks["notifier"] {
+		n, d := l.decodeNotifier(b, ev)
+		diags = append(diags, d...)
+		if n != nil {
+			cfg.Notifiers = append(cfg.Notifiers, n)
+		}
+	}
+
+	var declared []probes.Ref
+	for _, b := range l.blocks["probe"] {
+		p, d := l.decodeProbe(b, ev)
+		diags = append(diags, d...)
+		if p != nil {
+			cfg.Probes = append(cfg.Probes, p)
+			declared = append(declared, p.Ref)
+		}
+	}
+	schema, err := probes.NewSchema(declared)
+	if err != nil { // decodeProbe only lets known kinds through
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid probes", Detail: err.Error()})
+		return cfg, diags
+	}
+	cfg.Schema = schema
+	comp := newCompiler(schema)
+
+	// A template's placeholders are checked where the template is written.
+	for _, t := range cfg.Templates {
+		if src := templateSrc[t.Name]; src != nil {
+			_, d := comp.compileMessage(src, fmt.Sprintf("template %q", t.Name))
+			diags = append(diags, d...)
+		}
+	}
+
+	for _, b := range l.blocks["rule"] {
+		r, d := l.decodeRule(b, ev, comp, cfg)
+		diags = append(diags, d...)
+		if r != nil {
+			cfg.Rules = append(cfg.Rules, r)
+			cfg.Refs = mergeRefs(cfg.Refs, r.Refs)
+		}
+	}
+	return cfg, diags
+}
+
+// suggest returns " Did you mean "x"?" when one of the options is close to given.
+func suggest(given string, options []string) string {
+	best, bestDist := "", 3
+	for _, o := range options {
+		if d := levenshtein.Distance(given, o, nil); d < bestDist {
+			best, bestDist = o, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

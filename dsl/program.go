@@ -1,0 +1,456 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// Program is a compiled expr expression: a rule's `when` or `clear_when`, or one {{ }}
+// placeholder. It is safe to share between goroutines; a vm.VM is not, so Eval takes one.
+type Program struct {
+	Source  string
+	Range   hcl.Range // where the source stands in its file
+	Refs    []probes.Ref
+	program *vm.Program
+}
+
+// Eval runs the program on env. machine may be nil; pass one per goroutine to avoid
+// allocating a VM on every call.
+func (p *Program) Eval(machine *vm.VM, env map[string]any) (any, error) {
+	if machine == nil {
+		return expr.Run(p.program, env)
+	}
+	return machine.Run(p.program, env)
+}
+
+// Message is a message template: literal text and compiled {{ }} placeholders.
+type Message struct {
+	Source string // the text after HCL evaluation, placeholders included
+	Parts  []MessagePart
+	Refs   []probes.Ref
+}
+
+// MessagePart is literal text (Program nil) or a placeholder.
+type MessagePart struct {
+	Text    string
+	Program *Program
+}
+
+// Render evaluates every placeholder on env and joins the parts. escape is applied to the
+// output of each placeholder (never to the literal text), e.g. HTML escaping for a notifier
+// in HTML mode; nil leaves values as they are.
+func (m *Message) Render(machine *vm.VM, env map[string]any, escape func(string) string) (string, error) {
+	var b strings.Builder
+	var errs []error
+	for _, part := range m.Parts {
+		if part.Program == nil {
+			b.WriteString(part.Text)
+			continue
+		}
+		v, err := part.Program.Eval(machine, env)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("{{ %s }}: %w", strings.TrimSpace(part.Program.Source), err))
+			b.WriteString("<error>")
+			continue
+		}
+		s := FormatValue(v)
+		if escape != nil {
+			s = escape(s)
+		}
+		b.WriteString(s)
+	}
+	return b.String(), errors.Join(errs...)
+}
+
+// FormatValue renders a placeholder's value: floats rounded to 2 decimals without trailing
+// zeros, durations to whole seconds, nil as "", lists comma-separated.
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return formatFloat(x)
+	case float32:
+		return formatFloat(float64(x))
+	case time.Duration:
+		return x.Round(time.Second).String()
+	case fmt.Stringer:
+		return x.String()
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
+func formatFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	r := math.Round(f*100) / 100
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// compiler compiles expr sources against one schema.
+type compiler struct {
+	schema  *probes.Schema
+	whenEnv map[string]any
+	msgEnv  map[string]any
+}
+
+// RuleInfo is what messages read as `rule.<field>`.
+type RuleInfo struct {
+	Name      string            `expr:"name"`
+	Severity  string            `expr:"severity"`
+	Labels    map[string]string `expr:"labels"`
+	State     string            `expr:"state"`
+	FiringFor time.Duration     `expr:"firing_for"`
+	Value     any               `expr:"value"` // the value of `when` that fired the rule
+}
+
+func newCompiler(schema *probes.Schema) *compiler {
+	when := schema.Types()
+	msg := make(map[string]any, len(when)+1)
+	for k, v := range when {
+		msg[k] = v
+	}
+	msg["rule"] = RuleInfo{}
+	return &compiler{schema: schema, whenEnv: when, msgEnv: msg}
+}
+
+// exprOptions are the expr options both kinds of program are compiled with.
+func exprOptions(env map[string]any) []expr.Option {
+	return []expr.Option{expr.Env(env), expr.Optimize(true)}
+}
+
+// compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
+// string. It must give a bool.
+func (c *compiler) compileCondition(src *sourceString, field string) (*Program, hcl.Diagnostics) {
+	code := src.Value
+	if strings.TrimSpace(code) == "" {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Empty condition",
+			Detail:   fmt.Sprintf("%s must be an expression that is true or false, such as \"cpu.avg3 > 50\".", field),
+			Subject:  src.whole.Ptr(),
+		}}
+	}
+	opts := append(exprOptions(c.whenEnv), expr.AsBool())
+	prog, err := expr.Compile(code, opts...)
+	if err != nil {
+		return nil, exprDiagnostics(err, src, 0, field, c.whenEnv)
+	}
+	return &Program{Source: code, Range: src.whole, Refs: collectRefs(code), program: prog}, nil
+}
+
+// placeholderOpen starts a {{ }} placeholder; its body may not contain "}}".
+const placeholderOpen = "{{"
+
+// compileMessage splits an evaluated message into literal text and {{ }} placeholders and
+// compiles each placeholder.
+func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hcl.Diagnostics) {
+	m := &Message{Source: src.Value}
+	var diags hcl.Diagnostics
+	text := src.Value
+	pos := 0
+	for pos < len(text) {
+		i := strings.Index(text[pos:], placeholderOpen)
+		if i < 0 {
+			m.Parts = append(m.Parts, MessagePart{Text: text[pos:]})
+			break
+		}
+		open := pos + i
+		if open > pos {
+			m.Parts = append(m.Parts, MessagePart{Text: text[pos:open]})
+		}
+		j := strings.Index(text[open+2:], "}}")
+		if j < 0 {
+			if src.fromTemplate(open) == "" {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unclosed placeholder",
+					Detail:   fmt.Sprintf("This {{ in %s has no matching }}. Close it, or write the braces another way if they are meant literally.", field),
+					Subject:  src.rangeOf(open, open+2).Ptr(),
+				})
+			}
+			break
+		}
+		bodyStart, bodyEnd := open+2, open+2+j
+		code := text[bodyStart:bodyEnd]
+		if strings.TrimSpace(code) == "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Empty placeholder",
+				Detail:   "A {{ }} placeholder needs an expression, such as {{ cpu.avg3 }}.",
+				Subject:  src.rangeOf(open, bodyEnd+2).Ptr(),
+			})
+		} else if prog, err := expr.Compile(code, exprOptions(c.msgEnv)...); err != nil {
+			for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
+				// An error inside text spliced in by ${template.x} is reported at the
+				// template itself, once.
+				if off, ok := d.Extra.(exprOffset); ok && src.fromTemplate(int(off)) != "" {
+					continue
+				}
+				diags = append(diags, d)
+			}
+		} else {
+			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: collectRefs(code), program: prog}
+			m.Parts = append(m.Parts, MessagePart{Program: p})
+			m.Refs = mergeRefs(m.Refs, p.Refs)
+		}
+		pos = bodyEnd + 2
+	}
+	return m, diags
+}
+
+// exprOffset is attached to expr diagnostics: the byte offset in the evaluated string.
+type exprOffset int
+
+var noFieldRE = regexp.MustCompile(`^type (.+) has no field (\S+)`)
+var unknownNameRE = regexp.MustCompile(`^unknown name (\S+)`)
+
+// exprDiagnostics turns an expr compile error for the code at src.Value[base:] into a
+// diagnostic whose subject is the offending token in the HCL source.
+func exprDiagnostics(err error, src *sourceString, base int, field string, env map[string]any) hcl.Diagnostics {
+	var fe *file.Error
+	msg := err.Error()
+	off := base
+	if errors.As(err, &fe) {
+		msg = fe.Message
+		off = base + runeOffset(src.Value[base:], fe.From)
+	}
+	end := tokenEnd(src.Value, off)
+	summary, detail := explainExprError(msg, env)
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf("In %s: %s", field, detail),
+		Subject:  src.rangeOf(off, end).Ptr(),
+		Extra:    exprOffset(off),
+	}}
+}
+
+// explainExprError gives an expr message a summary and, for unknown names and fields, the
+// list of what exists.
+func explainExprError(msg string, env map[string]any) (summary, detail string) {
+	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
+		names := make([]string, 0, len(env))
+		for k := range env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return "Unknown probe", fmt.Sprintf("unknown name %q. Probes and names available here: %s.", m[1], strings.Join(names, ", "))
+	}
+	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
+		typ, field := m[1], m[2]
+		if strings.HasPrefix(typ, "struct {") {
+			// A named-probe namespace: the "field" is a probe name.
+			kind := kindOfNamespace(typ, env)
+			declared := fieldNames(env[kind])
+			if len(declared) == 0 {
+				return "Unknown probe", fmt.Sprintf("no %s probe named %q is declared; declare it with probe %q %q { ... }.", kind, field, kind, field)
+			}
+			return "Unknown probe", fmt.Sprintf("no %s probe named %q is declared; declared %s probes: %s.", kind, field, kind, strings.Join(declared, ", "))
+		}
+		if fields := fieldsOfType(typ, env); len(fields) > 0 {
+			return "Unknown probe field", fmt.Sprintf("%s has no field %q; its fields are: %s.", displayType(typ), field, strings.Join(fields, ", "))
+		}
+		return "Unknown field", msg + "."
+	}
+	if strings.HasPrefix(msg, "expected bool") {
+		return "Condition is not true or false", msg + "; a condition must compare something, such as \"cpu.avg3 > 50\"."
+	}
+	if strings.HasPrefix(msg, "unexpected token") || strings.HasPrefix(msg, "unexpected") || strings.Contains(msg, "expected") {
+		return "Expression syntax error", msg + "."
+	}
+	return "Invalid expression", msg + "."
+}
+
+func displayType(typ string) string {
+	if i := strings.Index(typ, "."); i > 0 && strings.HasSuffix(typ, ".Values") {
+		return typ[:i]
+	}
+	return typ
+}
+
+// fieldsOfType finds, among the environment's types (one level of nesting), the type expr
+// named and lists its expr field names.
+func fieldsOfType(typ string, env map[string]any) []string {
+	var found []string
+	var visit func(t reflect.Type, depth int)
+	visit = func(t reflect.Type, depth int) {
+		if found != nil || depth > 3 {
+			return
+		}
+		for t.Kind() == reflect.Map || t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		if t.String() == typ {
+			found = structFieldNames(t)
+			return
+		}
+		for i := 0; i < t.NumField(); i++ {
+			visit(t.Field(i).Type, depth+1)
+		}
+	}
+	for _, v := range env {
+		if v != nil {
+			visit(reflect.TypeOf(v), 0)
+		}
+	}
+	return found
+}
+
+func kindOfNamespace(typ string, env map[string]any) string {
+	for k, v := range env {
+		if v != nil && reflect.TypeOf(v).String() == typ {
+			return k
+		}
+	}
+	return "named"
+}
+
+func fieldNames(v any) []string {
+	if v == nil {
+		return nil
+	}
+	return structFieldNames(reflect.TypeOf(v))
+}
+
+func structFieldNames(t reflect.Type) []string {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		if n := t.Field(i).Tag.Get("expr"); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// runeOffset converts expr's character index into a byte offset of s.
+func runeOffset(s string, runes int) int {
+	n := 0
+	for i := range s {
+		if n == runes {
+			return i
+		}
+		n++
+	}
+	return len(s)
+}
+
+// tokenEnd returns the end of the identifier-like token starting at off (at least one
+// character).
+func tokenEnd(s string, off int) int {
+	end := off
+	for end < len(s) {
+		c := s[end]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80 {
+			end++
+			continue
+		}
+		break
+	}
+	if end == off && off < len(s) {
+		end = off + 1
+	}
+	return end
+}
+
+// collectRefs walks the parsed tree (not the optimised program, whose constants may be
+// folded away) and returns the probes the expression reads.
+func collectRefs(code string) []probes.Ref {
+	tree, err := parser.Parse(code)
+	if err != nil {
+		return nil
+	}
+	v := &refVisitor{seen: map[probes.Ref]bool{}, consumed: map[*ast.IdentifierNode]bool{}}
+	ast.Walk(&tree.Node, v)
+	for _, id := range v.idents {
+		if !v.consumed[id] {
+			v.seen[probes.Ref{Kind: id.Value}] = true
+		}
+	}
+	refs := make([]probes.Ref, 0, len(v.seen))
+	for r := range v.seen {
+		refs = append(refs, r)
+	}
+	probes.SortRefs(refs)
+	return refs
+}
+
+// refVisitor collects probe references. `process.httpd` reads one named probe; a bare
+// `process` (as in values(process)) reads all of that kind. ast.Walk visits children before
+// their parent, so bare identifiers are settled after the walk.
+type refVisitor struct {
+	seen     map[probes.Ref]bool
+	idents   []*ast.IdentifierNode
+	consumed map[*ast.IdentifierNode]bool
+}
+
+func (v *refVisitor) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		kind, known := probes.LookupKind(id.Value)
+		if prop, isStr := n.Property.(*ast.StringNode); known && kind.Named && isStr {
+			v.seen[probes.Ref{Kind: kind.Name, Name: prop.Value}] = true
+			v.consumed[id] = true
+		}
+	case *ast.IdentifierNode:
+		if _, known := probes.LookupKind(n.Value); known {
+			v.idents = append(v.idents, n)
+		}
+	}
+}
+
+// mergeRefs returns the sorted union of a and b.
+func mergeRefs(a, b []probes.Ref) []probes.Ref {
+	seen := map[probes.Ref]bool{}
+	out := make([]probes.Ref, 0, len(a)+len(b))
+	for _, list := range [][]probes.Ref{a, b} {
+		for _, r := range list {
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	probes.SortRefs(out)
+	return out
+}

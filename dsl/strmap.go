@@ -1,0 +1,237 @@
+package dsl
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// sourceString is a string attribute evaluated by HCL together with a map from every byte
+// of the result back to the source. It lets an expr error inside the string ("cpu.avgg" at
+// column 4 of the evaluated text) be reported at the exact file:line:col of that token, even
+// when the string is a heredoc with stripped indentation, has escapes, or has ${...}
+// interpolations before the token.
+type sourceString struct {
+	Value string
+	file  []byte    // the whole source file
+	name  string    // its name
+	whole hcl.Range // the attribute's expression
+	spans []span    // sorted by value offset, covering Value
+}
+
+// span maps Value[valStart:valEnd] to source. A literal span maps byte for byte through
+// offsets; an interpolated span maps every byte to the interpolation's range.
+type span struct {
+	valStart, valEnd int
+	literal          bool
+	offsets          []int     // literal: source byte offset of each value byte
+	rng              hcl.Range // interpolation: the ${...} expression
+	template         string    // interpolation of ${template.<name>}: that name
+}
+
+// evalSourceString evaluates expr as a string under ctx and records where each byte of the
+// result came from.
+func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte) (*sourceString, hcl.Diagnostics) {
+	rng := expr.Range()
+	s := &sourceString{file: src, name: rng.Filename, whole: rng}
+	var diags hcl.Diagnostics
+	var b strings.Builder
+
+	appendValue := func(e hcl.Expression, literal bool, quoted bool) bool {
+		v, d := e.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return false
+		}
+		str, ok := stringOf(v)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Incorrect value type",
+				Detail:   "A string is required here; this expression gives " + v.Type().FriendlyName() + ".",
+				Subject:  e.Range().Ptr(),
+			})
+			return false
+		}
+		sp := span{valStart: b.Len(), valEnd: b.Len() + len(str), literal: literal, rng: e.Range()}
+		if literal {
+			sp.offsets = alignLiteral(str, src, e.Range(), quoted)
+		} else if st, ok := e.(*hclsyntax.ScopeTraversalExpr); ok && len(st.Traversal) >= 2 && st.Traversal.RootName() == "template" {
+			if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
+				sp.template = a.Name
+			}
+		}
+		b.WriteString(str)
+		s.spans = append(s.spans, sp)
+		return true
+	}
+
+	switch e := expr.(type) {
+	case *hclsyntax.TemplateExpr:
+		quoted := rng.Start.Byte < len(src) && src[rng.Start.Byte] == '"'
+		for _, part := range e.Parts {
+			_, lit := part.(*hclsyntax.LiteralValueExpr)
+			appendValue(part, lit, quoted)
+		}
+	case *hclsyntax.TemplateWrapExpr:
+		appendValue(e.Wrapped, false, false)
+	default:
+		appendValue(expr, false, false)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	s.Value = b.String()
+	return s, diags
+}
+
+func stringOf(v cty.Value) (string, bool) {
+	if v.IsNull() || !v.IsKnown() {
+		return "", false
+	}
+	sv, err := convert.Convert(v, cty.String)
+	if err != nil {
+		return "", false
+	}
+	return sv.AsString(), true
+}
+
+// alignLiteral maps each byte of a literal's value to its source byte. Value and source
+// agree except where the source has an escape (quoted strings: \n, \", \\, \uNNNN …), a
+// doubled $${ or %%{, or heredoc indentation that HCL stripped; those source bytes are
+// skipped, so every value character lands on the character that produced it.
+func alignLiteral(val string, src []byte, rng hcl.Range, quoted bool) []int {
+	offsets := make([]int, len(val))
+	s, end := rng.Start.Byte, rng.End.Byte
+	if end > len(src) {
+		end = len(src)
+	}
+	for v := 0; v < len(val); {
+		vr, vn := utf8.DecodeRuneInString(val[v:])
+		pos := s
+		for s < end {
+			sr, sn := utf8.DecodeRune(src[s:end])
+			if quoted && sr == '\\' {
+				pos = s
+				s += escapeLen(src[s:end])
+				break
+			}
+			if sr == vr {
+				pos = s
+				s += sn
+				break
+			}
+			s += sn
+		}
+		if s >= end && pos < rng.Start.Byte {
+			pos = rng.Start.Byte
+		}
+		for i := 0; i < vn; i++ {
+			offsets[v+i] = pos
+		}
+		v += vn
+	}
+	return offsets
+}
+
+// escapeLen is the length of the backslash escape at the start of b.
+func escapeLen(b []byte) int {
+	if len(b) < 2 {
+		return len(b)
+	}
+	switch b[1] {
+	case 'u':
+		return min(6, len(b))
+	case 'U':
+		return min(10, len(b))
+	}
+	return 2
+}
+
+// rangeOf returns the source range of Value[start:end].
+func (s *sourceString) rangeOf(start, end int) hcl.Range {
+	if end <= start {
+		end = start + 1
+	}
+	from, ok1 := s.srcOffset(start)
+	to, ok2 := s.srcOffset(end - 1)
+	if !ok1 {
+		return s.whole
+	}
+	sp := s.spanAt(start)
+	if sp != nil && !sp.literal {
+		return sp.rng
+	}
+	if !ok2 || to < from {
+		to = from
+	}
+	// The range ends after the last character.
+	_, n := utf8.DecodeRune(s.file[min(to, len(s.file)):])
+	if n == 0 {
+		n = 1
+	}
+	return hcl.Range{Filename: s.name, Start: posAt(s.file, from), End: posAt(s.file, to+n)}
+}
+
+// fromTemplate returns the template name if Value[off] was inserted by ${template.<name>}.
+func (s *sourceString) fromTemplate(off int) string {
+	if sp := s.spanAt(off); sp != nil {
+		return sp.template
+	}
+	return ""
+}
+
+func (s *sourceString) spanAt(off int) *span {
+	for i := range s.spans {
+		sp := &s.spans[i]
+		if off >= sp.valStart && off < sp.valEnd {
+			return sp
+		}
+	}
+	if n := len(s.spans); n > 0 && off == s.spans[n-1].valEnd {
+		return &s.spans[n-1]
+	}
+	return nil
+}
+
+func (s *sourceString) srcOffset(off int) (int, bool) {
+	sp := s.spanAt(off)
+	if sp == nil {
+		return 0, false
+	}
+	if !sp.literal {
+		return sp.rng.Start.Byte, true
+	}
+	i := off - sp.valStart
+	if i >= len(sp.offsets) {
+		if len(sp.offsets) == 0 {
+			return sp.rng.Start.Byte, true
+		}
+		return sp.offsets[len(sp.offsets)-1], true
+	}
+	return sp.offsets[i], true
+}
+
+// posAt converts a byte offset of src into an hcl.Pos (1-based line, 1-based column counted
+// in characters).
+func posAt(src []byte, off int) hcl.Pos {
+	if off > len(src) {
+		off = len(src)
+	}
+	line, col := 1, 1
+	for i := 0; i < off; {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return hcl.Pos{Line: line, Column: col, Byte: off}
+}

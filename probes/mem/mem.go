@@ -1,0 +1,69 @@
+package mem
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
+
+// Read reads /proc/meminfo from fsys (rooted at /proc) and computes the mem values.
+func Read(fsys fs.FS) (Values, error) {
+	in, err := ReadInfo(fsys)
+	if err != nil {
+		return Values{}, err
+	}
+	return FromInfo(in)
+}
+
+// FromInfo computes the mem values the way `free` does:
+//
+//   - available is MemAvailable, the kernel's own estimate of what can be allocated without
+//     swapping. Kernels before 3.14 lack it; there it is MemFree + Buffers + Cached, which
+//     overstates it a little (not all page cache can be dropped).
+//   - cache is Cached + SReclaimable, buffers is Buffers (free's buff/cache split).
+//   - used is MemTotal − MemFree − Buffers − Cached − SReclaimable (procps 3.3's "used",
+//     floored at 0), so used_pct ignores every kind of cache.
+//   - real_pct is 100 × (1 − available/total): memory that cannot be had back by dropping
+//     caches. It is the number an operator means by "memory usage".
+func FromInfo(in Info) (Values, error) {
+	var errs []error
+	need := func(key string) float64 {
+		v, err := in.Need(key)
+		errs = append(errs, err)
+		return float64(v)
+	}
+	opt := func(key string) float64 {
+		v, err := in.optional(key)
+		errs = append(errs, err)
+		return float64(v)
+	}
+	total := need("MemTotal")
+	free := need("MemFree")
+	buffers := opt("Buffers")
+	cached := opt("Cached")
+	reclaimable := opt("SReclaimable")
+	availRaw, hasAvail, err := in.Lookup("MemAvailable")
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return Values{}, err
+	}
+	if total == 0 {
+		return Values{}, fmt.Errorf("/proc/meminfo says MemTotal is 0")
+	}
+
+	available := float64(availRaw)
+	if !hasAvail {
+		available = free + buffers + cached
+	}
+	available = min(available, total)
+	used := max(total-free-buffers-cached-reclaimable, 0)
+	return Values{
+		TotalBytes:     total,
+		AvailableBytes: available,
+		UsedBytes:      used,
+		CacheBytes:     cached + reclaimable,
+		BuffersBytes:   buffers,
+		RealPct:        100 * (1 - available/total),
+		UsedPct:        100 * used / total,
+	}, nil
+}

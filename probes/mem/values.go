@@ -1,0 +1,12 @@
+package mem
+
+// Values is what rules read as `mem.<field>`.
+type Values struct {
+	TotalBytes     float64 `expr:"total_bytes" json:"total_bytes"`
+	AvailableBytes float64 `expr:"available_bytes" json:"available_bytes"`
+	UsedBytes      float64 `expr:"used_bytes" json:"used_bytes"`
+	CacheBytes     float64 `expr:"cache_bytes" json:"cache_bytes"`
+	BuffersBytes   float64 `expr:"buffers_bytes" json:"buffers_bytes"`
+	RealPct        float64 `expr:"real_pct" json:"real_pct"` // 100 × (1 − available/total), what `free` calls used
+	UsedPct        float64 `expr:"used_pct" json:"used_pct"` // 100 × used/total
+}

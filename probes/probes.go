@@ -1,0 +1,135 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/notimon/notimon/probes/command"
+	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/disk"
+	"github.com/notimon/notimon/probes/file"
+	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/http"
+	"github.com/notimon/notimon/probes/load"
+	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/net"
+	"github.com/notimon/notimon/probes/process"
+	"github.com/notimon/notimon/probes/swap"
+	"github.com/notimon/notimon/probes/tcp"
+)
+
+// Kind describes one probe kind: the name rules use, whether it needs a block, and the type
+// of the values it yields. This list is the registry of every probe kind notimon knows.
+type Kind struct {
+	Name string
+	// Named kinds exist only through `probe "<kind>" "<name>"` blocks and are read as
+	// `<kind>.<name>.<field>`; the others are built in and read as `<kind>.<field>`.
+	Named bool
+	// Available is false for kinds whose sampling has not been built yet: they validate,
+	// and sampling them reports an error that says so.
+	Available bool
+	values    reflect.Type
+}
+
+// Kinds lists every probe kind, built-in ones first.
+var Kinds = []Kind{
+	{Name: "host", Available: true, values: reflect.TypeFor[host.Values]()},
+	{Name: "cpu", Available: true, values: reflect.TypeFor[cpu.Values]()},
+	{Name: "mem", Available: true, values: reflect.TypeFor[mem.Values]()},
+	{Name: "swap", Available: true, values: reflect.TypeFor[swap.Values]()},
+	{Name: "load", Available: true, values: reflect.TypeFor[load.Values]()},
+	{Name: "disk", values: reflect.TypeFor[map[string]disk.Values]()},
+	{Name: "net", values: reflect.TypeFor[net.Values]()},
+	{Name: "process", Named: true, values: reflect.TypeFor[process.Values]()},
+	{Name: "http", Named: true, values: reflect.TypeFor[http.Values]()},
+	{Name: "tcp", Named: true, values: reflect.TypeFor[tcp.Values]()},
+	{Name: "command", Named: true, values: reflect.TypeFor[command.Values]()},
+	{Name: "file", Named: true, values: reflect.TypeFor[file.Values]()},
+}
+
+// LookupKind returns the kind called name.
+func LookupKind(name string) (Kind, bool) {
+	for _, k := range Kinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// Ref names one probe instance: {Kind: "cpu"} or {Kind: "process", Name: "httpd"}.
+type Ref struct {
+	Kind string
+	Name string
+}
+
+func (r Ref) String() string {
+	if r.Name == "" {
+		return r.Kind
+	}
+	return r.Kind + "." + r.Name
+}
+
+// SortRefs orders refs by kind registry order, then name, so output is stable.
+func SortRefs(refs []Ref) {
+	order := map[string]int{}
+	for i, k := range Kinds {
+		order[k.Name] = i
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].Kind != refs[j].Kind {
+			return order[refs[i].Kind] < order[refs[j].Kind]
+		}
+		return refs[i].Name < refs[j].Name
+	})
+}
+
+// Snapshot is the values of one tick. Only the probes that were asked for are filled in;
+// a probe that failed is listed in Errors and its values are zero.
+type Snapshot struct {
+	Time time.Time
+	Host host.Values
+	CPU  cpu.Values
+	Mem  mem.Values
+	Swap swap.Values
+	Load load.Values
+	Disk map[string]disk.Values
+	Net  net.Values
+	// Named holds the values of named probes by kind, then name (e.g. "process" → "httpd").
+	Named  map[string]map[string]any
+	Errors map[Ref]error
+}
+
+// Err returns the error of the probe ref this tick, if it failed.
+func (s *Snapshot) Err(ref Ref) error { return s.Errors[ref] }
+
+// SetErr records that ref failed this tick.
+func (s *Snapshot) SetErr(ref Ref, err error) {
+	if s.Errors == nil {
+		s.Errors = map[Ref]error{}
+	}
+	s.Errors[ref] = err
+}
+
+// Sampler samples the probes named in refs at time now. It never fails as a whole: a probe
+// that cannot be read is recorded in the snapshot's Errors.
+type Sampler interface {
+	Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot
+}
+
+// SamplerFunc lets a plain function serve as a Sampler (recorded values, tests).
+type SamplerFunc func(ctx context.Context, now time.Time, refs []Ref) *Snapshot
+
+func (f SamplerFunc) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
+	return f(ctx, now, refs)
+}
+
+// ErrNotAvailable is returned for probe kinds whose sampling is not built yet.
+type ErrNotAvailable struct{ Kind string }
+
+func (e ErrNotAvailable) Error() string {
+	return fmt.Sprintf("probe kind %q is not available yet in this version of notimon (it validates, but cannot be sampled)", e.Kind)
+}

@@ -1,0 +1,183 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/load"
+	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/swap"
+)
+
+// Options configures the system sampler. The zero value samples the real machine.
+type Options struct {
+	// ProcFS is the file system rooted at /proc; nil means os.DirFS("/proc"). Tests hand in
+	// recorded files.
+	ProcFS fs.FS
+	// Hostname is settings.host; empty means the machine's hostname.
+	Hostname string
+	// CPUWindow is how long cpu watches the counters when it has no previous reading
+	// (cpu.DefaultWindow when 0).
+	CPUWindow time.Duration
+	// CPUSamples is how many such windows fill cpu.avg3 in one stateless run (1 when 0).
+	CPUSamples int
+	// Wait blocks for d or until ctx ends; nil means a timer. Tests replace it so they
+	// do not sleep.
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
+// System samples the built-in probes of the machine it runs on from /proc. It keeps the
+// previous cpu and swap counters, so successive samples report usage between them; State
+// and Restore carry those across cron runs.
+//
+// A System is safe for concurrent use.
+type System struct {
+	fs       fs.FS
+	hostname string
+	cpu      *cpu.Probe
+	swap     *swap.Probe
+}
+
+var _ Sampler = (*System)(nil)
+
+// NewSystem returns a sampler with no previous readings.
+func NewSystem(opts Options) *System {
+	fsys := opts.ProcFS
+	if fsys == nil {
+		fsys = os.DirFS("/proc")
+	}
+	return &System{
+		fs:       fsys,
+		hostname: opts.Hostname,
+		cpu: &cpu.Probe{
+			FS:      fsys,
+			Window:  opts.CPUWindow,
+			Samples: opts.CPUSamples,
+			Wait:    opts.Wait,
+		},
+		swap: swap.New(fsys),
+	}
+}
+
+// SystemState is what a System must remember between runs.
+type SystemState struct {
+	CPU  cpu.State  `json:"cpu"`
+	Swap swap.State `json:"swap"`
+}
+
+// State returns a copy of the previous readings, for the state store.
+func (s *System) State() SystemState {
+	return SystemState{CPU: s.cpu.State(), Swap: s.swap.State()}
+}
+
+// Restore replaces the previous readings, typically with those saved by the previous run,
+// so a cron run measures cpu since that run instead of blocking for a window.
+func (s *System) Restore(st SystemState) {
+	s.cpu.Restore(st.CPU)
+	s.swap.Restore(st.Swap)
+}
+
+// Sample reads only the probes named in refs: each costs a file read or more, and cpu
+// without a previous reading blocks for its window. A probe that fails is recorded in the
+// snapshot's Errors with its values left zero; the others are still sampled.
+func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
+	snap := &Snapshot{Time: now}
+	want := map[string]bool{}
+	for _, r := range refs {
+		k, ok := LookupKind(r.Kind)
+		switch {
+		case !ok:
+			snap.SetErr(r, fmt.Errorf("unknown probe kind %q", r.Kind))
+		case !k.Available:
+			snap.SetErr(r, ErrNotAvailable{Kind: r.Kind})
+		case r.Name != "":
+			snap.SetErr(r, fmt.Errorf("%s is a built-in probe and has no instance %q", r.Kind, r.Name))
+		default:
+			want[r.Kind] = true
+		}
+	}
+
+	// /proc/stat gives cpu its counters and host and load the core count: read it once.
+	var (
+		stat     cpu.Stat
+		statErr  error
+		statRead bool
+	)
+	readStat := func() (cpu.Stat, error) {
+		if !statRead {
+			stat, statErr = cpu.ReadStat(s.fs)
+			statRead = true
+		}
+		return stat, statErr
+	}
+	cores := func() (int, error) {
+		st, err := readStat()
+		if err != nil {
+			return 0, fmt.Errorf("count cores: %w", err)
+		}
+		return st.Cores, nil
+	}
+	// meminfo feeds both mem and swap.
+	var (
+		info     mem.Info
+		infoErr  error
+		infoRead bool
+	)
+	readInfo := func() (mem.Info, error) {
+		if !infoRead {
+			info, infoErr = mem.ReadInfo(s.fs)
+			infoRead = true
+		}
+		return info, infoErr
+	}
+
+	if want["host"] {
+		n, err := cores()
+		if err == nil {
+			snap.Host, err = host.Read(s.fs, s.hostname, n)
+		}
+		s.record(snap, "host", err)
+	}
+	if want["cpu"] {
+		st, err := readStat()
+		if err == nil {
+			snap.CPU, err = s.cpu.SampleFrom(ctx, st)
+		}
+		s.record(snap, "cpu", err)
+	}
+	if want["mem"] {
+		in, err := readInfo()
+		if err == nil {
+			snap.Mem, err = mem.FromInfo(in)
+		}
+		s.record(snap, "mem", err)
+	}
+	if want["swap"] {
+		in, err := readInfo()
+		if err == nil {
+			snap.Swap, err = s.swap.SampleInfo(now, in)
+		}
+		s.record(snap, "swap", err)
+	}
+	if want["load"] {
+		n, err := cores()
+		if err == nil {
+			snap.Load, err = load.Read(s.fs, n)
+		}
+		s.record(snap, "load", err)
+	}
+	return snap
+}
+
+// record notes a failed probe. Every probe package returns zero values with its error, so
+// the values are already what Snapshot promises.
+func (s *System) record(snap *Snapshot, kind string, err error) {
+	if err != nil {
+		snap.SetErr(Ref{Kind: kind}, fmt.Errorf("%s: %w", kind, err))
+	}
+}
