@@ -75,9 +75,7 @@ func minOf(v float64) *float64 { return &v }
 // NotifierKinds lists every notifier kind the DSL accepts and its attributes. The actions
 // package's registry must construct exactly these kinds (a test checks that they agree).
 var NotifierKinds = []KindSpec{
-	{Kind: "console", Attrs: []AttrSpec{
-		{Name: "parse_mode", Type: TypeString, Allowed: []string{"none", "HTML"}},
-	}},
+	{Kind: "console"},
 	{Kind: "telegram", Attrs: []AttrSpec{
 		{Name: "token", Type: TypeString, Secret: true},
 		{Name: "token_file", Type: TypeString},

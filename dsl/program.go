@@ -24,11 +24,23 @@ import (
 // Program is a compiled expr expression: a rule's `when` or `clear_when`, or one {{ }}
 // placeholder. It is safe to share between goroutines; a vm.VM is not, so Eval takes one.
 type Program struct {
-	Source  string
-	Range   hcl.Range // where the source stands in its file
-	Refs    []probes.Ref
+	Source string
+	Range  hcl.Range // where the source stands in its file
+	Refs   []probes.Ref
+	// Inputs are the probe fields the expression reads (cpu.avg3, http.site.up), each
+	// compiled on its own so a dry run or explain can show the values a verdict rests on.
+	Inputs  []Input
 	program *vm.Program
 }
+
+// Input is one probe field an expression reads.
+type Input struct {
+	Path    string
+	program *vm.Program
+}
+
+// Eval returns the field's value in env.
+func (in Input) Eval(env map[string]any) (any, error) { return expr.Run(in.program, env) }
 
 // Eval runs the program on env. machine may be nil; pass one per goroutine to avoid
 // allocating a VM on every call.
@@ -55,27 +67,58 @@ type MessagePart struct {
 // Render evaluates every placeholder on env and joins the parts. escape is applied to the
 // output of each placeholder (never to the literal text), e.g. HTML escaping for a notifier
 // in HTML mode; nil leaves values as they are.
+//
+// A line made only of placeholders (and blanks) that all render empty is left out, so a
+// conditional line such as {{ cpu.avg3 > 50 ? "cpu is high" : "" }} disappears when false
+// instead of leaving a blank line.
 func (m *Message) Render(machine *vm.VM, env map[string]any, escape func(string) string) (string, error) {
-	var b strings.Builder
+	var out, line strings.Builder
 	var errs []error
+	placeholders, blank := false, true
+	flush := func(newline bool) {
+		if !(placeholders && blank) {
+			out.WriteString(line.String())
+			if newline {
+				out.WriteByte('\n')
+			}
+		}
+		line.Reset()
+		placeholders, blank = false, true
+	}
 	for _, part := range m.Parts {
 		if part.Program == nil {
-			b.WriteString(part.Text)
+			text := part.Text
+			for {
+				i := strings.IndexByte(text, '\n')
+				if i < 0 {
+					break
+				}
+				line.WriteString(text[:i])
+				blank = blank && strings.TrimSpace(text[:i]) == ""
+				flush(true)
+				text = text[i+1:]
+			}
+			line.WriteString(text)
+			blank = blank && strings.TrimSpace(text) == ""
 			continue
 		}
+		placeholders = true
 		v, err := part.Program.Eval(machine, env)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("{{ %s }}: %w", strings.TrimSpace(part.Program.Source), err))
-			b.WriteString("<error>")
+			line.WriteString("<error>")
+			blank = false
 			continue
 		}
 		s := FormatValue(v)
 		if escape != nil {
 			s = escape(s)
 		}
-		b.WriteString(s)
+		line.WriteString(s)
+		blank = blank && s == ""
 	}
-	return b.String(), errors.Join(errs...)
+	flush(false)
+	return out.String(), errors.Join(errs...)
 }
 
 // FormatValue renders a placeholder's value: floats rounded to 2 decimals without trailing
@@ -166,7 +209,14 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 	if err != nil {
 		return nil, exprDiagnostics(err, src, 0, field, c.whenEnv)
 	}
-	return &Program{Source: code, Range: src.whole, Refs: collectRefs(code), program: prog}, nil
+	refs, paths := collectRefs(code)
+	p := &Program{Source: code, Range: src.whole, Refs: refs, program: prog}
+	for _, path := range paths {
+		if ip, err := expr.Compile(path, exprOptions(c.whenEnv)...); err == nil {
+			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
+		}
+	}
+	return p, nil
 }
 
 // placeholderOpen starts a {{ }} placeholder; its body may not contain "}}".
@@ -220,7 +270,8 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				diags = append(diags, d)
 			}
 		} else {
-			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: collectRefs(code), program: prog}
+			refs, _ := collectRefs(code)
+			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: refs, program: prog}
 			m.Parts = append(m.Parts, MessagePart{Program: p})
 			m.Refs = mergeRefs(m.Refs, p.Refs)
 		}
@@ -390,11 +441,12 @@ func tokenEnd(s string, off int) int {
 }
 
 // collectRefs walks the parsed tree (not the optimised program, whose constants may be
-// folded away) and returns the probes the expression reads.
-func collectRefs(code string) []probes.Ref {
+// folded away) and returns the probes the expression reads, and the field paths it reads
+// (cpu.avg3, process.httpd.count) in order of appearance.
+func collectRefs(code string) ([]probes.Ref, []string) {
 	tree, err := parser.Parse(code)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	v := &refVisitor{seen: map[probes.Ref]bool{}, consumed: map[*ast.IdentifierNode]bool{}}
 	ast.Walk(&tree.Node, v)
@@ -408,7 +460,41 @@ func collectRefs(code string) []probes.Ref {
 		refs = append(refs, r)
 	}
 	probes.SortRefs(refs)
-	return refs
+	// Keep the longest chains: cpu.avg3, not cpu.
+	var paths []string
+	for _, c := range v.chains {
+		covered := false
+		for _, o := range v.chains {
+			if strings.HasPrefix(o, c+".") {
+				covered = true
+				break
+			}
+		}
+		if !covered && !contains(paths, c) {
+			paths = append(paths, c)
+		}
+	}
+	return refs, paths
+}
+
+// memberChain renders a.b.c for a member access made only of an identifier and fixed
+// property names.
+func memberChain(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		return n.Value, true
+	case *ast.MemberNode:
+		prop, ok := n.Property.(*ast.StringNode)
+		if !ok || n.Method {
+			return "", false
+		}
+		base, ok := memberChain(n.Node)
+		if !ok {
+			return "", false
+		}
+		return base + "." + prop.Value, true
+	}
+	return "", false
 }
 
 // refVisitor collects probe references. `process.httpd` reads one named probe; a bare
@@ -416,6 +502,7 @@ func collectRefs(code string) []probes.Ref {
 // their parent, so bare identifiers are settled after the walk.
 type refVisitor struct {
 	seen     map[probes.Ref]bool
+	chains   []string
 	idents   []*ast.IdentifierNode
 	consumed map[*ast.IdentifierNode]bool
 }
@@ -423,6 +510,11 @@ type refVisitor struct {
 func (v *refVisitor) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
+		if c, ok := memberChain(n); ok {
+			if _, known := probes.LookupKind(c[:strings.Index(c, ".")]); known {
+				v.chains = append(v.chains, c)
+			}
+		}
 		id, ok := n.Node.(*ast.IdentifierNode)
 		if !ok {
 			return

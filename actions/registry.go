@@ -1,0 +1,102 @@
+package actions
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/console"
+)
+
+// Env is what notifiers may use from the process they run in.
+type Env struct {
+	Stdout io.Writer // where the console notifier prints; nil means os.Stdout
+}
+
+// notifierKind constructs one kind of notifier from its decoded attributes (see the dsl
+// package's NotifierKinds for their names and types).
+type notifierKind struct {
+	new func(name string, attrs map[string]any, env Env) (notify.Notifier, error)
+	// escape is applied to every placeholder's output before it is put into the message.
+	escape func(attrs map[string]any) func(string) string
+}
+
+// notifierKinds is the registry of every notifier kind. Kinds that validate but are not built
+// yet construct to an error that says so.
+var notifierKinds = map[string]notifierKind{
+	"console": {
+		new: func(name string, _ map[string]any, env Env) (notify.Notifier, error) {
+			w := env.Stdout
+			if w == nil {
+				w = os.Stdout
+			}
+			return console.New(name, w), nil
+		},
+	},
+	"telegram": {
+		new:    notAvailable("telegram"),
+		escape: parseModeEscaper,
+	},
+	"webhook":      {new: notAvailable("webhook")},
+	"alertmanager": {new: notAvailable("alertmanager")},
+}
+
+// NotifierKinds returns the names of every notifier kind, sorted.
+func NotifierKinds() []string {
+	names := make([]string, 0, len(notifierKinds))
+	for k := range notifierKinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrNotAvailable is the error of a notifier kind that validates but is not built yet.
+type ErrNotAvailable struct{ Kind string }
+
+func (e ErrNotAvailable) Error() string {
+	return fmt.Sprintf("notifier kind %q is not available yet in this version of notimon: the rules validate, but nothing can be sent through it", e.Kind)
+}
+
+func notAvailable(kind string) func(string, map[string]any, Env) (notify.Notifier, error) {
+	return func(string, map[string]any, Env) (notify.Notifier, error) { return nil, ErrNotAvailable{Kind: kind} }
+}
+
+// NewNotifier constructs the notifier called name of the given kind.
+func NewNotifier(kind, name string, attrs map[string]any, env Env) (notify.Notifier, error) {
+	k, ok := notifierKinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown notifier kind %q", kind)
+	}
+	n, err := k.new(name, attrs, env)
+	if err != nil {
+		return nil, fmt.Errorf("notifier %q: %w", name, err)
+	}
+	return n, nil
+}
+
+// Escaper returns how placeholder output must be escaped for a notifier of this kind with
+// these attributes; nil means no escaping.
+func Escaper(kind string, attrs map[string]any) func(string) string {
+	if k, ok := notifierKinds[kind]; ok && k.escape != nil {
+		return k.escape(attrs)
+	}
+	return nil
+}
+
+// parseModeEscaper escapes for Telegram-style parse_mode (HTML is the default).
+func parseModeEscaper(attrs map[string]any) func(string) string {
+	mode, _ := attrs["parse_mode"].(string)
+	switch mode {
+	case "", "HTML":
+		return escapeHTML
+	}
+	return nil
+}
+
+// escapeHTML escapes <, > and & (and quotes), the characters that make Telegram answer
+// "can't parse entities" when a value contains them.
+func escapeHTML(s string) string { return html.EscapeString(s) }

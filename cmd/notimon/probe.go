@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/probes"
+)
+
+func newProbeCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "probe [--json] [NAME ...]",
+		Short: "Sample the built-in probes now and print the values rules can use",
+		Long: `probe samples the built-in probes (or only those named, e.g. 'notimon probe cpu mem')
+and prints every field as rules and messages read it, e.g. cpu.avg3 or mem.real_pct.
+cpu watches the counters for one second first, since it has no previous reading.
+
+Exit status: 0 all sampled, 1 a probe failed (its error is printed), 2 usage error.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			refs, err := probeRefs(args)
+			if err != nil {
+				return err
+			}
+			schema, _ := probes.NewSchema(nil)
+			snap := probes.NewSystem(probes.Options{}).Sample(cmd.Context(), time.Now(), refs)
+			out := cmd.OutOrStdout()
+			if asJSON {
+				writeProbesJSON(out, schema, snap, refs)
+			} else {
+				writeProbesText(out, schema, snap, refs)
+			}
+			failed := false
+			for _, r := range refs {
+				if err := snap.Err(r); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "notimon: probe %s: %v\n", r, err)
+					failed = true
+				}
+			}
+			if failed {
+				return exitError{exitProblems}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, by probe")
+	return cmd
+}
+
+// probeRefs turns NAME arguments into built-in probe refs; none means every available one.
+func probeRefs(args []string) ([]probes.Ref, error) {
+	var refs []probes.Ref
+	if len(args) == 0 {
+		for _, k := range probes.Kinds {
+			if !k.Named && k.Available {
+				refs = append(refs, probes.Ref{Kind: k.Name})
+			}
+		}
+		return refs, nil
+	}
+	for _, a := range args {
+		k, ok := probes.LookupKind(a)
+		if !ok || k.Named {
+			var names []string
+			for _, k := range probes.Kinds {
+				if !k.Named {
+					names = append(names, k.Name)
+				}
+			}
+			return nil, usageError{fmt.Errorf("%q is not a built-in probe; the built-in probes are: %s", a, strings.Join(names, ", "))}
+		}
+		refs = append(refs, probes.Ref{Kind: a})
+	}
+	return refs, nil
+}
+
+func writeProbesText(w io.Writer, schema *probes.Schema, snap *probes.Snapshot, refs []probes.Ref) {
+	for _, r := range refs {
+		if err := snap.Err(r); err != nil {
+			fmt.Fprintf(w, "%-24s <failed: %v>\n", r.String(), err)
+			continue
+		}
+		v := reflect.ValueOf(schema.Value(snap, r))
+		if v.Kind() != reflect.Struct {
+			fmt.Fprintf(w, "%-24s %s\n", r.String(), dsl.FormatValue(v.Interface()))
+			continue
+		}
+		for i := 0; i < v.NumField(); i++ {
+			name := v.Type().Field(i).Tag.Get("expr")
+			fmt.Fprintf(w, "%-24s %s\n", r.String()+"."+name, dsl.FormatValue(v.Field(i).Interface()))
+		}
+	}
+}
+
+func writeProbesJSON(w io.Writer, schema *probes.Schema, snap *probes.Snapshot, refs []probes.Ref) {
+	out := map[string]any{}
+	for _, r := range refs {
+		if err := snap.Err(r); err != nil {
+			out[r.String()] = map[string]string{"error": err.Error()}
+			continue
+		}
+		out[r.String()] = schema.Value(snap, r)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(out)
+}
