@@ -1,7 +1,6 @@
 package mem
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 )
@@ -21,31 +20,36 @@ func Read(fsys fs.FS) (Values, error) {
 //     swapping. Kernels before 3.14 lack it; there it is MemFree + Buffers + Cached, which
 //     overstates it a little (not all page cache can be dropped).
 //   - cache is Cached + SReclaimable, buffers is Buffers (free's buff/cache split).
-//   - used is MemTotal − MemFree − Buffers − Cached − SReclaimable (procps 3.3's "used",
-//     floored at 0), so used_pct ignores every kind of cache.
+//   - used is MemTotal − MemFree − Buffers − Cached − SReclaimable (the "used" column of
+//     procps-ng 3.3.10 `free`, floored at 0), so used_pct ignores every kind of cache.
 //   - real_pct is 100 × (1 − available/total): memory that cannot be had back by dropping
 //     caches. It is the number an operator means by "memory usage".
 func FromInfo(in Info) (Values, error) {
-	var errs []error
-	need := func(key string) float64 {
-		v, err := in.Need(key)
-		errs = append(errs, err)
+	var firstErr error
+	get := func(key string, required bool) float64 {
+		var v uint64
+		var err error
+		if required {
+			v, err = in.Need(key)
+		} else {
+			v, err = in.optional(key)
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
 		return float64(v)
 	}
-	opt := func(key string) float64 {
-		v, err := in.optional(key)
-		errs = append(errs, err)
-		return float64(v)
-	}
-	total := need("MemTotal")
-	free := need("MemFree")
-	buffers := opt("Buffers")
-	cached := opt("Cached")
-	reclaimable := opt("SReclaimable")
+	total := get("MemTotal", true)
+	free := get("MemFree", true)
+	buffers := get("Buffers", false)
+	cached := get("Cached", false)
+	reclaimable := get("SReclaimable", false)
 	availRaw, hasAvail, err := in.Lookup("MemAvailable")
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		return Values{}, err
+	if firstErr == nil {
+		firstErr = err
+	}
+	if firstErr != nil {
+		return Values{}, firstErr
 	}
 	if total == 0 {
 		return Values{}, fmt.Errorf("/proc/meminfo says MemTotal is 0")

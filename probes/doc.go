@@ -1,0 +1,21 @@
+// Package probes is the registry of probe kinds and the boundary between the engine and
+// the machine: the engine asks a Sampler for the probes its rules reference and gets back
+// a Snapshot of typed values (plus one error per probe that could not be read), which
+// Schema turns into the environment rules and message placeholders are evaluated against.
+//
+// Data moves one way:
+//
+//	/proc (an fs.FS) ──▶ probes/<kind> parse and compute ──▶ System.Sample ──▶ Snapshot ──▶ Schema.Env
+//	                                   ▲                            │
+//	                 System.Restore ───┘                            └──▶ System.State (state store)
+//
+// Each kind lives in its own package (probes/cpu, probes/mem …) with its Values type, its
+// code and recorded /proc fixtures. System is the real Sampler for the built-in kinds; it
+// reads a file only when a referenced probe needs it, and shares a read between probes that
+// need the same file (stat for cpu, host and load; meminfo for mem and swap). cpu and swap
+// report changes between samples, so System keeps their previous counters; State and
+// Restore let a cron run pick up where the previous run stopped.
+//
+// Tests and `notimon test` replace the machine with a SamplerFunc of recorded values, or
+// System with an fs.FS of recorded /proc files and a Wait that does not sleep.
+package probes

@@ -1,0 +1,345 @@
+package probes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/load"
+	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/swap"
+)
+
+// countingFS records which files the sampler opens.
+type countingFS struct {
+	fs.FS
+	mu     sync.Mutex
+	opened map[string]int
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.mu.Lock()
+	if c.opened == nil {
+		c.opened = map[string]int{}
+	}
+	c.opened[name]++
+	c.mu.Unlock()
+	return c.FS.Open(name)
+}
+
+// machine is a small, fully hand-made /proc: 2 cores, 4 GiB, 1 GiB of swap.
+func machine() fstest.MapFS {
+	return fstest.MapFS{
+		"stat": {Data: []byte("cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\ncpu1 50 0 50 400 0 0 0 0 0 0\nbtime 1700000000\n")},
+		"meminfo": {Data: []byte("MemTotal:        4194304 kB\nMemFree:         1048576 kB\nMemAvailable:    3145728 kB\n" +
+			"Buffers:          262144 kB\nCached:          1048576 kB\nSReclaimable:     262144 kB\n" +
+			"SwapTotal:       1048576 kB\nSwapFree:         786432 kB\n")},
+		"vmstat":  {Data: []byte("pswpin 1000\npswpout 2000\n")},
+		"loadavg": {Data: []byte("3.00 2.00 1.00 3/200 999\n")},
+		"uptime":  {Data: []byte("3600.50 7000.00\n")},
+	}
+}
+
+func refs(kinds ...string) []Ref {
+	var r []Ref
+	for _, k := range kinds {
+		kind, name, _ := strings.Cut(k, ".")
+		r = append(r, Ref{Kind: kind, Name: name})
+	}
+	return r
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func TestSystemSamplesEverything(t *testing.T) {
+	fsys := machine()
+	s := NewSystem(Options{ProcFS: fsys, Hostname: "web-01", Wait: func(context.Context, time.Duration) error {
+		// One window later: Δuser 30, Δsystem 10, Δidle 50, Δiowait 10 → total 100, busy 40.
+		fsys["stat"] = &fstest.MapFile{Data: []byte("cpu  130 0 110 850 10 0 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\nbtime 1700000000\n")}
+		return nil
+	}})
+	snap := s.Sample(context.Background(), t0, refs("host", "cpu", "mem", "swap", "load"))
+	if len(snap.Errors) != 0 {
+		t.Fatalf("errors: %v", snap.Errors)
+	}
+	if !snap.Time.Equal(t0) {
+		t.Errorf("time = %v, want %v", snap.Time, t0)
+	}
+	if want := (host.Values{Name: "web-01", UptimeS: 3600.5, Cores: 2}); snap.Host != want {
+		t.Errorf("host = %+v, want %+v", snap.Host, want)
+	}
+	if want := (cpu.Values{Pct: 40, Avg3: 40, IOWaitPct: 10}); snap.CPU != want {
+		t.Errorf("cpu = %+v, want %+v", snap.CPU, want)
+	}
+	// In MiB: total 4096, available 3072 → real 25 %;
+	// used 4096 − 1024 − 256 − 1024 − 256 = 1536 → 37.5 %; cache 1024 + 256 = 1280.
+	const mib = 1 << 20
+	if want := (mem.Values{TotalBytes: 4096 * mib, AvailableBytes: 3072 * mib, UsedBytes: 1536 * mib,
+		CacheBytes: 1280 * mib, BuffersBytes: 256 * mib, RealPct: 25, UsedPct: 37.5}); snap.Mem != want {
+		t.Errorf("mem = %+v, want %+v", snap.Mem, want)
+	}
+	// 1024 − 768 = 256 MiB of 1024 used; no rates on the first sample.
+	if want := (swap.Values{TotalBytes: 1024 * mib, UsedBytes: 256 * mib, UsedPct: 25}); snap.Swap != want {
+		t.Errorf("swap = %+v, want %+v", snap.Swap, want)
+	}
+	if want := (load.Values{Avg1: 3, Avg5: 2, Avg15: 1, PerCore1: 1.5}); snap.Load != want {
+		t.Errorf("load = %+v, want %+v", snap.Load, want)
+	}
+
+	// The next tick, 15 s later: deltas against the previous sample, no window.
+	fsys["stat"] = &fstest.MapFile{Data: []byte("cpu  190 0 110 890 10 0 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\nbtime 1700000000\n")}
+	fsys["vmstat"] = &fstest.MapFile{Data: []byte("pswpin 1300\npswpout 2030\n")}
+	s.cpu.Wait = func(context.Context, time.Duration) error {
+		t.Error("waited although a previous cpu sample exists")
+		return nil
+	}
+	snap = s.Sample(context.Background(), t0.Add(15*time.Second), refs("cpu", "swap"))
+	// Δuser 60, Δidle 40 → 60 %, avg3 (40 + 60)/2 = 50; 300 pages in, 30 out over 15 s.
+	if want := (cpu.Values{Pct: 60, Avg3: 50}); snap.CPU != want {
+		t.Errorf("second cpu = %+v, want %+v", snap.CPU, want)
+	}
+	if snap.Swap.InPerS != 20 || snap.Swap.OutPerS != 2 {
+		t.Errorf("swap rates = %v in, %v out per s, want 20 and 2", snap.Swap.InPerS, snap.Swap.OutPerS)
+	}
+}
+
+// Only the asked-for probes are read: sampling mem must not need /proc/stat, and a probe
+// that cannot be read fails alone.
+func TestSystemReadsOnlyWhatIsAsked(t *testing.T) {
+	noStat := machine()
+	delete(noStat, "stat")
+
+	tests := []struct {
+		name       string
+		fsys       fstest.MapFS
+		refs       []Ref
+		wantOpened map[string]int
+		wantErrs   map[string]string // ref → part of its error
+	}{
+		{
+			name:       "mem without stat",
+			fsys:       noStat,
+			refs:       refs("mem"),
+			wantOpened: map[string]int{"meminfo": 1},
+		},
+		{
+			name:       "cpu fails alone without stat",
+			fsys:       noStat,
+			refs:       refs("mem", "cpu"),
+			wantOpened: map[string]int{"meminfo": 1, "stat": 1},
+			wantErrs:   map[string]string{"cpu": "cpu: read /proc/stat: open stat: file does not exist"},
+		},
+		{
+			name:       "host and load need cores from stat",
+			fsys:       noStat,
+			refs:       refs("host", "load", "swap"),
+			wantOpened: map[string]int{"stat": 1, "meminfo": 1, "vmstat": 1},
+			wantErrs: map[string]string{
+				"host": "host: count cores: read /proc/stat",
+				"load": "load: count cores: read /proc/stat",
+			},
+		},
+		{
+			name:       "mem and swap share one meminfo read",
+			fsys:       machine(),
+			refs:       refs("mem", "swap"),
+			wantOpened: map[string]int{"meminfo": 1, "vmstat": 1},
+		},
+		{
+			name:       "host, load and cpu share the first stat read",
+			fsys:       machine(),
+			refs:       refs("load", "host", "cpu"),
+			wantOpened: map[string]int{"stat": 2, "loadavg": 1, "uptime": 1}, // 2: the window's second reading
+		},
+		{
+			name:       "nothing asked, nothing read",
+			fsys:       machine(),
+			refs:       nil,
+			wantOpened: map[string]int{},
+		},
+		{
+			name:       "refs repeated",
+			fsys:       machine(),
+			refs:       refs("mem", "mem", "load", "load"),
+			wantOpened: map[string]int{"meminfo": 1, "stat": 1, "loadavg": 1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfs := &countingFS{FS: tt.fsys}
+			s := NewSystem(Options{ProcFS: cfs, Hostname: "h", Wait: func(context.Context, time.Duration) error { return nil }})
+			snap := s.Sample(context.Background(), t0, tt.refs)
+			if len(cfs.opened) != len(tt.wantOpened) {
+				t.Errorf("opened %v, want %v", cfs.opened, tt.wantOpened)
+			}
+			for name, n := range tt.wantOpened {
+				if cfs.opened[name] != n {
+					t.Errorf("opened %v, want %v", cfs.opened, tt.wantOpened)
+					break
+				}
+			}
+			if len(snap.Errors) != len(tt.wantErrs) {
+				t.Errorf("errors %v, want %d", snap.Errors, len(tt.wantErrs))
+			}
+			for ref, want := range tt.wantErrs {
+				err := snap.Err(Ref{Kind: ref})
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: error %v, want one containing %q", ref, err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSystemBrokenFileFailsOneProbe(t *testing.T) {
+	fsys := machine()
+	fsys["loadavg"] = &fstest.MapFile{Data: []byte("garbage\n")}
+	s := NewSystem(Options{ProcFS: fsys, Hostname: "h", Wait: func(context.Context, time.Duration) error { return nil }})
+	snap := s.Sample(context.Background(), t0, refs("host", "cpu", "mem", "swap", "load"))
+	if len(snap.Errors) != 1 || snap.Err(Ref{Kind: "load"}) == nil {
+		t.Fatalf("errors %v, want one for load", snap.Errors)
+	}
+	if want := "load: /proc/loadavg has 1 fields, want at least 3"; !strings.HasPrefix(snap.Err(Ref{Kind: "load"}).Error(), want) {
+		t.Errorf("load error %q, want it to start with %q", snap.Err(Ref{Kind: "load"}), want)
+	}
+	if snap.Load != (load.Values{}) {
+		t.Errorf("load = %+v alongside its error, want zero", snap.Load)
+	}
+	if snap.Mem.TotalBytes == 0 || snap.Host.Name != "h" {
+		t.Errorf("the other probes were not sampled: %+v", snap)
+	}
+}
+
+func TestSystemUnavailableKinds(t *testing.T) {
+	s := NewSystem(Options{ProcFS: machine()})
+	asked := refs("disk", "net", "process.httpd", "http.site", "tcp.db", "command.queue", "file.applog")
+	snap := s.Sample(context.Background(), t0, append(asked, refs("bogus", "cpu.extra")...))
+	for _, r := range asked {
+		var na ErrNotAvailable
+		if err := snap.Err(r); !errors.As(err, &na) || na.Kind != r.Kind {
+			t.Errorf("%s: error %v, want ErrNotAvailable{%q}", r, err, r.Kind)
+		}
+	}
+	if err := snap.Err(Ref{Kind: "bogus"}); err == nil || !strings.Contains(err.Error(), `unknown probe kind "bogus"`) {
+		t.Errorf("bogus: error %v", err)
+	}
+	if err := snap.Err(Ref{Kind: "cpu", Name: "extra"}); err == nil || !strings.Contains(err.Error(), "built-in") {
+		t.Errorf("cpu.extra: error %v", err)
+	}
+	if len(snap.Errors) != len(asked)+2 {
+		t.Errorf("errors %v", snap.Errors)
+	}
+}
+
+// A cron run saves the state as JSON; the next run restores it and measures cpu since the
+// previous run without a window.
+func TestSystemStateAcrossRuns(t *testing.T) {
+	fsys := machine()
+	first := NewSystem(Options{ProcFS: fsys, Wait: func(context.Context, time.Duration) error { return nil }})
+	first.Sample(context.Background(), t0, refs("cpu", "swap"))
+	raw, err := json.Marshal(first.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st SystemState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+
+	fsys["stat"] = &fstest.MapFile{Data: []byte("cpu  160 0 100 840 0 0 0 0 0 0\nbtime 1700000000\n")} // Δuser 60, Δidle 40
+	fsys["vmstat"] = &fstest.MapFile{Data: []byte("pswpin 1600\npswpout 2000\n")}                      // 600 in over a minute
+	next := NewSystem(Options{ProcFS: fsys, Wait: func(context.Context, time.Duration) error {
+		t.Error("waited although the state held a previous cpu sample")
+		return nil
+	}})
+	next.Restore(st)
+	snap := next.Sample(context.Background(), t0.Add(time.Minute), refs("cpu", "swap"))
+	if len(snap.Errors) != 0 {
+		t.Fatal(snap.Errors)
+	}
+	// The first run's window saw identical readings (0 %), so avg3 = (0 + 60)/2.
+	if want := (cpu.Values{Pct: 60, Avg3: 30}); snap.CPU != want {
+		t.Errorf("cpu = %+v, want %+v", snap.CPU, want)
+	}
+	if snap.Swap.InPerS != 10 {
+		t.Errorf("swap in = %v per s, want 10", snap.Swap.InPerS)
+	}
+}
+
+func TestSystemCancelledWindow(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := NewSystem(Options{ProcFS: machine(), CPUWindow: time.Hour})
+	snap := s.Sample(ctx, t0, refs("cpu", "mem"))
+	if err := snap.Err(Ref{Kind: "cpu"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cpu error %v, want context.Canceled", err)
+	}
+	if snap.Mem.TotalBytes == 0 || snap.Err(Ref{Kind: "mem"}) != nil {
+		t.Errorf("mem not sampled: %+v, %v", snap.Mem, snap.Err(Ref{Kind: "mem"}))
+	}
+}
+
+func TestSystemConcurrent(t *testing.T) {
+	s := NewSystem(Options{ProcFS: machine(), Wait: func(context.Context, time.Duration) error { return nil }})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 20 {
+				snap := s.Sample(context.Background(), t0.Add(time.Duration(i*100+j)*time.Second), refs("host", "cpu", "mem", "swap", "load"))
+				if len(snap.Errors) != 0 {
+					t.Error(snap.Errors)
+				}
+				s.Restore(s.State())
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestSystemLive(t *testing.T) {
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	s := NewSystem(Options{CPUWindow: 200 * time.Millisecond})
+	snap := s.Sample(context.Background(), time.Now(), refs("host", "cpu", "mem", "swap", "load"))
+	if len(snap.Errors) != 0 {
+		t.Fatal(snap.Errors)
+	}
+	if snap.Host.Name == "" || snap.Host.Cores < 1 || snap.Host.UptimeS <= 0 {
+		t.Errorf("host = %+v", snap.Host)
+	}
+	if !(snap.CPU.Pct >= 0 && snap.CPU.Pct <= 100) {
+		t.Errorf("cpu = %+v", snap.CPU)
+	}
+	if snap.Mem.TotalBytes <= 0 || !(snap.Mem.RealPct >= 0 && snap.Mem.RealPct <= 100) {
+		t.Errorf("mem = %+v", snap.Mem)
+	}
+}
+
+// BenchmarkSystemSample is one daemon tick of the built-in probes on this machine: cpu has a
+// previous sample, so nothing waits.
+func BenchmarkSystemSample(b *testing.B) {
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		b.Skip("no /proc here")
+	}
+	s := NewSystem(Options{Wait: func(context.Context, time.Duration) error { return nil }})
+	all := refs("host", "cpu", "mem", "swap", "load")
+	if snap := s.Sample(context.Background(), time.Now(), all); len(snap.Errors) != 0 {
+		b.Fatal(snap.Errors)
+	}
+	b.ReportAllocs()
+	now := time.Now()
+	for b.Loop() {
+		now = now.Add(time.Second)
+		s.Sample(context.Background(), now, all)
+	}
+}
