@@ -212,7 +212,7 @@ func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceStrin
 	if f != nil {
 		src = f.Bytes
 	}
-	s, diags := evalSourceString(attr.Expr, e.ctx(attr.Range.Filename), src)
+	s, diags := evalSourceString(attr.Expr, e.ctx(attr.Range.Filename), src, e.loader.lineIndex(attr.Range.Filename))
 	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
 	return s, diags
 }

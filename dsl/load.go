@@ -146,6 +146,7 @@ type loader struct {
 	files   map[string]*hcl.File
 	blocks  map[string][]*hclsyntax.Block // by type, in load order
 	unset   []string                      // env vars read but not set, since the last reset
+	lines   map[string]*lineIndex         // line starts by file, built on first use
 	defined map[string]hcl.Range          // "rule overload" → first definition
 }
 
@@ -158,7 +159,17 @@ func newLoader(opts Options) *loader {
 		files:   map[string]*hcl.File{},
 		blocks:  map[string][]*hclsyntax.Block{},
 		defined: map[string]hcl.Range{},
+		lines:   map[string]*lineIndex{},
 	}
+}
+
+func (l *loader) lineIndex(file string) *lineIndex {
+	li, ok := l.lines[file]
+	if !ok {
+		li = &lineIndex{}
+		l.lines[file] = li
+	}
+	return li
 }
 
 // addFile parses one file and sorts its top-level blocks by type.

@@ -13,7 +13,11 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/hashicorp/hcl/v2"
@@ -25,7 +29,7 @@ import (
 // placeholder. It is safe to share between goroutines; a vm.VM is not, so Eval takes one.
 type Program struct {
 	Source string
-	Range  hcl.Range // where the source stands in its file
+	Range  hcl.Range // where the source stands (a placeholder shared by messages: its first use)
 	Refs   []probes.Ref
 	// Inputs are the probe fields the expression reads (cpu.avg3, http.site.up), each
 	// compiled on its own so a dry run or explain can show the values a verdict rests on.
@@ -40,11 +44,12 @@ type Input struct {
 }
 
 // Eval returns the field's value in env.
-func (in Input) Eval(env map[string]any) (any, error) { return expr.Run(in.program, env) }
+func (in Input) Eval(env any) (any, error) { return expr.Run(in.program, env) }
 
-// Eval runs the program on env. machine may be nil; pass one per goroutine to avoid
-// allocating a VM on every call.
-func (p *Program) Eval(machine *vm.VM, env map[string]any) (any, error) {
+// Eval runs the program on env (the schema's Env for conditions, its Map plus `rule` for
+// placeholders). machine may be nil; pass one per goroutine to avoid allocating a VM on
+// every call.
+func (p *Program) Eval(machine *vm.VM, env any) (any, error) {
 	if machine == nil {
 		return expr.Run(p.program, env)
 	}
@@ -160,11 +165,19 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
-// compiler compiles expr sources against one schema.
+// compiler compiles expr sources against one schema. It builds each expr configuration
+// once: expr.Compile would build a new one (with its map of every builtin) per expression,
+// which was most of the cost of loading a large rules directory.
 type compiler struct {
 	schema  *probes.Schema
-	whenEnv map[string]any
-	msgEnv  map[string]any
+	whenEnv any            // the schema's struct: conditions run on it every tick
+	msgEnv  map[string]any // namespaces by name plus rule: placeholders run only on firing
+	names   map[string]any // namespaces by name, for explaining unknown names
+
+	cond, value, msg *conf.Config
+	// placeholders caches compiled placeholders by source: the same {{ cpu.avg3 }} recurs in
+	// many messages, and every template is spliced into several.
+	placeholders map[string]*Program
 }
 
 // RuleInfo is what messages read as `rule.<field>`.
@@ -178,18 +191,41 @@ type RuleInfo struct {
 }
 
 func newCompiler(schema *probes.Schema) *compiler {
-	when := schema.Types()
-	msg := make(map[string]any, len(when)+1)
-	for k, v := range when {
-		msg[k] = v
-	}
+	msg := schema.Map(&probes.Snapshot{})
 	msg["rule"] = RuleInfo{}
-	return &compiler{schema: schema, whenEnv: when, msgEnv: msg}
+	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}}
+	c.cond = exprConfig(c.whenEnv, expr.AsBool())
+	c.value = exprConfig(c.whenEnv)
+	c.msg = exprConfig(c.msgEnv)
+	return c
 }
 
-// exprOptions are the expr options both kinds of program are compiled with.
-func exprOptions(env map[string]any) []expr.Option {
-	return []expr.Option{expr.Env(env), expr.Optimize(true)}
+// exprConfig builds an expr configuration the way expr.Compile does.
+func exprConfig(env any, opts ...expr.Option) *conf.Config {
+	cfg := conf.CreateNew()
+	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true)}, opts...) {
+		op(cfg)
+	}
+	cfg.Check()
+	return cfg
+}
+
+// compile is expr.Compile with a prepared configuration.
+func compile(code string, cfg *conf.Config) (*vm.Program, error) {
+	tree, err := checker.ParseCheck(code, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Optimize {
+		if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+			var fe *file.Error
+			if errors.As(err, &fe) {
+				return nil, fe.Bind(tree.Source)
+			}
+			return nil, err
+		}
+	}
+	return exprcompiler.Compile(tree, cfg)
 }
 
 // compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
@@ -204,15 +240,14 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 			Subject:  src.whole.Ptr(),
 		}}
 	}
-	opts := append(exprOptions(c.whenEnv), expr.AsBool())
-	prog, err := expr.Compile(code, opts...)
+	prog, err := compile(code, c.cond)
 	if err != nil {
-		return nil, exprDiagnostics(err, src, 0, field, c.whenEnv)
+		return nil, exprDiagnostics(err, src, 0, field, c.names)
 	}
 	refs, paths := collectRefs(code)
 	p := &Program{Source: code, Range: src.whole, Refs: refs, program: prog}
 	for _, path := range paths {
-		if ip, err := expr.Compile(path, exprOptions(c.whenEnv)...); err == nil {
+		if ip, err := compile(path, c.value); err == nil {
 			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
 		}
 	}
@@ -260,7 +295,10 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				Detail:   "A {{ }} placeholder needs an expression, such as {{ cpu.avg3 }}.",
 				Subject:  src.rangeOf(open, bodyEnd+2).Ptr(),
 			})
-		} else if prog, err := expr.Compile(code, exprOptions(c.msgEnv)...); err != nil {
+		} else if p, ok := c.placeholders[code]; ok {
+			m.Parts = append(m.Parts, MessagePart{Program: p})
+			m.Refs = mergeRefs(m.Refs, p.Refs)
+		} else if prog, err := compile(code, c.msg); err != nil {
 			for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
 				// An error inside text spliced in by ${template.x} is reported at the
 				// template itself, once.
@@ -272,6 +310,7 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 		} else {
 			refs, _ := collectRefs(code)
 			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: refs, program: prog}
+			c.placeholders[code] = p
 			m.Parts = append(m.Parts, MessagePart{Program: p})
 			m.Refs = mergeRefs(m.Refs, p.Refs)
 		}

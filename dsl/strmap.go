@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -17,8 +18,9 @@ import (
 // interpolations before the token.
 type sourceString struct {
 	Value string
-	file  []byte    // the whole source file
-	name  string    // its name
+	file  []byte     // the whole source file
+	lines *lineIndex // its line starts
+	name  string     // its name
 	whole hcl.Range // the attribute's expression
 	spans []span    // sorted by value offset, covering Value
 }
@@ -35,9 +37,9 @@ type span struct {
 
 // evalSourceString evaluates expr as a string under ctx and records where each byte of the
 // result came from.
-func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte) (*sourceString, hcl.Diagnostics) {
+func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte, lines *lineIndex) (*sourceString, hcl.Diagnostics) {
 	rng := expr.Range()
-	s := &sourceString{file: src, name: rng.Filename, whole: rng}
+	s := &sourceString{file: src, lines: lines, name: rng.Filename, whole: rng}
 	var diags hcl.Diagnostics
 	var b strings.Builder
 
@@ -174,7 +176,7 @@ func (s *sourceString) rangeOf(start, end int) hcl.Range {
 	if n == 0 {
 		n = 1
 	}
-	return hcl.Range{Filename: s.name, Start: posAt(s.file, from), End: posAt(s.file, to+n)}
+	return hcl.Range{Filename: s.name, Start: posAt(s.file, from, s.lines), End: posAt(s.file, to+n, s.lines)}
 }
 
 // fromTemplate returns the template name if Value[off] was inserted by ${template.<name>}.
@@ -217,21 +219,28 @@ func (s *sourceString) srcOffset(off int) (int, bool) {
 }
 
 // posAt converts a byte offset of src into an hcl.Pos (1-based line, 1-based column counted
-// in characters).
-func posAt(src []byte, off int) hcl.Pos {
-	if off > len(src) {
-		off = len(src)
-	}
-	line, col := 1, 1
-	for i := 0; i < off; {
-		r, n := utf8.DecodeRune(src[i:])
-		if r == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-		i += n
-	}
+// in characters). It scans back to the start of the line for the column and counts the
+// newlines before it, so its cost grows with the offset; lines is a cache of line starts
+// for src that makes that a binary search instead.
+func posAt(src []byte, off int, lines *lineIndex) hcl.Pos {
+	off = clamp(off, 0, len(src))
+	line, start := lines.find(src, off)
+	col := 1 + utf8.RuneCount(src[start:off])
 	return hcl.Pos{Line: line, Column: col, Byte: off}
+}
+
+// lineIndex holds the byte offset at which each line of one source starts.
+type lineIndex struct{ starts []int }
+
+func (li *lineIndex) find(src []byte, off int) (line, start int) {
+	if li.starts == nil {
+		li.starts = append(li.starts, 0)
+		for i, c := range src {
+			if c == '\n' {
+				li.starts = append(li.starts, i+1)
+			}
+		}
+	}
+	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
+	return i + 1, li.starts[i]
 }

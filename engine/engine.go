@@ -33,8 +33,21 @@ type Engine struct {
 	opts      Options
 	log       *slog.Logger
 	notifiers map[string]notifierEntry
-	machine   vm.VM // reused across rules: compiled programs are shared, a VM is not
+	machine   vm.VM     // reused across rules: compiled programs are shared, a VM is not
+	verdicts  []Verdict // reused by Evaluate
+	holds     []bool    // reused by Evaluate
+	batches   []batch
 }
+
+// batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.
+type batch struct {
+	start, end int
+	b          *dsl.Batch
+}
+
+// batchSize bounds how many conditions share one program: large enough to keep the program
+// contiguous, small enough that a runtime error in one rule re-evaluates few others.
+const batchSize = 500
 
 type notifierEntry struct {
 	notifier notify.Notifier
@@ -58,6 +71,21 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 		}
 		e.notifiers[n.Name] = entry
 	}
+	for start := 0; start < len(cfg.Rules); start += batchSize {
+		end := min(start+batchSize, len(cfg.Rules))
+		conds := make([]*dsl.Program, 0, end-start)
+		for _, r := range cfg.Rules[start:end] {
+			conds = append(conds, r.When)
+		}
+		b, err := cfg.NewBatch(conds)
+		if err != nil {
+			// Not a problem with the rules (each compiled on its own): these are simply
+			// evaluated one by one.
+			log.Debug("conditions evaluated one by one", "rules", end-start, "err", err)
+			continue
+		}
+		e.batches = append(e.batches, batch{start: start, end: end, b: b})
+	}
 	return e
 }
 
@@ -65,7 +93,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 type Report struct {
 	Time     time.Time
 	Snapshot *probes.Snapshot
-	Env      map[string]any // the values rules were evaluated on
+	Env      any // the values rules were evaluated on (the schema's struct)
 	Verdicts []Verdict
 	Sampling time.Duration // time spent sampling probes
 }
@@ -109,34 +137,73 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	snap := e.opts.Sampler.Sample(ctx, now, e.cfg.Refs)
 	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
 	rep.Env = e.cfg.Schema.Env(snap)
-	rep.Verdicts = e.Evaluate(snap, rep.Env)
+	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
 		if v.Holds {
-			v.Actions = e.fire(ctx, now, v, rep.Env)
+			v.Actions = e.fire(ctx, now, v, snap)
 		}
 	}
 	return rep
 }
 
 // Evaluate runs every rule's condition on env (built from snap by the schema). It does no
-// I/O and is what the evaluation benchmark measures.
-func (e *Engine) Evaluate(snap *probes.Snapshot, env map[string]any) []Verdict {
-	verdicts := make([]Verdict, len(e.cfg.Rules))
-	for i, r := range e.cfg.Rules {
-		verdicts[i] = Verdict{Rule: r}
-		verdicts[i].Holds, verdicts[i].Err = e.evalRule(r, snap, env)
+// I/O and is what the evaluation benchmark measures. The returned slice is reused by the
+// next call.
+func (e *Engine) Evaluate(snap *probes.Snapshot, env any) []Verdict {
+	if cap(e.verdicts) < len(e.cfg.Rules) {
+		e.verdicts = make([]Verdict, len(e.cfg.Rules))
 	}
+	verdicts := e.verdicts[:len(e.cfg.Rules)]
+	if cap(e.holds) < len(e.cfg.Rules) {
+		e.holds = make([]bool, len(e.cfg.Rules))
+	}
+	batched := e.holds[:len(e.cfg.Rules)]
+	done := 0 // rules before this index have a verdict
+	for _, bt := range e.batches {
+		e.evalEach(snap, env, verdicts, done, bt.start)
+		if err := bt.b.Eval(&e.machine, env, batched[bt.start:bt.end]); err != nil {
+			e.evalEach(snap, env, verdicts, bt.start, bt.end) // find who failed
+		} else {
+			for i := bt.start; i < bt.end; i++ {
+				r := e.cfg.Rules[i]
+				verdicts[i] = Verdict{Rule: r, Holds: batched[i], Err: probeErr(r, snap)}
+				if verdicts[i].Err != nil {
+					verdicts[i].Holds = false
+				}
+			}
+		}
+		done = bt.end
+	}
+	e.evalEach(snap, env, verdicts, done, len(e.cfg.Rules))
 	return verdicts
 }
 
-func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env map[string]any) (bool, error) {
-	if len(snap.Errors) > 0 {
-		for _, ref := range r.When.Refs {
-			if err := snap.Err(ref); err != nil {
-				return false, fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, position(r.When.Range), ref, err)
-			}
+// evalEach evaluates rules [from, to) one by one.
+func (e *Engine) evalEach(snap *probes.Snapshot, env any, verdicts []Verdict, from, to int) {
+	for i := from; i < to; i++ {
+		r := e.cfg.Rules[i]
+		holds, err := e.evalRule(r, snap, env)
+		verdicts[i] = Verdict{Rule: r, Holds: holds, Err: err}
+	}
+}
+
+// probeErr reports the first probe that r's condition reads and that failed this tick.
+func probeErr(r *dsl.Rule, snap *probes.Snapshot) error {
+	if len(snap.Errors) == 0 {
+		return nil
+	}
+	for _, ref := range r.When.Refs {
+		if err := snap.Err(ref); err != nil {
+			return fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, position(r.When.Range), ref, err)
 		}
+	}
+	return nil
+}
+
+func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, error) {
+	if err := probeErr(r, snap); err != nil {
+		return false, err
 	}
 	v, err := r.When.Eval(&e.machine, env)
 	if err != nil {
@@ -148,12 +215,9 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env map[string]any
 
 // fire runs the fire chain of a rule that holds: its notify steps send the rendered message;
 // the other steps are not available yet.
-func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, env map[string]any) []Action {
+func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *probes.Snapshot) []Action {
 	r := v.Rule
-	msgEnv := make(map[string]any, len(env)+1)
-	for k, val := range env {
-		msgEnv[k] = val
-	}
+	msgEnv := e.cfg.Schema.Map(snap)
 	msgEnv["rule"] = dsl.RuleInfo{Name: r.Name, Severity: r.Severity, Labels: r.Labels, State: "firing", Value: v.Holds}
 	actions := make([]Action, 0, len(r.Fire))
 	for _, step := range r.Fire {

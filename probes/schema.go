@@ -8,12 +8,15 @@ import (
 	"github.com/notimon/notimon/probes/disk"
 )
 
-// Schema is the shape of the expression environment for one configuration: every built-in
-// namespace, plus for each named kind a struct type with one field per declared probe. Typed
-// structs (never map[string]any) are what let expr reject `cpu.avgg` or `http.sitee` at
-// compile time.
+// Schema is the shape of the expression environment for one configuration: one typed struct
+// with a field per built-in probe, and for each named kind a struct with one field per
+// declared probe. Typed structs (never map[string]any) are what let expr reject `cpu.avgg`
+// or `http.sitee` at compile time, and a struct environment is also the fastest one for expr
+// to read from.
 type Schema struct {
-	named map[string]*namespace
+	typ    reflect.Type   // the environment struct
+	fields map[string]int // namespace ("cpu", "process") → field index in typ
+	named  map[string]*namespace
 }
 
 type namespace struct {
@@ -34,52 +37,75 @@ func NewSchema(declared []Ref) (*Schema, error) {
 			byKind[r.Kind] = append(byKind[r.Kind], r.Name)
 		}
 	}
-	s := &Schema{named: map[string]*namespace{}}
+	s := &Schema{fields: map[string]int{}, named: map[string]*namespace{}}
+	var top []reflect.StructField
 	for _, k := range Kinds {
-		if !k.Named {
-			continue
+		typ := k.values
+		if k.Named {
+			ns := newNamespace(k, byKind[k.Name])
+			s.named[k.Name] = ns
+			typ = ns.typ
 		}
-		names := byKind[k.Name]
-		sort.Strings(names)
-		ns := &namespace{index: map[string]int{}}
-		fields := make([]reflect.StructField, 0, len(names))
-		for _, n := range names {
-			if _, dup := ns.index[n]; dup {
-				continue
-			}
-			ns.index[n] = len(fields)
-			fields = append(fields, reflect.StructField{
-				Name: fmt.Sprintf("P%d", len(fields)),
-				Type: k.values,
-				Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:%q`, n, n)),
-			})
-		}
-		ns.typ = reflect.StructOf(fields)
-		s.named[k.Name] = ns
+		s.fields[k.Name] = len(top)
+		top = append(top, reflect.StructField{
+			Name: fmt.Sprintf("K%d", len(top)),
+			Type: typ,
+			Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:%q`, k.Name, k.Name)),
+		})
 	}
+	s.typ = reflect.StructOf(top)
 	return s, nil
 }
 
-// Types returns an environment of zero values, for compiling expressions against.
-func (s *Schema) Types() map[string]any {
-	return s.Env(&Snapshot{})
+func newNamespace(k Kind, names []string) *namespace {
+	sort.Strings(names)
+	ns := &namespace{index: map[string]int{}}
+	fields := make([]reflect.StructField, 0, len(names))
+	for _, n := range names {
+		if _, dup := ns.index[n]; dup {
+			continue
+		}
+		ns.index[n] = len(fields)
+		fields = append(fields, reflect.StructField{
+			Name: fmt.Sprintf("P%d", len(fields)),
+			Type: k.values,
+			Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:%q`, n, n)),
+		})
+	}
+	ns.typ = reflect.StructOf(fields)
+	return ns
 }
 
-// Env returns the environment rules are evaluated against for snap.
-func (s *Schema) Env(snap *Snapshot) map[string]any {
-	env := map[string]any{
-		"host": snap.Host,
-		"cpu":  snap.CPU,
-		"mem":  snap.Mem,
-		"swap": snap.Swap,
-		"load": snap.Load,
-		"net":  snap.Net,
+// Types returns an environment of zero values, for compiling expressions against.
+func (s *Schema) Types() any { return s.Env(&Snapshot{}) }
+
+// Env returns the environment rules are evaluated against for snap: a value of the schema's
+// struct type.
+func (s *Schema) Env(snap *Snapshot) any {
+	v := reflect.New(s.typ).Elem()
+	s.fill(snap, func(name string, val reflect.Value) { v.Field(s.fields[name]).Set(val) })
+	return v.Interface()
+}
+
+// Map returns the same values as Env, by namespace name. Messages use it, adding `rule`.
+func (s *Schema) Map(snap *Snapshot) map[string]any {
+	m := make(map[string]any, len(s.fields)+1)
+	s.fill(snap, func(name string, val reflect.Value) { m[name] = val.Interface() })
+	return m
+}
+
+func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
+	set("host", reflect.ValueOf(snap.Host))
+	set("cpu", reflect.ValueOf(snap.CPU))
+	set("mem", reflect.ValueOf(snap.Mem))
+	set("swap", reflect.ValueOf(snap.Swap))
+	set("load", reflect.ValueOf(snap.Load))
+	mounts := snap.Disk
+	if mounts == nil {
+		mounts = map[string]disk.Values{}
 	}
-	if snap.Disk != nil {
-		env["disk"] = snap.Disk
-	} else {
-		env["disk"] = map[string]disk.Values{}
-	}
+	set("disk", reflect.ValueOf(mounts))
+	set("net", reflect.ValueOf(snap.Net))
 	for kind, ns := range s.named {
 		v := reflect.New(ns.typ).Elem()
 		for name, i := range ns.index {
@@ -87,9 +113,8 @@ func (s *Schema) Env(snap *Snapshot) map[string]any {
 				v.Field(i).Set(reflect.ValueOf(val))
 			}
 		}
-		env[kind] = v.Interface()
+		set(kind, v)
 	}
-	return env
 }
 
 // Value returns the values of one probe in snap, for display.
@@ -97,7 +122,7 @@ func (s *Schema) Value(snap *Snapshot, ref Ref) any {
 	if ref.Name != "" {
 		return snap.Named[ref.Kind][ref.Name]
 	}
-	return s.Env(snap)[ref.Kind]
+	return s.Map(snap)[ref.Kind]
 }
 
 // Declared reports whether a named probe ref exists in the schema.

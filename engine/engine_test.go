@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/mem"
+)
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+func load(t testing.TB, src string) *dsl.Config {
+	t.Helper()
+	cfg, diags := dsl.LoadSource(map[string][]byte{"rules.hcl": []byte(src)}, dsl.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		var b bytes.Buffer
+		dsl.WriteDiagnostics(&b, cfg.Files, diags)
+		t.Fatalf("config does not load:\n%s", b.String())
+	}
+	return cfg
+}
+
+// recorded returns a sampler that serves fixed values and records what it was asked for.
+func recorded(snap probes.Snapshot, asked *[]probes.Ref) probes.Sampler {
+	return probes.SamplerFunc(func(_ context.Context, now time.Time, refs []probes.Ref) *probes.Snapshot {
+		if asked != nil {
+			*asked = append([]probes.Ref(nil), refs...)
+		}
+		s := snap
+		s.Time = now
+		return &s
+	})
+}
+
+const overload = `
+notifier "console" "ops" {}
+rule "overload" {
+  when     = "cpu.avg3 > 50 || mem.real_pct > 50"
+  severity = "critical"
+  notify "ops" {
+    message = <<-EOT
+      <b>[{{ host.name }} 서버]</b>
+      {{ cpu.avg3 > 50 ? "CPU 사용량이 50%를 넘었습니다" : "" }}
+      {{ mem.real_pct > 50 ? "메모리 사용량이 50%를 넘었습니다" : "" }}
+      cpu: {{ cpu.avg3 }}%, memory: {{ mem.real_pct }}%
+    EOT
+  }
+  exec { command = ["systemctl", "restart", "tomcat"] }
+}
+rule "quiet" {
+  when = "load.avg1 > 100"
+  notify "ops" { message = "load {{ load.avg1 }}" }
+}
+`
+
+func TestTickNotifiesRulesThatHold(t *testing.T) {
+	cfg := load(t, overload)
+	var out bytes.Buffer
+	var asked []probes.Ref
+	snap := probes.Snapshot{
+		Host: host.Values{Name: "web-01"},
+		CPU:  cpu.Values{Avg3: 72.456},
+		Mem:  mem.Values{RealPct: 31.2},
+	}
+	e := New(cfg, Options{Sampler: recorded(snap, &asked), Stdout: &out})
+	rep := e.Tick(context.Background(), t0)
+
+	if got, want := refNames(asked), "host cpu mem load"; got != want {
+		t.Errorf("sampled %q, want only the referenced probes %q", got, want)
+	}
+	if len(rep.Verdicts) != 2 || !rep.Verdicts[0].Holds || rep.Verdicts[1].Holds {
+		t.Fatalf("verdicts = %+v, want overload true, quiet false", rep.Verdicts)
+	}
+	want := "[2026-11-25T03:00:00Z] ops · rule overload (critical) firing\n" +
+		"    <b>[web-01 서버]</b>\n" +
+		"    CPU 사용량이 50%를 넘었습니다\n" +
+		"    cpu: 72.46%, memory: 31.2%\n"
+	if out.String() != want {
+		t.Errorf("console printed:\n%s\nwant:\n%s", out.String(), want)
+	}
+	acts := rep.Verdicts[0].Actions
+	if len(acts) != 2 || acts[0].Err != nil || acts[1].Skipped == "" || !strings.Contains(acts[1].Skipped, "not available yet") {
+		t.Errorf("actions = %+v, want the notify sent and exec reported as not available yet", acts)
+	}
+	if errs := rep.Errs(); len(errs) != 0 {
+		t.Errorf("Errs() = %v, want none", errs)
+	}
+}
+
+func TestDryRunSendsNothing(t *testing.T) {
+	cfg := load(t, overload)
+	var out bytes.Buffer
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Avg3: 90}}, nil), Stdout: &out, DryRun: true})
+	rep := e.Tick(context.Background(), t0)
+	if out.Len() != 0 {
+		t.Errorf("dry run printed through the notifier: %q", out.String())
+	}
+	a := rep.Verdicts[0].Actions[0]
+	if a.Skipped != "dry run" || !strings.Contains(a.Text, "CPU 사용량이 50%를 넘었습니다") {
+		t.Errorf("dry-run action = %+v, want the rendered message and Skipped = dry run", a)
+	}
+}
+
+func TestOneRuleFailingDoesNotStopOthers(t *testing.T) {
+	cfg := load(t, `
+notifier "console" "ops" {}
+rule "broken" {
+  when = "filter([1, 2], # > 5)[0] > 1"
+  notify "ops" { message = "never" }
+}
+rule "needs_cpu" {
+  when = "cpu.pct > 10"
+  notify "ops" { message = "cpu {{ cpu.pct }}" }
+}
+rule "mem" {
+  when = "mem.real_pct > 10"
+  notify "ops" { message = "mem {{ mem.real_pct }}" }
+}
+`)
+	snap := probes.Snapshot{Mem: mem.Values{RealPct: 20}}
+	snap.SetErr(probes.Ref{Kind: "cpu"}, errors.New("open stat: permission denied"))
+	var out bytes.Buffer
+	rep := New(cfg, Options{Sampler: recorded(snap, nil), Stdout: &out}).Tick(context.Background(), t0)
+
+	if err := rep.Verdicts[0].Err; err == nil || !strings.Contains(err.Error(), `rule "broken" (rules.hcl:4:`) {
+		t.Errorf("broken rule error = %v, want it named with its position", err)
+	}
+	if err := rep.Verdicts[1].Err; err == nil || !strings.Contains(err.Error(), "probe cpu failed: open stat: permission denied") {
+		t.Errorf("needs_cpu error = %v, want the failed probe named", err)
+	}
+	if !rep.Verdicts[2].Holds || !strings.Contains(out.String(), "mem 20") {
+		t.Errorf("mem rule did not fire after the others failed; console: %q", out.String())
+	}
+	if n := len(rep.Errs()); n != 2 {
+		t.Errorf("Errs() has %d errors, want 2", n)
+	}
+}
+
+func TestUnavailableNotifierIsReported(t *testing.T) {
+	cfg := load(t, `
+notifier "telegram" "tg" {
+  token   = env("TOKEN")
+  chat_id = "42"
+}
+rule "always" {
+  when = "true"
+  notify "tg" { message = "hello" }
+}
+`)
+	rep := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil)}).Tick(context.Background(), t0)
+	err := rep.Verdicts[0].Actions[0].Err
+	if err == nil || !strings.Contains(err.Error(), `notifier kind "telegram" is not available yet`) {
+		t.Errorf("error = %v, want the not-available-yet message", err)
+	}
+}
+
+func TestHTMLNotifierEscapesPlaceholders(t *testing.T) {
+	cfg := load(t, `
+notifier "telegram" "tg" {
+  token   = "x"
+  chat_id = "42"
+}
+rule "r" {
+  when = "true"
+  notify "tg" { message = "<b>{{ host.name }}</b>" }
+}
+`)
+	rep := New(cfg, Options{Sampler: recorded(probes.Snapshot{Host: host.Values{Name: "<defunct> & co"}}, nil), DryRun: true}).Tick(context.Background(), t0)
+	if got, want := rep.Verdicts[0].Actions[0].Text, "<b>&lt;defunct&gt; &amp; co</b>"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+}
+
+func refNames(refs []probes.Ref) string {
+	var s []string
+	for _, r := range refs {
+		s = append(s, r.String())
+	}
+	return strings.Join(s, " ")
+}
+
+// TestBatchesMatchOneByOne checks that batched evaluation gives the same verdicts as
+// evaluating each rule alone, across batch boundaries and with a failing rule in a batch.
+func TestBatchesMatchOneByOne(t *testing.T) {
+	src := manyRules(1200) + `
+rule "broken" {
+  when = "filter([1, 2], # > 5)[0] > 1"
+  notify "ops" { message = "never" }
+}
+`
+	cfg := load(t, src)
+	snap := &probes.Snapshot{CPU: cpu.Values{Avg3: 63}, Mem: mem.Values{RealPct: 71}}
+	e := New(cfg, Options{DryRun: true})
+	if len(e.batches) != 3 {
+		t.Fatalf("%d batches for 1201 rules, want 3", len(e.batches))
+	}
+	env := cfg.Schema.Env(snap)
+	got := e.Evaluate(snap, env)
+	holding := 0
+	for i, v := range got {
+		want, wantErr := e.evalRule(cfg.Rules[i], snap, env)
+		if v.Holds != want || (v.Err == nil) != (wantErr == nil) {
+			t.Fatalf("rule %s: batched (%v, %v), alone (%v, %v)", v.Rule.Name, v.Holds, v.Err, want, wantErr)
+		}
+		if v.Holds {
+			holding++
+		}
+	}
+	if last := got[len(got)-1]; last.Err == nil {
+		t.Errorf("the broken rule has no error")
+	}
+	if holding == 0 || holding == len(got)-1 {
+		t.Errorf("%d of %d rules hold; the test needs a mix", holding, len(got))
+	}
+}
