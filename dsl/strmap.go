@@ -21,8 +21,8 @@ type sourceString struct {
 	file  []byte     // the whole source file
 	lines *lineIndex // its line starts
 	name  string     // its name
-	whole hcl.Range // the attribute's expression
-	spans []span    // sorted by value offset, covering Value
+	whole hcl.Range  // the attribute's expression
+	spans []span     // sorted by value offset, covering Value
 }
 
 // span maps Value[valStart:valEnd] to source. A literal span maps byte for byte through
