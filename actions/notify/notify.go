@@ -1,5 +1,6 @@
-// Package notify defines the contract every notifier kind implements: one method that
-// delivers a rendered Message. Each kind lives in a folder of its own below this one.
+// Package notify defines the contract every notifier kind implements (one method that
+// delivers a rendered Message), and what they share: the retry policy and the redaction of
+// secrets from errors. Each kind lives in a folder of its own below this one.
 package notify
 
 import (
@@ -11,12 +12,17 @@ import (
 type Message struct {
 	Notifier string            // the notifier's name in the rules
 	Rule     string            // the rule's name
-	State    string            // "firing", "resolved" …
+	State    string            // "firing", "resolved", or "" for a message sent by hand
 	Severity string            // the rule's severity
 	Labels   map[string]string // the rule's labels
 	Host     string            // host.name
 	Text     string            // the rendered message, placeholders already escaped for the notifier
-	Time     time.Time         // when the tick that produced it ran
+	// Values are the probe fields the rule's condition read, by path ("cpu.avg3").
+	Values map[string]any
+	Time   time.Time // when the tick that produced the message ran
+	// StartsAt is when the rule started firing; EndsAt when it resolved (zero while firing).
+	StartsAt time.Time
+	EndsAt   time.Time
 }
 
 // Notifier delivers a message. The bool tells a retry loop whether trying again can help
