@@ -2,18 +2,23 @@ package actions
 
 import (
 	"fmt"
-	"html"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/console"
+	"github.com/notimon/notimon/actions/notify/telegram"
 )
 
 // Env is what notifiers may use from the process they run in.
 type Env struct {
-	Stdout io.Writer // where the console notifier prints; nil means os.Stdout
+	Stdout io.Writer      // where the console notifier prints; nil means os.Stdout
+	Logger *slog.Logger   // nil: discard
+	Policy *notify.Policy // retry policy; nil means notify.DefaultPolicy
 }
 
 // notifierKind constructs one kind of notifier from its decoded attributes (see the dsl
@@ -37,8 +42,11 @@ var notifierKinds = map[string]notifierKind{
 		},
 	},
 	"telegram": {
-		new:    notAvailable("telegram"),
-		escape: parseModeEscaper,
+		new: newTelegram,
+		escape: func(attrs map[string]any) func(string) string {
+			mode, _ := attrs["parse_mode"].(string)
+			return telegram.Escaper(mode)
+		},
 	},
 	"webhook":      {new: notAvailable("webhook")},
 	"alertmanager": {new: notAvailable("alertmanager")},
@@ -87,16 +95,42 @@ func Escaper(kind string, attrs map[string]any) func(string) string {
 	return nil
 }
 
-// parseModeEscaper escapes for Telegram-style parse_mode (HTML is the default).
-func parseModeEscaper(attrs map[string]any) func(string) string {
-	mode, _ := attrs["parse_mode"].(string)
-	switch mode {
-	case "", "HTML":
-		return escapeHTML
+// newTelegram builds a telegram notifier from its attributes, reading token_file and
+// chat_id_file now so that a missing file is reported before anything is sent.
+func newTelegram(name string, attrs map[string]any, env Env) (notify.Notifier, error) {
+	str := func(k string) string { s, _ := attrs[k].(string); return s }
+	cfg := telegram.Config{
+		Token:     str("token"),
+		ChatID:    str("chat_id"),
+		ParseMode: str("parse_mode"),
+		APIURL:    str("api_url"),
+		Logger:    env.Logger,
 	}
-	return nil
+	for _, f := range []struct {
+		attr string
+		dest *string
+	}{{"token_file", &cfg.Token}, {"chat_id_file", &cfg.ChatID}} {
+		path := str(f.attr)
+		if path == "" {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.attr, err)
+		}
+		*f.dest = strings.TrimSpace(string(b))
+	}
+	if v, ok := attrs["message_thread_id"].(float64); ok {
+		cfg.ThreadID = int(v)
+	}
+	if v, ok := attrs["disable_notification"].(bool); ok {
+		cfg.DisableNotification = v
+	}
+	if v, ok := attrs["timeout"].(time.Duration); ok {
+		cfg.Timeout = v
+	}
+	if env.Policy != nil {
+		cfg.Policy = *env.Policy
+	}
+	return telegram.New(cfg)
 }
-
-// escapeHTML escapes <, > and & (and quotes), the characters that make Telegram answer
-// "can't parse entities" when a value contains them.
-func escapeHTML(s string) string { return html.EscapeString(s) }

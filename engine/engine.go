@@ -67,7 +67,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	for _, n := range cfg.Notifiers {
 		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs)}
 		if !opts.DryRun {
-			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: opts.Stdout})
+			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: opts.Stdout, Logger: log})
 		}
 		e.notifiers[n.Name] = entry
 	}
@@ -141,7 +141,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
 		if v.Holds {
-			v.Actions = e.fire(ctx, now, v, snap)
+			v.Actions = e.fire(ctx, now, v, snap, rep.Env)
 		}
 	}
 	return rep
@@ -215,8 +215,14 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, er
 
 // fire runs the fire chain of a rule that holds: its notify steps send the rendered message;
 // the other steps are not available yet.
-func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *probes.Snapshot) []Action {
+func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *probes.Snapshot, env any) []Action {
 	r := v.Rule
+	values := map[string]any{}
+	for _, in := range r.When.Inputs {
+		if val, err := in.Eval(env); err == nil {
+			values[in.Path] = val
+		}
+	}
 	msgEnv := e.cfg.Schema.Map(snap)
 	msgEnv["rule"] = dsl.RuleInfo{Name: r.Name, Severity: r.Severity, Labels: r.Labels, State: "firing", Value: v.Holds}
 	actions := make([]Action, 0, len(r.Fire))
@@ -224,7 +230,7 @@ func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *prob
 		a := Action{Step: step}
 		switch step.Kind {
 		case dsl.StepNotify:
-			e.notify(ctx, now, r, step, msgEnv, &a)
+			e.notify(ctx, now, r, step, msgEnv, values, &a)
 		default:
 			a.Skipped = fmt.Sprintf("the %s step is not available yet in this version of notimon", step.Kind)
 			if !e.opts.DryRun {
@@ -236,7 +242,7 @@ func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *prob
 	return actions
 }
 
-func (e *Engine) notify(ctx context.Context, now time.Time, r *dsl.Rule, step *dsl.Step, env map[string]any, a *Action) {
+func (e *Engine) notify(ctx context.Context, now time.Time, r *dsl.Rule, step *dsl.Step, env map[string]any, values map[string]any, a *Action) {
 	entry := e.notifiers[step.Notifier]
 	text, err := step.Message.Render(&e.machine, env, entry.escape)
 	a.Text = text
@@ -254,7 +260,7 @@ func (e *Engine) notify(ctx context.Context, now time.Time, r *dsl.Rule, step *d
 	}
 	m := notify.Message{
 		Notifier: step.Notifier, Rule: r.Name, State: "firing", Severity: r.Severity,
-		Labels: r.Labels, Host: hostName(env), Text: text, Time: now,
+		Labels: r.Labels, Host: hostName(env), Text: text, Values: values, Time: now, StartsAt: now,
 	}
 	if _, err := entry.notifier.Notify(ctx, m); err != nil {
 		a.Err = fmt.Errorf("rule %q: notify %q: %w", r.Name, step.Notifier, err)

@@ -144,7 +144,7 @@ rule "mem" {
 	}
 }
 
-func TestUnavailableNotifierIsReported(t *testing.T) {
+func TestNotifierThatCannotBeBuiltIsReported(t *testing.T) {
 	cfg := load(t, `
 notifier "telegram" "tg" {
   token   = env("TOKEN")
@@ -157,8 +157,8 @@ rule "always" {
 `)
 	rep := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil)}).Tick(context.Background(), t0)
 	err := rep.Verdicts[0].Actions[0].Err
-	if err == nil || !strings.Contains(err.Error(), `notifier kind "telegram" is not available yet`) {
-		t.Errorf("error = %v, want the not-available-yet message", err)
+	if err == nil || !strings.Contains(err.Error(), `notifier "tg": telegram: the token is empty`) {
+		t.Errorf("error = %v, want the empty token reported", err)
 	}
 }
 

@@ -67,6 +67,7 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		newValidateCmd(),
 		newRunCmd(),
 		newProbeCmd(),
+		newSendCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,12 +145,18 @@ func TestRunOnceDryRun(t *testing.T) {
 	}
 }
 
-func TestRunOnceReportsUnavailableNotifier(t *testing.T) {
+func TestRunOnceReportsRejectedToken(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
+	}))
+	defer api.Close()
 	dir := writeRules(t, map[string]string{"rules.hcl": `
 probe "cpu" { window = "50ms" }
 notifier "telegram" "ops" {
-  token   = "123:secret"
+  token   = "123456:secret-token"
   chat_id = "42"
+  api_url = "` + api.URL + `"
 }
 rule "always" {
   when = "cpu.pct >= 0"
@@ -158,10 +167,10 @@ rule "always" {
 	if code != exitProblems {
 		t.Errorf("exit %d, want 1", code)
 	}
-	if !strings.Contains(errOut, `notifier kind "telegram" is not available yet`) {
-		t.Errorf("stderr does not say telegram is not available yet:\n%s", errOut)
+	if !strings.Contains(errOut, `notify "ops": telegram: unauthorized, Unauthorized (check the bot token)`) {
+		t.Errorf("stderr does not explain the rejected token:\n%s", errOut)
 	}
-	if strings.Contains(errOut, "123:secret") {
+	if strings.Contains(errOut, "secret-token") {
 		t.Errorf("stderr shows the token:\n%s", errOut)
 	}
 }
