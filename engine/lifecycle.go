@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"time"
+)
+
+// State is where a rule stands in its lifecycle.
+type State int
+
+const (
+	// Inactive: the condition does not hold (or has not held long enough to be pending).
+	Inactive State = iota
+	// Pending: the condition holds, but not yet for the rule's `for` duration.
+	Pending
+	// Firing: the condition has held long enough; the fire chain has started.
+	Firing
+)
+
+func (s State) String() string {
+	switch s {
+	case Inactive:
+		return "inactive"
+	case Pending:
+		return "pending"
+	case Firing:
+		return "firing"
+	}
+	return "unknown"
+}
+
+// Event is what a transition asks the engine to do.
+type Event int
+
+const (
+	NoEvent  Event = iota
+	Fired          // the rule started firing: run the fire chain
+	Repeated       // still firing after `repeat`: run the fire chain's notify steps again
+	Resolved       // the rule stopped firing: run the on_resolve chain
+)
+
+func (e Event) String() string {
+	switch e {
+	case Fired:
+		return "fired"
+	case Repeated:
+		return "repeated"
+	case Resolved:
+		return "resolved"
+	}
+	return "none"
+}
+
+// RuleState is a rule's memory between ticks; it is what the state store keeps.
+type RuleState struct {
+	State        State     `json:"state"`
+	Since        time.Time `json:"since"`                   // when State was entered
+	FiringSince  time.Time `json:"firing_since,omitzero"`   // when the rule last started firing
+	LastNotified time.Time `json:"last_notified,omitzero"` // last fire or repeat
+	// Recent holds the last results of `when` (most recent last), as many as the rule's
+	// confirm window needs.
+	Recent []bool `json:"recent,omitempty"`
+}
+
+// Lifecycle is what the transition needs to know of a rule.
+type Lifecycle struct {
+	For     time.Duration // how long the condition must hold before firing
+	Repeat  time.Duration // 0: never
+	Confirm int           // N of "N of M": this many of the last Window results must be true
+	Window  int           // M; 0 or 1 with Confirm 0 or 1: every tick counts alone
+	// HasClear says a clear_when exists: once firing, the rule resolves only when it holds.
+	HasClear bool
+}
+
+// Observation is one tick's outcome for a rule.
+type Observation struct {
+	Unknown bool // a probe failed or the condition could not be evaluated
+	When    bool // the value of `when`
+	Clear   bool // the value of `clear_when` (meaningful when Lifecycle.HasClear)
+}
+
+// next is the rule state machine: one pure function from the previous state and one
+// observation to the new state and the event to act on.
+//
+//	inactive --active--> pending --held `for`--> firing --(clear)--> inactive (event resolved)
+//	inactive --active, for = 0--> firing (event fired)
+//	pending --not active--> inactive (no event: a rule that clears while pending sends nothing)
+//	firing --`repeat` elapsed--> firing (event repeated)
+//
+// "active" is `when`, or with a confirm window, at least Confirm of the last Window results.
+// "clear" is clear_when when the rule has one, else "not active". An unknown observation
+// changes nothing.
+func next(prev RuleState, obs Observation, now time.Time, lc Lifecycle) (RuleState, Event) {
+	if obs.Unknown {
+		return prev, NoEvent
+	}
+	s := prev
+	s.Recent = remember(prev.Recent, obs.When, lc.Window)
+	active := obs.When
+	if lc.Window > 1 {
+		active = count(s.Recent) >= max(lc.Confirm, 1)
+	}
+	switch prev.State {
+	case Inactive, Pending:
+		if !active {
+			if prev.State != Inactive {
+				s.State, s.Since = Inactive, now
+			}
+			return s, NoEvent
+		}
+		if prev.State == Inactive {
+			s.State, s.Since = Pending, now
+		}
+		if now.Sub(s.Since) < lc.For {
+			return s, NoEvent
+		}
+		s.State, s.Since, s.FiringSince, s.LastNotified = Firing, now, now, now
+		return s, Fired
+	case Firing:
+		clear := !active
+		if lc.HasClear {
+			clear = obs.Clear
+		}
+		if clear {
+			s.State, s.Since = Inactive, now
+			s.Recent = nil // a new episode starts from scratch
+			return s, Resolved
+		}
+		if lc.Repeat > 0 && now.Sub(prev.LastNotified) >= lc.Repeat {
+			s.LastNotified = now
+			return s, Repeated
+		}
+	}
+	return s, NoEvent
+}
+
+// remember appends v to recent, keeping the last window results (none when window ≤ 1).
+func remember(recent []bool, v bool, window int) []bool {
+	if window <= 1 {
+		return nil
+	}
+	out := append(append(make([]bool, 0, window), recent...), v)
+	if len(out) > window {
+		out = out[len(out)-window:]
+	}
+	return out
+}
+
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
