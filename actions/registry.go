@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/alertmanager"
 	"github.com/notimon/notimon/actions/notify/console"
 	"github.com/notimon/notimon/actions/notify/telegram"
+	"github.com/notimon/notimon/actions/notify/webhook"
 )
 
 // Env is what notifiers may use from the process they run in.
@@ -29,8 +31,8 @@ type notifierKind struct {
 	escape func(attrs map[string]any) func(string) string
 }
 
-// notifierKinds is the registry of every notifier kind. Kinds that validate but are not built
-// yet construct to an error that says so.
+// notifierKinds is the registry of every notifier kind; dsl.NotifierKinds lists the same
+// kinds with their attributes (a test checks that they agree).
 var notifierKinds = map[string]notifierKind{
 	"console": {
 		new: func(name string, _ map[string]any, env Env) (notify.Notifier, error) {
@@ -48,8 +50,12 @@ var notifierKinds = map[string]notifierKind{
 			return telegram.Escaper(mode)
 		},
 	},
-	"webhook":      {new: notAvailable("webhook")},
-	"alertmanager": {new: notAvailable("alertmanager")},
+	"webhook": {new: func(name string, attrs map[string]any, _ Env) (notify.Notifier, error) {
+		return webhook.FromAttrs(name, attrs)
+	}},
+	"alertmanager": {new: func(name string, attrs map[string]any, _ Env) (notify.Notifier, error) {
+		return alertmanager.FromAttrs(name, attrs)
+	}},
 }
 
 // NotifierKinds returns the names of every notifier kind, sorted.
@@ -60,17 +66,6 @@ func NotifierKinds() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// ErrNotAvailable is the error of a notifier kind that validates but is not built yet.
-type ErrNotAvailable struct{ Kind string }
-
-func (e ErrNotAvailable) Error() string {
-	return fmt.Sprintf("notifier kind %q is not available yet in this version of notimon: the rules validate, but nothing can be sent through it", e.Kind)
-}
-
-func notAvailable(kind string) func(string, map[string]any, Env) (notify.Notifier, error) {
-	return func(string, map[string]any, Env) (notify.Notifier, error) { return nil, ErrNotAvailable{Kind: kind} }
 }
 
 // NewNotifier constructs the notifier called name of the given kind.

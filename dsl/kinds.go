@@ -94,6 +94,7 @@ var NotifierKinds = []KindSpec{
 	}},
 	{Kind: "alertmanager", Attrs: []AttrSpec{
 		{Name: "url", Type: TypeURL, Required: true},
+		{Name: "headers", Type: TypeStringMap, Secret: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},
 }

@@ -53,8 +53,8 @@ func (e Event) String() string {
 // RuleState is a rule's memory between ticks; it is what the state store keeps.
 type RuleState struct {
 	State        State     `json:"state"`
-	Since        time.Time `json:"since"`                   // when State was entered
-	FiringSince  time.Time `json:"firing_since,omitzero"`   // when the rule last started firing
+	Since        time.Time `json:"since"`                  // when State was entered
+	FiringSince  time.Time `json:"firing_since,omitzero"`  // when the rule last started firing
 	LastNotified time.Time `json:"last_notified,omitzero"` // last fire or repeat
 	// Recent holds the last results of `when` (most recent last), as many as the rule's
 	// confirm window needs.
