@@ -149,7 +149,10 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 	return &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}, diags
 }
 
-func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, hcl.Diagnostics) {
+// decodeProbe decodes a probe block. The ref is returned whenever the block declares a probe
+// (known kind, valid and new name), even if its body has mistakes: rules that read the probe
+// then compile against it instead of reporting it as undeclared at every use.
+func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, *probes.Ref, hcl.Diagnostics) {
 	kindName := b.Labels[0]
 	kind, ok := probes.LookupKind(kindName)
 	if !ok {
@@ -157,7 +160,7 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, hcl.Dia
 		for i, k := range probes.Kinds {
 			names[i] = k.Name
 		}
-		return nil, hcl.Diagnostics{{
+		return nil, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown probe kind",
 			Detail:   fmt.Sprintf("There is no %q probe.%s The kinds are: %s.", kindName, suggest(kindName, names), strings.Join(names, ", ")),
@@ -168,14 +171,14 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, hcl.Dia
 	var diags hcl.Diagnostics
 	switch {
 	case kind.Named && len(b.Labels) == 1:
-		return nil, hcl.Diagnostics{{
+		return nil, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Missing probe name",
 			Detail:   fmt.Sprintf("A %s probe needs a name, which rules use to read it: probe %q \"<name>\" { ... }, read as %s.<name>.<field>.", kindName, kindName, kindName),
 			Subject:  b.LabelRanges[0].Ptr(),
 		}}
 	case !kind.Named && len(b.Labels) == 2:
-		return nil, hcl.Diagnostics{{
+		return nil, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unexpected probe name",
 			Detail:   fmt.Sprintf("The %s probe is built in and takes no name: write probe %q { ... } to tune it; rules read it as %s.<field>.", kindName, kindName, kindName),
@@ -186,13 +189,17 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, hcl.Dia
 		diags = append(diags, checkName("probe", ref.Name, b.LabelRanges[1])...)
 	}
 	diags = append(diags, l.define("probe", ref.String(), b.DefRange())...)
+	var declared *probes.Ref
+	if !diags.HasErrors() {
+		declared = &ref
+	}
 	spec, _ := lookupSpec(ProbeKinds, kindName)
 	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("probe %q", ref.String()))
 	diags = append(diags, d...)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, declared, diags
 	}
-	return &Probe{Ref: ref, Attrs: attrs, Range: b.DefRange()}, diags
+	return &Probe{Ref: ref, Attrs: attrs, Range: b.DefRange()}, declared, diags
 }
 
 var stepBlocks = []hcl.BlockHeaderSchema{
@@ -238,7 +245,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		if src == nil {
 			return nil
 		}
-		p, d := comp.compileCondition(src, field)
+		p, d := comp.compileCondition(src, what+" "+field)
 		diags = append(diags, d...)
 		if p != nil {
 			r.Refs = mergeRefs(r.Refs, p.Refs)
@@ -341,11 +348,10 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			s.Kind = StepRenotify
 		}
 		s.Notifier = b.Labels[0]
-		if cfg.Notifier(s.Notifier) == nil {
-			names := make([]string, len(cfg.Notifiers))
-			for i, n := range cfg.Notifiers {
-				names[i] = n.Name
-			}
+		// A notifier block with a mistake of its own (unknown kind, bad api_url) still
+		// declares its name: its error is reported there, not again at every step using it.
+		if _, declared := l.defined["notifier "+s.Notifier]; !declared {
+			names := l.definedNames("notifier")
 			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", what, s.Notifier, suggest(s.Notifier, names))
 			if len(names) > 0 {
 				detail += " Declared notifiers: " + strings.Join(names, ", ") + "."

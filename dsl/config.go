@@ -49,11 +49,19 @@ func (c *Config) Probe(ref probes.Ref) *Probe {
 type Settings struct {
 	Host     string        // "" means the machine's hostname
 	Interval time.Duration // daemon tick
-	Range    hcl.Range
+	// ChainTimeout bounds how long `run --once` waits for the chains it started.
+	ChainTimeout time.Duration
+	// OutboxMaxAge is how long an undeliverable notification is kept and retried.
+	OutboxMaxAge time.Duration
+	Range        hcl.Range
 }
 
-// DefaultInterval is the daemon tick when settings.interval is not given.
-const DefaultInterval = 15 * time.Second
+// Defaults of the settings block.
+const (
+	DefaultInterval     = 15 * time.Second
+	DefaultChainTimeout = 10 * time.Minute
+	DefaultOutboxMaxAge = 24 * time.Hour
+)
 
 // Notifier is a `notifier "<kind>" "<name>"` block. Attrs holds the decoded attributes by
 // name, typed per the kind's AttrSpec (string, float64, bool, time.Duration,
@@ -88,10 +96,13 @@ type Rule struct {
 	ClearWhen *Program // nil when not given
 	For       time.Duration
 	Repeat    time.Duration // 0: never
-	Severity  string
-	Labels    map[string]string
-	Fire      []*Step // the fire chain, in source order
-	Resolve   []*Step // the on_resolve chain, in source order
+	// Confirm and Window: the rule counts as holding when `when` was true on at least
+	// Confirm of the last Window ticks (confirm = "3 of 5"); both 0 when not set.
+	Confirm, Window int
+	Severity        string
+	Labels          map[string]string
+	Fire            []*Step // the fire chain, in source order
+	Resolve         []*Step // the on_resolve chain, in source order
 	// Refs is every probe the rule's conditions and messages read.
 	Refs  []probes.Ref
 	Range hcl.Range
@@ -127,10 +138,28 @@ func (k StepKind) String() string {
 // Step is one step of an action chain.
 type Step struct {
 	Kind     StepKind
-	Notifier string        // notify, renotify
-	Message  *Message      // notify, renotify
-	Command  []string      // exec: argv, no shell
-	Timeout  time.Duration // exec
-	Duration time.Duration // wait
-	Range    hcl.Range
+	Notifier string            // notify, renotify
+	Message  *Message          // notify, renotify
+	Command  []string          // exec: argv, no shell
+	Shell    string            // exec: a /bin/sh -c script, the explicit alternative to Command
+	Env      map[string]string // exec: added to the environment
+	Timeout  time.Duration     // exec
+	// StopOnFailure (exec on_failure = "stop") ends the chain when the command fails;
+	// by default the chain continues, so the operator still hears what happened.
+	StopOnFailure bool
+	Duration      time.Duration // wait
+	Range         hcl.Range
+}
+
+// ExecInfo is what messages read as `exec.<field>`: the result of the chain's latest exec
+// step (all zero before one ran).
+type ExecInfo struct {
+	ExitCode  int           `expr:"exit_code" json:"exit_code"`
+	Output    string        `expr:"output" json:"output"` // standard output, bounded
+	Stderr    string        `expr:"stderr" json:"stderr"` // standard error, bounded
+	Error     string        `expr:"error" json:"error"`   // "" when the command succeeded
+	Duration  time.Duration `expr:"duration" json:"duration"`
+	TimedOut  bool          `expr:"timed_out" json:"timed_out"`
+	Command   string        `expr:"command" json:"command"`
+	Succeeded bool          `expr:"ok" json:"ok"`
 }

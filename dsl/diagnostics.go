@@ -15,10 +15,10 @@ import (
 
 // WriteDiagnostics prints each diagnostic as
 //
-//	rules.d/10-web.hcl:3:14: error: Unknown probe field
+//	rules.d/10-web.hcl:3:15: error: Unknown probe field
 //	    3 |   when = "cpu.avgg > 50"
-//	      |           ^^^^
-//	  In when: cpu has no field "avgg"; its fields are: pct, avg3, iowait_pct, steal_pct.
+//	      |               ^^^^
+//	  In rule "overload" when: cpu has no field "avgg"; its fields are: pct, avg3, iowait_pct, steal_pct.
 //
 // sorted by file and position, so an operator can jump to each one. hcl's own text writer
 // marks the subject with terminal colours only; a caret survives logs, CI output and pipes.

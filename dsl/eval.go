@@ -2,11 +2,13 @@ package dsl
 
 import (
 	"fmt"
+	"io"
 	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ type evaluator struct {
 	loader    *loader
 	locals    map[string]cty.Value
 	templates []*Template
+	broken    []string                    // templates whose text has an error: unknown to their users
 	ctxs      map[string]*hcl.EvalContext // by file
 }
 
@@ -41,6 +44,11 @@ func (e *evaluator) ctx(file string) *hcl.EvalContext {
 		t := map[string]cty.Value{}
 		for _, tpl := range e.templates {
 			t[tpl.Name] = cty.StringVal(tpl.Text)
+		}
+		for _, name := range e.broken {
+			if _, ok := t[name]; !ok {
+				t[name] = cty.UnknownVal(cty.String)
+			}
 		}
 		vars["template"] = cty.ObjectVal(t)
 	}
@@ -80,7 +88,7 @@ func (l *loader) functions(file string) map[string]function.Function {
 				if !filepath.IsAbs(p) {
 					p = filepath.Join(dir, p)
 				}
-				b, err := os.ReadFile(p)
+				b, err := readConfigFile(p)
 				if err != nil {
 					return cty.NilVal, fmt.Errorf("cannot read %s: %w", p, unwrapPathError(err))
 				}
@@ -88,6 +96,35 @@ func (l *loader) functions(file string) map[string]function.Function {
 			},
 		}),
 	}
+}
+
+// maxFileSize bounds what file() reads: a token, a chat id or a message template.
+const maxFileSize = 1 << 20
+
+// readConfigFile reads a regular file of at most maxFileSize bytes. file("/dev/zero") or
+// file("/dev/stdin") would otherwise hang `notimon validate` or exhaust memory.
+func readConfigFile(p string) ([]byte, error) {
+	// Stat before opening: opening a named pipe blocks until someone writes to it.
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileSize {
+		return nil, fmt.Errorf("larger than %d KiB; file() is for tokens and message text", maxFileSize>>10)
+	}
+	return b, nil
 }
 
 func unwrapPathError(err error) error {
@@ -148,6 +185,7 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 			progress = true
 			ev := &evaluator{loader: l, locals: values}
 			v, d := a.Expr.Value(ev.ctx(a.SrcRange.Filename))
+			explainTraversals(d)
 			diags = append(diags, d...)
 			diags = append(diags, l.unsetEnvWarnings(a.Expr.Range(), "local."+name)...)
 			if !d.HasErrors() {
@@ -157,17 +195,67 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 			}
 		}
 	}
+	// What is left is in a cycle or depends on one. Only the members of a cycle are errors;
+	// every one is left unknown, so that its uses are not reported again.
 	for _, name := range order {
-		if a, ok := pending[name]; ok {
+		a, ok := pending[name]
+		if !ok {
+			continue
+		}
+		values[name] = cty.DynamicVal
+		if path := localCycle(name, pending); path != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Locals refer to each other in a cycle",
-				Detail:   fmt.Sprintf("local.%s depends, directly or through other locals, on itself.", name),
+				Detail:   fmt.Sprintf("local.%s depends on itself: %s.", name, strings.Join(path, " → ")),
 				Subject:  a.Expr.Range().Ptr(),
 			})
 		}
 	}
 	return values, diags
+}
+
+// pendingDeps lists the pending locals expr reads, in source order.
+func pendingDeps(expr hcl.Expression, pending map[string]*hclsyntax.Attribute) []string {
+	var deps []string
+	for _, t := range expr.Variables() {
+		if t.RootName() != "local" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			if _, p := pending[a.Name]; p {
+				deps = append(deps, a.Name)
+			}
+		}
+	}
+	return deps
+}
+
+// localCycle returns the shortest path local.name → … → local.name through pending locals,
+// or nil when name only depends on a cycle without being part of one.
+func localCycle(name string, pending map[string]*hclsyntax.Attribute) []string {
+	prev := map[string]string{}
+	queue := []string{name}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, d := range pendingDeps(pending[n].Expr, pending) {
+			if d == name {
+				var back []string
+				for at := n; at != name; at = prev[at] {
+					back = append(back, "local."+at)
+				}
+				slices.Reverse(back)
+				path := append([]string{"local." + name}, back...)
+				return append(path, "local."+name)
+			}
+			if _, seen := prev[d]; !seen {
+				prev[d] = n
+				queue = append(queue, d)
+			}
+		}
+	}
+	return nil
 }
 
 func dependsOnPending(expr hcl.Expression, pending map[string]*hclsyntax.Attribute) bool {
@@ -201,8 +289,72 @@ func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
 // value evaluates an attribute and reports unset env() reads.
 func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diagnostics) {
 	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
+	explainTraversals(diags)
 	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	if !diags.HasErrors() && !v.IsWhollyKnown() {
+		diags = append(diags, consequenceOf(attr.Expr.Range()))
+	}
 	return v, diags
+}
+
+// explainTraversals rewords HCL's "This object does not have an attribute named "x"" for
+// local.x and template.x: it says neither which kind of name is missing nor which exist.
+func explainTraversals(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		st, ok := d.Expression.(*hclsyntax.ScopeTraversalExpr)
+		if !ok || d.Summary != "Unsupported attribute" || d.EvalContext == nil || len(st.Traversal) < 2 {
+			continue
+		}
+		root := st.Traversal.RootName()
+		attr, ok := st.Traversal[1].(hcl.TraverseAttr)
+		obj, known := d.EvalContext.Variables[root]
+		if !ok || !known || (root != "local" && root != "template") || !obj.Type().IsObjectType() || obj.Type().HasAttribute(attr.Name) {
+			continue
+		}
+		names := keys(obj.Type().AttributeTypes())
+		d.Summary = "Unknown " + root
+		d.Detail = fmt.Sprintf("There is no %s named %q.%s", root, attr.Name, suggest(attr.Name, names))
+		if len(names) > 0 {
+			d.Detail += fmt.Sprintf(" Declared %ss: %s.", root, strings.Join(names, ", "))
+		} else {
+			d.Detail += fmt.Sprintf(" No %s is declared.", root)
+		}
+	}
+}
+
+// consequence marks an error that only follows from one reported elsewhere: a value left
+// unknown because a local or template it uses failed. It stops decoding like any error, but
+// Load leaves it out, so that one mistake is reported once and not again at every use.
+type consequence struct{}
+
+func consequenceOf(subject hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Value depends on an error",
+		Detail:   "This value uses a local or template that has an error, reported above.",
+		Subject:  subject.Ptr(),
+		Extra:    consequence{},
+	}
+}
+
+// dropConsequences removes the consequence diagnostics, unless nothing else would say that
+// the configuration has errors.
+func dropConsequences(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(diags))
+	errs := 0
+	for _, d := range diags {
+		if _, ok := d.Extra.(consequence); ok {
+			continue
+		}
+		if d.Severity == hcl.DiagError {
+			errs++
+		}
+		out = append(out, d)
+	}
+	if errs == 0 && diags.HasErrors() {
+		return diags
+	}
+	return out
 }
 
 // sourceString evaluates a string attribute keeping the map back to its source.
@@ -393,6 +545,11 @@ func decodeArgv(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnos
 // checkURL accepts only http and https URLs with a host. Other schemes (file://, gopher://,
 // ftp:// …) would let a probe or notifier read local files or reach odd services.
 func checkURL(s string) error {
+	if !strings.Contains(s, "://") {
+		// url.Parse reads "127.0.0.1:8080/health" as scheme "127.0.0.1" or fails on the
+		// colon; either way the mistake is the missing scheme.
+		return fmt.Errorf(`no scheme; write it with http:// or https://`)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return fmt.Errorf("not a URL (%v)", unwrapURLError(err))

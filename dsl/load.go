@@ -47,7 +47,7 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		diags = append(diags, l.addFile(parser, name, src)...)
 	}
 	cfg, d := l.build()
-	return cfg, append(diags, d...)
+	return cfg, l.finish(append(diags, d...))
 }
 
 // LoadSource loads one configuration from in-memory files (name → content), in name order.
@@ -65,7 +65,44 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 		diags = append(diags, l.addFile(parser, n, sources[n])...)
 	}
 	cfg, d := l.build()
-	return cfg, append(diags, d...)
+	return cfg, l.finish(append(diags, d...))
+}
+
+// finish drops the errors that only repeat others and repairs ranges hcl leaves half set:
+// after a syntax error its parser recovers with nodes whose closing position is zero (an
+// unclosed call's range ends at 0:0), and a diagnostic about such a node must still point
+// inside its file.
+func (l *loader) finish(diags hcl.Diagnostics) hcl.Diagnostics {
+	diags = dropConsequences(diags)
+	valid := func(r *hcl.Range) bool {
+		if r == nil {
+			return false
+		}
+		ok := r.Start.Line >= 1 && r.Start.Column >= 1 && r.End.Line >= r.Start.Line &&
+			r.Start.Byte >= 0 && r.Start.Byte <= r.End.Byte
+		if f := l.files[r.Filename]; f != nil {
+			ok = ok && r.End.Byte <= len(f.Bytes)
+		}
+		return ok
+	}
+	for _, d := range diags {
+		if d.Context != nil && !valid(d.Context) {
+			d.Context = nil
+		}
+		if d.Subject != nil && !valid(d.Subject) {
+			if d.Subject.Start.Line >= 1 {
+				// Keep the start, which is right; end the range there.
+				r := *d.Subject
+				r.End = r.Start
+				if valid(&r) {
+					d.Subject = &r
+					continue
+				}
+			}
+			d.Subject = d.Context
+		}
+	}
+	return diags
 }
 
 // collectFiles expands paths into the list of files to load.
@@ -95,10 +132,14 @@ func collectFiles(paths []string) ([]string, hcl.Diagnostics) {
 			})
 			continue
 		}
-		var found []string
+		var found, skipped []string
 		for _, e := range entries {
 			name := e.Name()
-			if !strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, "_test.hcl") || strings.HasPrefix(name, ".") {
+			if !strings.HasSuffix(name, ".hcl") {
+				continue
+			}
+			if strings.HasSuffix(name, "_test.hcl") || strings.HasPrefix(name, ".") {
+				skipped = append(skipped, name)
 				continue
 			}
 			full := filepath.Join(p, name)
@@ -109,10 +150,19 @@ func collectFiles(paths []string) ([]string, hcl.Diagnostics) {
 		}
 		sort.Strings(found)
 		if len(found) == 0 {
+			detail := fmt.Sprintf("The directory %s has no *.hcl files.", p)
+			if len(skipped) > 0 {
+				// "But there is a .hcl file!": say why it does not count.
+				verb := "are"
+				if len(skipped) == 1 {
+					verb = "is"
+				}
+				detail = fmt.Sprintf("The directory %s has no rules files: %s %s skipped (a name ending in _test.hcl is a rule test, one starting with a dot is hidden).", p, strings.Join(skipped, ", "), verb)
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No rule files",
-				Detail:   fmt.Sprintf("The directory %s has no *.hcl files. Put at least one rules file there (see the README), or point at another directory.", p),
+				Detail:   detail + " Put at least one rules file there (see the README), or point at another directory.",
 			})
 		}
 		files = append(files, found...)
@@ -237,6 +287,18 @@ func (l *loader) define(what, name string, rng hcl.Range) hcl.Diagnostics {
 	return nil
 }
 
+// definedNames lists the names defined for what ("notifier"), sorted.
+func (l *loader) definedNames(what string) []string {
+	var names []string
+	for key := range l.defined {
+		if name, ok := strings.CutPrefix(key, what+" "); ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // rangeString renders a range as file:line,col-col like Terraform does.
 func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d-%d", r.Filename, r.Start.Line, r.Start.Column, r.End.Column)
@@ -261,6 +323,12 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 	ev.templates = append([]*Template{}, cfg.Templates...)
+	for _, b := range l.blocks["template"] {
+		if _, ok := templateSrc[b.Labels[0]]; !ok {
+			// Its error is reported; its uses see an unknown text and are not reported again.
+			ev.broken = append(ev.broken, b.Labels[0])
+		}
+	}
 
 	for i, b := range l.blocks["settings"] {
 		if i > 0 {
@@ -287,11 +355,13 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 
 	var declared []probes.Ref
 	for _, b := range l.blocks["probe"] {
-		p, d := l.decodeProbe(b, ev)
+		p, ref, d := l.decodeProbe(b, ev)
 		diags = append(diags, d...)
+		if ref != nil {
+			declared = append(declared, *ref)
+		}
 		if p != nil {
 			cfg.Probes = append(cfg.Probes, p)
-			declared = append(declared, p.Ref)
 		}
 	}
 	schema, err := probes.NewSchema(declared)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/checker"
 	exprcompiler "github.com/expr-lang/expr/compiler"
 	"github.com/expr-lang/expr/conf"
@@ -203,11 +204,92 @@ func newCompiler(schema *probes.Schema) *compiler {
 // exprConfig builds an expr configuration the way expr.Compile does.
 func exprConfig(env any, opts ...expr.Option) *conf.Config {
 	cfg := conf.CreateNew()
-	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true)}, opts...) {
+	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues}, opts...) {
 		op(cfg)
 	}
 	cfg.Check()
 	return cfg
+}
+
+// typedValues replaces expr's values() builtin, which is typed as returning []any: with it,
+// the predicate of all(values(disk), .usedpct < 85) is never checked, so the typo validates
+// and then fails on every tick. This values() returns a slice of the element type
+// ([]disk.Values), so the checker knows the fields. It also takes a named-probe namespace,
+// values(process), whose fields all have one type; and it returns values in key (or probe
+// name) order, so a message listing disks does not shuffle them from one send to the next.
+func typedValues(c *conf.Config) {
+	c.Functions["values"] = &builtin.Function{
+		Name: "values",
+		Func: func(args ...any) (any, error) {
+			if len(args) != 1 {
+				return nil, fmt.Errorf("invalid number of arguments (expected 1, got %d)", len(args))
+			}
+			return valuesOf(reflect.ValueOf(args[0]))
+		},
+		Validate: func(args []reflect.Type) (reflect.Type, error) {
+			if len(args) != 1 {
+				return anyType, fmt.Errorf("invalid number of arguments (expected 1, got %d)", len(args))
+			}
+			t := args[0]
+			switch t.Kind() {
+			case reflect.Interface:
+				return reflect.TypeFor[[]any](), nil
+			case reflect.Map:
+				return reflect.SliceOf(t.Elem()), nil
+			case reflect.Struct:
+				if elem, ok := uniformFields(t); ok {
+					return reflect.SliceOf(elem), nil
+				}
+			}
+			return anyType, fmt.Errorf("values() takes a map such as disk or a kind of named probe such as process, not %s", t)
+		},
+	}
+}
+
+var anyType = reflect.TypeFor[any]()
+
+// uniformFields reports the type all fields of struct t share when t is a named-probe
+// namespace: an unnamed struct (probes.Schema builds them) whose fields, one per declared
+// probe, all have the kind's type. A namespace with no probes declared yields any. Named
+// structs such as cpu.Values are records, not collections: values(cpu) stays an error.
+func uniformFields(t reflect.Type) (reflect.Type, bool) {
+	if t.Name() != "" {
+		return nil, false
+	}
+	if t.NumField() == 0 {
+		return anyType, true
+	}
+	elem := t.Field(0).Type
+	for i := 1; i < t.NumField(); i++ {
+		if t.Field(i).Type != elem {
+			return nil, false
+		}
+	}
+	return elem, true
+}
+
+func valuesOf(v reflect.Value) (any, error) {
+	switch v.Kind() {
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		out := reflect.MakeSlice(reflect.SliceOf(v.Type().Elem()), len(keys), len(keys))
+		for i, k := range keys {
+			out.Index(i).Set(v.MapIndex(k))
+		}
+		return out.Interface(), nil
+	case reflect.Struct:
+		elem, ok := uniformFields(v.Type())
+		if !ok {
+			break
+		}
+		out := reflect.MakeSlice(reflect.SliceOf(elem), v.NumField(), v.NumField())
+		for i := range v.NumField() {
+			out.Index(i).Set(v.Field(i))
+		}
+		return out.Interface(), nil
+	}
+	return nil, fmt.Errorf("cannot get values from %s", v.Kind())
 }
 
 // compile is expr.Compile with a prepared configuration.
@@ -336,7 +418,13 @@ func exprDiagnostics(err error, src *sourceString, base int, field string, env m
 		off = base + runeOffset(src.Value[base:], fe.From)
 	}
 	end := tokenEnd(src.Value, off)
-	summary, detail := explainExprError(msg, env)
+	if strings.HasPrefix(msg, "expected bool") {
+		// The whole condition gives the wrong type, not its first token.
+		code := src.Value[base:]
+		off = base + len(code) - len(strings.TrimLeft(code, " \t\n"))
+		end = base + len(strings.TrimRight(code, " \t\n"))
+	}
+	summary, detail := explainExprError(msg, env, identBefore(src.Value, off))
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  summary,
@@ -347,8 +435,8 @@ func exprDiagnostics(err error, src *sourceString, base int, field string, env m
 }
 
 // explainExprError gives an expr message a summary and, for unknown names and fields, the
-// list of what exists.
-func explainExprError(msg string, env map[string]any) (summary, detail string) {
+// list of what exists. owner is the identifier written before the offending ".field", if any.
+func explainExprError(msg string, env map[string]any, owner string) (summary, detail string) {
 	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
 		names := make([]string, 0, len(env))
 		for k := range env {
@@ -361,7 +449,10 @@ func explainExprError(msg string, env map[string]any) (summary, detail string) {
 		typ, field := m[1], m[2]
 		if strings.HasPrefix(typ, "struct {") {
 			// A named-probe namespace: the "field" is a probe name.
-			kind := kindOfNamespace(typ, env)
+			kind := kindOfNamespace(typ, env, owner)
+			if kind == "" {
+				return "Unknown probe", fmt.Sprintf("no probe named %q is declared.", field)
+			}
 			declared := fieldNames(env[kind])
 			if len(declared) == 0 {
 				return "Unknown probe", fmt.Sprintf("no %s probe named %q is declared; declare it with probe %q %q { ... }.", kind, field, kind, field)
@@ -420,13 +511,46 @@ func fieldsOfType(typ string, env map[string]any) []string {
 	return found
 }
 
-func kindOfNamespace(typ string, env map[string]any) string {
+// kindOfNamespace finds which named-probe namespace (process, http …) has type typ. Several
+// can share one type (with no probes declared, all are struct {}), so the identifier the
+// user wrote before the probe name decides first.
+func kindOfNamespace(typ string, env map[string]any, owner string) string {
+	if v := env[owner]; v != nil && reflect.TypeOf(v).String() == typ {
+		return owner
+	}
+	var kinds []string
 	for k, v := range env {
 		if v != nil && reflect.TypeOf(v).String() == typ {
-			return k
+			kinds = append(kinds, k)
 		}
 	}
-	return "named"
+	if len(kinds) == 1 {
+		return kinds[0]
+	}
+	return ""
+}
+
+// identBefore returns the identifier written just before ".<field>" (or "?.<field>") when
+// s[off:] starts with that field: "http" for http.nope.
+func identBefore(s string, off int) string {
+	i := off
+	if i <= 0 || i > len(s) || s[i-1] != '.' {
+		return ""
+	}
+	i--
+	if i > 0 && s[i-1] == '?' {
+		i--
+	}
+	j := i
+	for j > 0 {
+		c := s[j-1]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			j--
+			continue
+		}
+		break
+	}
+	return s[j:i]
 }
 
 func fieldNames(v any) []string {

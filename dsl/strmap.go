@@ -45,8 +45,13 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte, lin
 
 	appendValue := func(e hcl.Expression, literal bool, quoted bool) bool {
 		v, d := e.Value(ctx)
+		explainTraversals(d)
 		diags = append(diags, d...)
 		if d.HasErrors() {
+			return false
+		}
+		if !v.IsWhollyKnown() {
+			diags = append(diags, consequenceOf(e.Range()))
 			return false
 		}
 		str, ok := stringOf(v)

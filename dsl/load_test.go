@@ -1,0 +1,347 @@
+package dsl_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/probes"
+)
+
+// writeFiles writes name → content under dir, making subdirectories as needed.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// render prints diagnostics the way `notimon validate` does.
+func render(cfg *dsl.Config, diags hcl.Diagnostics) string {
+	var buf bytes.Buffer
+	dsl.WriteDiagnostics(&buf, cfg.Files, diags)
+	return buf.String()
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestShippedRules(t *testing.T) {
+	cfg, diags := dsl.Load([]string{"../rules.d"}, dsl.Options{LookupEnv: noEnv})
+	if diags.HasErrors() {
+		t.Fatalf("the shipped rules.d does not validate:\n%s", render(cfg, diags))
+	}
+	// Without the Telegram credentials in the environment, the loader warns about each.
+	out := render(cfg, diags)
+	for _, name := range []string{"NOTIMON_TELEGRAM_TOKEN", "NOTIMON_TELEGRAM_CHAT_ID"} {
+		if !strings.Contains(out, `env("`+name+`"), which is not set`) {
+			t.Errorf("no warning about unset %s; got:\n%s", name, out)
+		}
+	}
+
+	var r *dsl.Rule
+	for _, x := range cfg.Rules {
+		if x.Name == "overload" {
+			r = x
+		}
+	}
+	if r == nil {
+		t.Fatalf("no rule \"overload\" among %d rules", len(cfg.Rules))
+	}
+	if r.For != 2*time.Minute {
+		t.Errorf("for = %v, want 2m", r.For)
+	}
+	if r.Repeat != time.Hour {
+		t.Errorf("repeat = %v, want 1h", r.Repeat)
+	}
+	if r.Severity != "critical" {
+		t.Errorf("severity = %q, want critical", r.Severity)
+	}
+	if len(r.Labels) != 1 || r.Labels["team"] != "web" {
+		t.Errorf("labels = %v, want map[team:web]", r.Labels)
+	}
+	var fire []string
+	for _, s := range r.Fire {
+		fire = append(fire, s.Kind.String())
+	}
+	if want := []string{"notify", "exec", "wait", "renotify"}; !slices.Equal(fire, want) {
+		t.Errorf("fire chain = %v, want %v", fire, want)
+	}
+	if len(r.Resolve) != 1 || r.Resolve[0].Kind != dsl.StepNotify || r.Resolve[0].Notifier != "ops" {
+		t.Errorf("resolve chain = %+v, want one notify through ops", r.Resolve)
+	}
+	if exec := r.Fire[1]; !slices.Equal(exec.Command, []string{"systemctl", "restart", "tomcat"}) || exec.Timeout != 60*time.Second {
+		t.Errorf("exec step = %q timeout %v, want systemctl restart tomcat, 60s", exec.Command, exec.Timeout)
+	}
+	if wait := r.Fire[2]; wait.Duration != 5*time.Second {
+		t.Errorf("wait = %v, want 5s", wait.Duration)
+	}
+	if want := []probes.Ref{{Kind: "host"}, {Kind: "cpu"}, {Kind: "mem"}}; !slices.Equal(r.Refs, want) {
+		t.Errorf("refs = %v, want %v", r.Refs, want)
+	}
+	if cfg.Settings.Host != "web-01" || cfg.Settings.Interval != 15*time.Second {
+		t.Errorf("settings = %+v, want host web-01, interval 15s", cfg.Settings)
+	}
+
+	// With the credentials set there is nothing to say at all.
+	cfg, diags = dsl.Load([]string{"../rules.d"}, dsl.Options{LookupEnv: lookupFake(fakeEnv)})
+	if len(diags) > 0 {
+		t.Errorf("with the Telegram variables set, want no diagnostics; got:\n%s", render(cfg, diags))
+	}
+}
+
+func TestEnv(t *testing.T) {
+	src := []byte(`notifier "telegram" "ops" {
+  token   = env("TG_TOKEN")
+  chat_id = env("TG_CHAT")
+}
+`)
+	t.Run("set", func(t *testing.T) {
+		env := map[string]string{"TG_TOKEN": "123:secret", "TG_CHAT": "-100777"}
+		cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": src}, dsl.Options{LookupEnv: lookupFake(env)})
+		if len(diags) > 0 {
+			t.Fatalf("want no diagnostics, got:\n%s", render(cfg, diags))
+		}
+		n := cfg.Notifier("ops")
+		if n == nil {
+			t.Fatal("notifier ops not loaded")
+		}
+		if n.Attrs["token"] != "123:secret" || n.Attrs["chat_id"] != "-100777" {
+			t.Errorf("attrs = %v, want the environment's values", n.Attrs)
+		}
+	})
+	t.Run("unset", func(t *testing.T) {
+		env := map[string]string{"TG_TOKEN": "123:secret", "TG_CHAT": ""} // set but empty counts as unset
+		cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": src}, dsl.Options{LookupEnv: lookupFake(env)})
+		if diags.HasErrors() {
+			t.Fatalf("an unset variable is a warning, not an error:\n%s", render(cfg, diags))
+		}
+		want := `a.hcl:3:13: warning: Environment variable not set
+    3 |   chat_id = env("TG_CHAT")
+      |             ^^^^^^^^^^^^^^
+  notifier "ops" chat_id reads env("TG_CHAT"), which is not set (or empty) here, so it is "". Set TG_CHAT in the environment notimon runs in, or it will fail when used.
+
+`
+		if got := render(cfg, diags); got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+		if out := render(cfg, diags); strings.Contains(out, "123:secret") {
+			t.Errorf("a diagnostic shows the token:\n%s", out)
+		}
+	})
+}
+
+func TestFileFunction(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"rules/a.hcl": `notifier "telegram" "ops" {
+  token   = file("secrets/token")
+  chat_id = "-100777"
+}
+`,
+		"rules/secrets/token": "123:from-file",
+		"secrets/token":       "wrong: relative to the working directory",
+	})
+	// Run from the parent directory: file() must resolve against the .hcl file's directory,
+	// not the working directory.
+	t.Chdir(dir)
+	cfg, diags := dsl.Load([]string{"rules"}, dsl.Options{LookupEnv: noEnv})
+	if len(diags) > 0 {
+		t.Fatalf("want no diagnostics, got:\n%s", render(cfg, diags))
+	}
+	if tok := cfg.Notifier("ops").Attrs["token"]; tok != "123:from-file" {
+		t.Errorf("token = %q, want the content of rules/secrets/token", tok)
+	}
+
+	t.Run("not a regular file", func(t *testing.T) {
+		// file("/dev/zero") would never end; a named pipe would block until written to.
+		cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": []byte(`notifier "telegram" "ops" {
+  token   = file("/dev/zero")
+  chat_id = "-100777"
+}
+`)}, dsl.Options{LookupEnv: noEnv})
+		out := render(cfg, diags)
+		if want := "cannot read /dev/zero: not a regular file"; !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		writeFiles(t, dir, map[string]string{"missing/a.hcl": `notifier "telegram" "ops" {
+  token   = file("nope.txt")
+  chat_id = "-100777"
+}
+`})
+		cfg, diags := dsl.Load([]string{"missing"}, dsl.Options{LookupEnv: noEnv})
+		out := render(cfg, diags)
+		if !diags.HasErrors() {
+			t.Fatalf("a missing file must be an error; got:\n%s", out)
+		}
+		for _, want := range []string{"missing/a.hcl:2:13: error:", "missing/nope.txt", "no such file or directory"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+func TestSkippedFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.hcl":             `notifier "console" "ops" {}` + "\n",
+		"overload_test.hcl": "this is a rule test, not HCL the loader should read {{{\n",
+		".hidden.hcl":       "an editor's dotfile {{{\n",
+		".#a.hcl":           "an emacs lock file {{{\n",
+		"README.md":         "# rules\n",
+		"a.hcl~":            "backup {{{\n",
+		"dir.hcl/x.hcl":     "a directory named like a file {{{\n",
+	})
+	cfg, diags := dsl.Load([]string{dir}, dsl.Options{LookupEnv: noEnv})
+	if len(diags) > 0 {
+		t.Fatalf("want no diagnostics, got:\n%s", render(cfg, diags))
+	}
+	if len(cfg.Files) != 1 {
+		var names []string
+		for n := range cfg.Files {
+			names = append(names, n)
+		}
+		t.Errorf("loaded %v, want only a.hcl", names)
+	}
+}
+
+func TestLexicalOrder(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(msg string) string {
+		return `rule "overload" {
+  when = "cpu.avg3 > 50"
+  notify "ops" { message = "` + msg + `" }
+}
+`
+	}
+	writeFiles(t, dir, map[string]string{
+		// "10-…" sorts before "9-…": lexical, not numeric, order, like ls and run-parts.
+		"9-late.hcl":   rule("from 9-late"),
+		"10-early.hcl": rule("from 10-early"),
+		"00-base.hcl": `notifier "console" "ops" {}
+rule "first" {
+  when = "mem.real_pct > 50"
+  notify "ops" { message = "first" }
+}
+`,
+	})
+	t.Chdir(dir)
+	cfg, diags := dsl.Load([]string{"."}, dsl.Options{LookupEnv: noEnv})
+	want := `9-late.hcl:1:1: error: Duplicate rule
+    1 | rule "overload" {
+      | ^^^^^^^^^^^^^^^
+  A rule named "overload" was already defined. Previous definition was at 10-early.hcl:1,1-16. Names are unique across all files of a rules directory.
+
+`
+	if got := render(cfg, diags); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	var names []string
+	for _, r := range cfg.Rules {
+		names = append(names, r.Name+"@"+r.Range.Filename)
+	}
+	if want := []string{"first@00-base.hcl", "overload@10-early.hcl"}; !slices.Equal(names, want) {
+		t.Errorf("rules = %v, want %v (the later duplicate left out)", names, want)
+	}
+}
+
+func TestLoadPaths(t *testing.T) {
+	t.Run("a single file", func(t *testing.T) {
+		cfg, diags := dsl.Load([]string{"../rules.d/00-notimon.hcl"}, dsl.Options{LookupEnv: lookupFake(fakeEnv)})
+		if len(diags) > 0 {
+			t.Fatalf("want no diagnostics, got:\n%s", render(cfg, diags))
+		}
+		if len(cfg.Rules) != 0 || cfg.Notifier("ops") == nil {
+			t.Errorf("got %d rules, notifier ops %v; want the notifiers of 00-notimon.hcl only", len(cfg.Rules), cfg.Notifier("ops"))
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		cfg, diags := dsl.Load([]string{"testdata/no-such-dir"}, dsl.Options{LookupEnv: noEnv})
+		got := render(cfg, diags)
+		want := "error: Cannot read rules\n  stat testdata/no-such-dir: no such file or directory. Give a rules directory (default ./rules.d) or .hcl files.\n\n"
+		if got != want {
+			t.Errorf("got:\n%q\nwant:\n%q", got, want)
+		}
+	})
+}
+
+// crlfRules is a clean configuration with a heredoc, written with LF line ends.
+const crlfRules = `notifier "telegram" "ops" {
+  token      = "123:abc"
+  chat_id    = "-100777"
+  parse_mode = "HTML"
+}
+
+template "usage" {
+  text = <<-EOT
+    cpu usage: {{ cpu.avg3 }}%
+    memory usage: {{ mem.real_pct }}%
+  EOT
+}
+
+rule "overload" {
+  when = "cpu.avg3 > 50 || mem.real_pct > 50"
+  notify "ops" {
+    message = <<-EOT
+      <b>[{{ host.name }} server]</b>
+      {{ cpu.avg3 > 50 ? "cpu usage is over its limit" : "" }}
+      ${template.usage}
+    EOT
+  }
+  renotify "ops" { message = "after restart\n${template.usage}" }
+}
+`
+
+func TestCRLF(t *testing.T) {
+	lf := crlfRules
+	crlf := strings.ReplaceAll(lf, "\n", "\r\n")
+	load := func(src string) *dsl.Config {
+		t.Helper()
+		cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": []byte(src)}, dsl.Options{LookupEnv: noEnv})
+		if len(diags) > 0 {
+			t.Fatalf("want no diagnostics, got:\n%s", render(cfg, diags))
+		}
+		return cfg
+	}
+	a, b := load(lf), load(crlf)
+	if a.Templates[0].Text != b.Templates[0].Text {
+		t.Errorf("template text differs: LF %q, CRLF %q", a.Templates[0].Text, b.Templates[0].Text)
+	}
+	env := renderEnv()
+	for i := range a.Rules[0].Fire {
+		ma, mb := a.Rules[0].Fire[i].Message, b.Rules[0].Fire[i].Message
+		if ma.Source != mb.Source {
+			t.Errorf("step %d: message source differs: LF %q, CRLF %q", i, ma.Source, mb.Source)
+		}
+		outA, errA := ma.Render(nil, env, nil)
+		outB, errB := mb.Render(nil, env, nil)
+		if errA != nil || errB != nil {
+			t.Fatalf("render: %v, %v", errA, errB)
+		}
+		if strings.Contains(outB, "\r") {
+			t.Errorf("step %d: the message of the CRLF file holds a carriage return: %q", i, outB)
+		}
+		if outA != outB {
+			t.Errorf("step %d: LF renders %q, CRLF renders %q", i, outA, outB)
+		}
+	}
+	want := "<b>[web-01 server]</b>\ncpu usage is over its limit\ncpu usage: 75.5%\nmemory usage: 40%\n"
+	if got, _ := b.Rules[0].Fire[0].Message.Render(nil, env, nil); got != want {
+		t.Errorf("CRLF message renders\n%q\nwant\n%q", got, want)
+	}
+}

@@ -1,0 +1,3 @@
+probe "cpu" "main" {
+  samples = 3
+}

@@ -1,0 +1,3 @@
+locals {
+  limit = 60
+}

@@ -1,0 +1,5 @@
+notifier "console" "ops" {}
+
+notifier "webhook" "ops" {
+  url = "https://hooks.example.com/notimon"
+}

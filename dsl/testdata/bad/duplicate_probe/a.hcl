@@ -1,0 +1,3 @@
+probe "process" "httpd" { match = "^httpd$" }
+
+probe "process" "httpd" { match = "^apache2$" }

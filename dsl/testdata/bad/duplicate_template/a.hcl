@@ -1,0 +1,7 @@
+template "usage" {
+  text = "cpu {{ cpu.avg3 }}%"
+}
+
+template "usage" {
+  text = "mem {{ mem.real_pct }}%"
+}

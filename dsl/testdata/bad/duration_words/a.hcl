@@ -1,0 +1,7 @@
+notifier "console" "ops" {}
+
+rule "overload" {
+  when = "cpu.avg3 > 50"
+  for  = "5 minutes"
+  notify "ops" { message = "cpu high" }
+}

@@ -1,0 +1,6 @@
+notifier "console" "ops" {}
+
+rule "overload" {
+  when = "   "
+  notify "ops" { message = "cpu high" }
+}

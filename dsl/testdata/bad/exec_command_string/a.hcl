@@ -1,0 +1,8 @@
+notifier "console" "ops" {}
+
+rule "overload" {
+  when = "cpu.avg3 > 50"
+  exec {
+    command = "systemctl restart tomcat"
+  }
+}

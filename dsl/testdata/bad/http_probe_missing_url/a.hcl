@@ -1,0 +1,3 @@
+probe "http" "site" {
+  timeout = "3s"
+}

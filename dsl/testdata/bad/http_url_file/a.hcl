@@ -1,0 +1,3 @@
+probe "http" "site" {
+  url = "file:///etc/passwd"
+}

@@ -1,0 +1,3 @@
+probe "http" "site" {
+  url = "ftp://ftp.example.com/health"
+}

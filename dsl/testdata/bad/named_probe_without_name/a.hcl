@@ -1,0 +1,3 @@
+probe "http" {
+  url = "http://127.0.0.1:8080/health"
+}

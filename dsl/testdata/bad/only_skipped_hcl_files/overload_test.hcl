@@ -1,0 +1,1 @@
+# a rule test, not a rule

@@ -1,0 +1,1 @@
+probe "process" "httpd" { match = "(" }

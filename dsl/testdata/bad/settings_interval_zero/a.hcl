@@ -1,0 +1,3 @@
+settings {
+  interval = "0s"
+}

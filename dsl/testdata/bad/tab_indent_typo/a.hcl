@@ -1,0 +1,10 @@
+notifier "console" "ops" {}
+
+rule "overload" {
+	when = "cpu.avg3 > 50"
+	notify "ops" {
+		message = <<-EOT
+			서버	{{ host.nmae }}
+		EOT
+	}
+}

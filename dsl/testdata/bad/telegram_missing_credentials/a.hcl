@@ -1,0 +1,3 @@
+notifier "telegram" "ops" {
+  parse_mode = "HTML"
+}

@@ -1,0 +1,5 @@
+interval = "15s"
+
+settings {
+  host = "web-01"
+}

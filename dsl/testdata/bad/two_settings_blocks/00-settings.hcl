@@ -1,0 +1,3 @@
+settings {
+  host = "web-01"
+}

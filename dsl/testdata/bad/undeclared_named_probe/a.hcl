@@ -1,0 +1,6 @@
+notifier "console" "ops" {}
+
+rule "site_down" {
+  when = "!http.nope.up"
+  notify "ops" { message = "site down" }
+}

@@ -1,0 +1,5 @@
+notifier "console" "ops" {}
+
+rules "overload" {
+  when = "cpu.avg3 > 50"
+}

@@ -1,0 +1,3 @@
+probe "ping" "gateway" {
+  address = "192.168.0.1"
+}

@@ -1,0 +1,6 @@
+notifier "console" "ops" {}
+
+rule "overload" {
+  when = "any(values(cpu), # > 50)"
+  notify "ops" { message = "cpu high" }
+}
