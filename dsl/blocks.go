@@ -57,10 +57,18 @@ func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *
 	return &Template{Name: name, Text: src.Value, Range: b.DefRange()}, src, diags
 }
 
-var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "host"}, {Name: "interval"}}}
+var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "host"}, {Name: "interval"}, {Name: "chain_timeout"}, {Name: "outbox_max_age"},
+}}
+
+// defaultSettings are the settings of a configuration without a settings block.
+func defaultSettings() Settings {
+	return Settings{Interval: DefaultInterval, ChainTimeout: DefaultChainTimeout, OutboxMaxAge: DefaultOutboxMaxAge}
+}
 
 func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hcl.Diagnostics) {
-	s := Settings{Interval: DefaultInterval, Range: b.DefRange()}
+	s := defaultSettings()
+	s.Range = b.DefRange()
 	content, diags := b.Body.Content(settingsSchema)
 	if a, ok := content.Attributes["host"]; ok {
 		v, d := ev.decodeString(a, "settings host")
@@ -74,6 +82,22 @@ func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hc
 			diags = append(diags, attrError(a, "Invalid interval", "settings interval must be more than zero, e.g. \"15s\".")...)
 		} else if !d.HasErrors() {
 			s.Interval = v
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dest *time.Duration
+	}{{"chain_timeout", &s.ChainTimeout}, {"outbox_max_age", &s.OutboxMaxAge}} {
+		a, ok := content.Attributes[f.name]
+		if !ok {
+			continue
+		}
+		v, d := ev.decodeDuration(a, "settings "+f.name)
+		diags = append(diags, d...)
+		if !d.HasErrors() && v == 0 {
+			diags = append(diags, attrError(a, "Invalid "+f.name, "settings "+f.name+" must be more than zero.")...)
+		} else if !d.HasErrors() {
+			*f.dest = v
 		}
 	}
 	return s, diags
@@ -217,6 +241,7 @@ var ruleSchema = &hcl.BodySchema{
 		{Name: "repeat"},
 		{Name: "severity"},
 		{Name: "labels"},
+		{Name: "confirm"},
 	},
 	Blocks: append(append([]hcl.BlockHeaderSchema{}, stepBlocks...), hcl.BlockHeaderSchema{Type: "on_resolve"}),
 }
@@ -266,6 +291,17 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 			diags = append(diags, attrError(a, "Invalid repeat", what+` repeat must be more than zero (leave it out to never repeat), e.g. "1h".`)...)
 		}
 		r.Repeat = v
+	}
+	if a, ok := content.Attributes["confirm"]; ok {
+		v, d := ev.decodeString(a, what+" confirm")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			n, m, err := parseConfirm(v)
+			if err != nil {
+				diags = append(diags, attrError(a, "Invalid confirm", fmt.Sprintf("%s confirm: %v.", what, err))...)
+			}
+			r.Confirm, r.Window = n, m
+		}
 	}
 	if a, ok := content.Attributes["severity"]; ok {
 		v, d := ev.decodeString(a, what+" severity")
@@ -331,7 +367,23 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 }
 
 var messageSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "message", Required: true}}}
-var execSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "command", Required: true}, {Name: "timeout"}}}
+var execSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "command"}, {Name: "shell"}, {Name: "timeout"}, {Name: "env"}, {Name: "on_failure"},
+}}
+
+// noPlaceholders refuses {{ }} in a command: commands are never templates, so a probe value
+// (a process name, an HTTP error text) can never become part of a command line.
+func noPlaceholders(a *hcl.Attribute, values []string, what string) hcl.Diagnostics {
+	for _, v := range values {
+		if strings.Contains(v, "{{") {
+			return attrError(a, "Placeholders are not allowed in commands",
+				what+" contains {{ }}; commands are not templates, so that values read from the system can never be injected into them. "+
+					"The command can read the alert from its environment: NOTIMON_RULE, NOTIMON_STATE, NOTIMON_SEVERITY, NOTIMON_HOST, NOTIMON_LABEL_<NAME>.")
+		}
+	}
+	return nil
+}
+
 var waitSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}}}
 
 // DefaultExecTimeout bounds an exec step that sets no timeout.
@@ -376,14 +428,32 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		s.Timeout = DefaultExecTimeout
 		content, d := b.Body.Content(execSchema)
 		diags = append(diags, d...)
-		if a, ok := content.Attributes["command"]; ok {
-			v, d := ev.value(a, what+" command")
+		cmd, hasCmd := content.Attributes["command"]
+		sh, hasShell := content.Attributes["shell"]
+		switch {
+		case hasCmd && hasShell:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting arguments",
+				Detail: what + ` takes command (an argv list, run without a shell) or shell (a /bin/sh -c script), not both.`, Subject: sh.NameRange.Ptr()})
+		case !hasCmd && !hasShell:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required argument",
+				Detail: what + ` needs command = ["program", "arg", ...] (or, as an explicit opt-in, shell = "a /bin/sh -c script").`, Subject: b.DefRange.Ptr()})
+		case hasCmd:
+			v, d := ev.value(cmd, what+" command")
 			diags = append(diags, d...)
 			if !d.HasErrors() {
-				argv, d := decodeArgv(a, v, what+" command", nil)
+				argv, d := decodeArgv(cmd, v, what+" command", nil)
 				diags = append(diags, d...)
+				diags = append(diags, noPlaceholders(cmd, argv, what+" command")...)
 				s.Command = argv
 			}
+		case hasShell:
+			v, d := ev.decodeString(sh, what+" shell")
+			diags = append(diags, d...)
+			if !d.HasErrors() && strings.TrimSpace(v) == "" {
+				diags = append(diags, attrError(sh, "Empty command", what+" shell is empty.")...)
+			}
+			diags = append(diags, noPlaceholders(sh, []string{v}, what+" shell")...)
+			s.Shell = v
 		}
 		if a, ok := content.Attributes["timeout"]; ok {
 			v, d := ev.decodeDuration(a, what+" timeout")
@@ -393,6 +463,18 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			} else if !d.HasErrors() {
 				s.Timeout = v
 			}
+		}
+		if a, ok := content.Attributes["env"]; ok {
+			v, d := ev.decodeAttr(a, AttrSpec{Name: "env", Type: TypeStringMap}, what)
+			diags = append(diags, d...)
+			if m, ok := v.(map[string]string); ok {
+				s.Env = m
+			}
+		}
+		if a, ok := content.Attributes["on_failure"]; ok {
+			v, d := ev.decodeAttr(a, AttrSpec{Name: "on_failure", Type: TypeString, Allowed: []string{"continue", "stop"}}, what)
+			diags = append(diags, d...)
+			s.StopOnFailure = v == "stop"
 		}
 	case "wait":
 		s.Kind = StepWait
@@ -405,4 +487,15 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		}
 	}
 	return s, diags
+}
+
+// parseConfirm reads "N of M": the condition must have held on N of the last M ticks.
+func parseConfirm(s string) (n, m int, err error) {
+	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d of %d", &n, &m); err != nil {
+		return 0, 0, fmt.Errorf(`%q is not "N of M"; write e.g. "3 of 5" (true on 3 of the last 5 ticks)`, s)
+	}
+	if n < 1 || m < n || m > 1000 {
+		return 0, 0, fmt.Errorf(`%q: N must be at least 1 and at most M, and M at most 1000`, s)
+	}
+	return n, m, nil
 }

@@ -306,7 +306,7 @@ func rangeString(r hcl.Range) string {
 
 // build decodes the collected blocks into a Config.
 func (l *loader) build() (*Config, hcl.Diagnostics) {
-	cfg := &Config{Files: l.files, Settings: Settings{Interval: DefaultInterval}}
+	cfg := &Config{Files: l.files, Settings: defaultSettings()}
 	var diags hcl.Diagnostics
 
 	locals, d := l.decodeLocals()

@@ -194,6 +194,7 @@ type RuleInfo struct {
 func newCompiler(schema *probes.Schema) *compiler {
 	msg := schema.Map(&probes.Snapshot{})
 	msg["rule"] = RuleInfo{}
+	msg["exec"] = ExecInfo{}
 	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}}
 	c.cond = exprConfig(c.whenEnv, expr.AsBool())
 	c.value = exprConfig(c.whenEnv)
