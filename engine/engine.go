@@ -5,38 +5,65 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/notimon/notimon/actions"
+	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
-	"github.com/notimon/notimon/probes/host"
 )
 
 // Options configure an Engine.
 type Options struct {
 	Sampler probes.Sampler
-	// DryRun renders every message a step would send but sends and executes nothing.
+	// Store keeps rule states, chain cursors, probe counters and the outbox in the state
+	// directory. nil keeps them in memory only and delivers directly (tests, dry runs).
+	Store *store.Store
+	// DryRun evaluates and renders what the fire chains would send and execute, and does
+	// nothing: no chain runs, no state is saved.
 	DryRun bool
 	// Stdout is where the console notifier prints (nil: os.Stdout).
 	Stdout io.Writer
 	Logger *slog.Logger // nil: discard
+	// Now is the clock of chain steps (renotify samples, exec start times); nil: the time
+	// the tick that started the chain was given, plus the time waited since.
+	Now func() time.Time
+	// Sleep waits for d or until ctx ends (wait steps); nil: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Exec runs a command (exec steps); nil: exec.Run.
+	Exec func(ctx context.Context, s exec.Spec) exec.Result
+	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
+	Policy *notify.Policy
 }
 
-// Engine evaluates one compiled configuration. It is not safe for concurrent Ticks.
+// Engine evaluates one compiled configuration and carries out its rules' chains. Tick is
+// called from one goroutine; chains and deliveries run in goroutines of their own.
 type Engine struct {
 	cfg       *dsl.Config
 	opts      Options
 	log       *slog.Logger
 	notifiers map[string]notifierEntry
-	machine   vm.VM     // reused across rules: compiled programs are shared, a VM is not
+	machine   vm.VM     // reused across rules by Tick: programs are shared, a VM is not
 	verdicts  []Verdict // reused by Evaluate
 	holds     []bool    // reused by Evaluate
 	batches   []batch
+
+	ctx    context.Context // chains and deliveries; cancelled by Stop
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // running chains and deliveries
+
+	mu      sync.Mutex            // guards what follows
+	states  map[string]*RuleState // by rule name
+	running map[string]bool       // rules with a chain goroutine
+	errs    []error               // chain and delivery failures since the last Errs
+	flush   flushState
+	saveMu  sync.Mutex // one Save at a time, so the last one written is the newest
 }
 
 // batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.
@@ -63,11 +90,20 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{cfg: cfg, opts: opts, log: log, notifiers: map[string]notifierEntry{}}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.Exec == nil {
+		opts.Exec = exec.Run
+	}
+	e := &Engine{cfg: cfg, opts: opts, log: log, notifiers: map[string]notifierEntry{},
+		states: map[string]*RuleState{}, running: map[string]bool{}}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
 	for _, n := range cfg.Notifiers {
 		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs)}
 		if !opts.DryRun {
-			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: opts.Stdout, Logger: log})
+			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
+				actions.Env{Stdout: opts.Stdout, Logger: log, Policy: opts.Policy})
 		}
 		e.notifiers[n.Name] = entry
 	}
@@ -87,64 +123,6 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 		e.batches = append(e.batches, batch{start: start, end: end, b: b})
 	}
 	return e
-}
-
-// Report is what one tick saw and did.
-type Report struct {
-	Time     time.Time
-	Snapshot *probes.Snapshot
-	Env      any // the values rules were evaluated on (the schema's struct)
-	Verdicts []Verdict
-	Sampling time.Duration // time spent sampling probes
-}
-
-// Verdict is one rule's outcome on one tick.
-type Verdict struct {
-	Rule    *dsl.Rule
-	Holds   bool  // the rule's condition is true
-	Err     error // evaluation failed, or a probe it reads failed: the rule is unknown
-	Actions []Action
-}
-
-// Action is one step the tick carried out (or, in a dry run, would have).
-type Action struct {
-	Step    *dsl.Step
-	Text    string // the rendered message, for notify steps
-	Err     error
-	Skipped string // why the step did not run: "dry run", "not available yet" …
-}
-
-// Errs collects every error of the report: failed rules and failed steps.
-func (r *Report) Errs() []error {
-	var errs []error
-	for _, v := range r.Verdicts {
-		if v.Err != nil {
-			errs = append(errs, v.Err)
-		}
-		for _, a := range v.Actions {
-			if a.Err != nil {
-				errs = append(errs, a.Err)
-			}
-		}
-	}
-	return errs
-}
-
-// Tick samples what the rules read, evaluates every rule at now, and runs the steps of the
-// rules whose condition holds.
-func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
-	start := time.Now()
-	snap := e.opts.Sampler.Sample(ctx, now, e.cfg.Refs)
-	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
-	rep.Env = e.cfg.Schema.Env(snap)
-	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
-	for i := range rep.Verdicts {
-		v := &rep.Verdicts[i]
-		if v.Holds {
-			v.Actions = e.fire(ctx, now, v, snap, rep.Env)
-		}
-	}
-	return rep
 }
 
 // Evaluate runs every rule's condition on env (built from snap by the schema). It does no
@@ -213,67 +191,7 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, er
 	return holds, nil
 }
 
-// fire runs the fire chain of a rule that holds: its notify steps send the rendered message;
-// the other steps are not available yet.
-func (e *Engine) fire(ctx context.Context, now time.Time, v *Verdict, snap *probes.Snapshot, env any) []Action {
-	r := v.Rule
-	values := map[string]any{}
-	for _, in := range r.When.Inputs {
-		if val, err := in.Eval(env); err == nil {
-			values[in.Path] = val
-		}
-	}
-	msgEnv := e.cfg.Schema.Map(snap)
-	msgEnv["rule"] = dsl.RuleInfo{Name: r.Name, Severity: r.Severity, Labels: r.Labels, State: "firing", Value: v.Holds}
-	actions := make([]Action, 0, len(r.Fire))
-	for _, step := range r.Fire {
-		a := Action{Step: step}
-		switch step.Kind {
-		case dsl.StepNotify:
-			e.notify(ctx, now, r, step, msgEnv, values, &a)
-		default:
-			a.Skipped = fmt.Sprintf("the %s step is not available yet in this version of notimon", step.Kind)
-			if !e.opts.DryRun {
-				e.log.Warn("step not available yet", "rule", r.Name, "step", step.Kind.String(), "at", position(step.Range))
-			}
-		}
-		actions = append(actions, a)
-	}
-	return actions
-}
-
-func (e *Engine) notify(ctx context.Context, now time.Time, r *dsl.Rule, step *dsl.Step, env map[string]any, values map[string]any, a *Action) {
-	entry := e.notifiers[step.Notifier]
-	text, err := step.Message.Render(&e.machine, env, entry.escape)
-	a.Text = text
-	if err != nil {
-		a.Err = fmt.Errorf("rule %q: rendering the message for %q (%s): %w", r.Name, step.Notifier, position(step.Range), err)
-		return
-	}
-	if e.opts.DryRun {
-		a.Skipped = "dry run"
-		return
-	}
-	if entry.err != nil {
-		a.Err = fmt.Errorf("rule %q: %w", r.Name, entry.err)
-		return
-	}
-	m := notify.Message{
-		Notifier: step.Notifier, Rule: r.Name, State: "firing", Severity: r.Severity,
-		Labels: r.Labels, Host: hostName(env), Text: text, Values: values, Time: now, StartsAt: now,
-	}
-	if _, err := entry.notifier.Notify(ctx, m); err != nil {
-		a.Err = fmt.Errorf("rule %q: notify %q: %w", r.Name, step.Notifier, err)
-		e.log.Error("delivery failed", "rule", r.Name, "notifier", step.Notifier, "err", err)
-		return
-	}
-	e.log.Info("notified", "rule", r.Name, "notifier", step.Notifier)
-}
-
-func hostName(env map[string]any) string {
-	h, _ := env["host"].(host.Values)
-	return h.Name
-}
+func hostName(snap *probes.Snapshot) string { return snap.Host.Name }
 
 // position renders a range's start as file:line:col.
 func position(r hcl.Range) string {

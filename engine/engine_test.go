@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
@@ -70,8 +72,12 @@ func TestTickNotifiesRulesThatHold(t *testing.T) {
 		CPU:  cpu.Values{Avg3: 72.456},
 		Mem:  mem.Values{RealPct: 31.2},
 	}
-	e := New(cfg, Options{Sampler: recorded(snap, &asked), Stdout: &out})
+	var ran [][]string
+	e := New(cfg, Options{Sampler: recorded(snap, &asked), Stdout: &out, Exec: recordExec(&ran), Now: func() time.Time { return t0 }})
 	rep := e.Tick(context.Background(), t0)
+	if err := e.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	if got, want := refNames(asked), "host cpu mem load"; got != want {
 		t.Errorf("sampled %q, want only the referenced probes %q", got, want)
@@ -86,12 +92,14 @@ func TestTickNotifiesRulesThatHold(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("console printed:\n%s\nwant:\n%s", out.String(), want)
 	}
-	acts := rep.Verdicts[0].Actions
-	if len(acts) != 2 || acts[0].Err != nil || acts[1].Skipped == "" || !strings.Contains(acts[1].Skipped, "not available yet") {
-		t.Errorf("actions = %+v, want the notify sent and exec reported as not available yet", acts)
+	if len(ran) != 1 || strings.Join(ran[0], " ") != "systemctl restart tomcat" {
+		t.Errorf("exec ran %q, want systemctl restart tomcat once", ran)
 	}
-	if errs := rep.Errs(); len(errs) != 0 {
-		t.Errorf("Errs() = %v, want none", errs)
+	if v := rep.Verdicts[0]; v.From != Inactive || v.State != Firing || v.Event != Fired {
+		t.Errorf("overload went %s -> %s (%s), want inactive -> firing (fired)", v.From, v.State, v.Event)
+	}
+	if errs := append(rep.Errs(), e.Errs()...); len(errs) != 0 {
+		t.Errorf("errors = %v, want none", errs)
 	}
 }
 
@@ -128,7 +136,9 @@ rule "mem" {
 	snap := probes.Snapshot{Mem: mem.Values{RealPct: 20}}
 	snap.SetErr(probes.Ref{Kind: "cpu"}, errors.New("open stat: permission denied"))
 	var out bytes.Buffer
-	rep := New(cfg, Options{Sampler: recorded(snap, nil), Stdout: &out}).Tick(context.Background(), t0)
+	e := New(cfg, Options{Sampler: recorded(snap, nil), Stdout: &out})
+	rep := e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
 
 	if err := rep.Verdicts[0].Err; err == nil || !strings.Contains(err.Error(), `rule "broken" (rules.hcl:4:`) {
 		t.Errorf("broken rule error = %v, want it named with its position", err)
@@ -155,10 +165,12 @@ rule "always" {
   notify "tg" { message = "hello" }
 }
 `)
-	rep := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil)}).Tick(context.Background(), t0)
-	err := rep.Verdicts[0].Actions[0].Err
-	if err == nil || !strings.Contains(err.Error(), `notifier "tg": telegram: the token is empty`) {
-		t.Errorf("error = %v, want the empty token reported", err)
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil)})
+	e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
+	errs := e.Errs()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `notifier "tg": telegram: the token is empty`) {
+		t.Errorf("errors = %v, want the empty token reported", errs)
 	}
 }
 
@@ -176,6 +188,17 @@ rule "r" {
 	rep := New(cfg, Options{Sampler: recorded(probes.Snapshot{Host: host.Values{Name: "<defunct> & co"}}, nil), DryRun: true}).Tick(context.Background(), t0)
 	if got, want := rep.Verdicts[0].Actions[0].Text, "<b>&lt;defunct&gt; &amp; co</b>"; got != want {
 		t.Errorf("text = %q, want %q", got, want)
+	}
+}
+
+// recordExec is an Exec that records the commands it is asked to run and runs nothing.
+func recordExec(ran *[][]string) func(context.Context, exec.Spec) exec.Result {
+	var mu sync.Mutex
+	return func(_ context.Context, s exec.Spec) exec.Result {
+		mu.Lock()
+		defer mu.Unlock()
+		*ran = append(*ran, s.Argv)
+		return exec.Result{}
 	}
 }
 

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"time"
+
+	"github.com/notimon/notimon/dsl"
 )
 
 // State is where a rule stands in its lifecycle.
@@ -59,6 +61,34 @@ type RuleState struct {
 	// Recent holds the last results of `when` (most recent last), as many as the rule's
 	// confirm window needs.
 	Recent []bool `json:"recent,omitempty"`
+	// Chains are the rule's action chains still to run, the running one first. They are
+	// persisted at every step, so a chain cut short by a crash resumes on the next run.
+	Chains []Cursor `json:"chains,omitempty"`
+}
+
+// ChainKind names which steps a chain runs.
+type ChainKind string
+
+const (
+	ChainFire    ChainKind = "fire"    // the rule's steps, on firing
+	ChainRepeat  ChainKind = "repeat"  // the fire chain's notify steps, on repeat
+	ChainResolve ChainKind = "resolve" // the on_resolve steps
+)
+
+// Cursor is how far a chain has got.
+type Cursor struct {
+	Chain ChainKind `json:"chain"`
+	Step  int       `json:"step"` // the next step to run
+	// Started: Step began and did not finish (the process stopped or died). An exec step
+	// found started is not run again: remediation runs at most once.
+	Started     bool      `json:"started,omitempty"`
+	WaitUntil   time.Time `json:"wait_until,omitzero"` // a wait step in progress ends then
+	FiringSince time.Time `json:"firing_since,omitzero"`
+	ResolvedAt  time.Time `json:"resolved_at,omitzero"`
+	// Values are the condition's inputs when the chain started (for webhook payloads).
+	Values map[string]any `json:"values,omitempty"`
+	// LastExec is the result of the chain's latest exec step, for later messages.
+	LastExec *dsl.ExecInfo `json:"last_exec,omitempty"`
 }
 
 // Lifecycle is what the transition needs to know of a rule.

@@ -113,7 +113,7 @@ rule "impossible" {
 
 func TestRunOnceSendsThroughConsole(t *testing.T) {
 	dir := writeRules(t, map[string]string{"rules.hcl": consoleRules})
-	code, out, errOut := notimon(t, "run", "--once", dir)
+	code, out, errOut := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
@@ -163,7 +163,7 @@ rule "always" {
   notify "ops" { message = "hi" }
 }
 `})
-	code, _, errOut := notimon(t, "run", "--once", dir)
+	code, _, errOut := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir)
 	if code != exitProblems {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -177,7 +177,7 @@ rule "always" {
 
 func TestRunInvalidRulesRunsNothing(t *testing.T) {
 	dir := writeRules(t, map[string]string{"rules.hcl": `rule "x" { when = "cpu.nope > 1" }`})
-	code, out, errOut := notimon(t, "run", "--once", dir)
+	code, out, errOut := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir)
 	if code != exitProblems || out != "" || !strings.Contains(errOut, "Unknown probe field") || !strings.Contains(errOut, "nothing was run") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,11 +14,31 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
 )
 
+// clock is the time source of run; tests replace it to step through minutes instantly.
+var clock = time.Now
+
+// defaultStateDir is /var/lib/notimon for root, else $XDG_STATE_HOME/notimon
+// (~/.local/state/notimon).
+func defaultStateDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/notimon"
+	}
+	if x := os.Getenv("XDG_STATE_HOME"); x != "" {
+		return filepath.Join(x, "notimon")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "notimon")
+	}
+	return filepath.Join(os.TempDir(), "notimon-state")
+}
+
 func newRunCmd() *cobra.Command {
 	var once, dryRun bool
+	var stateDir string
 	cmd := &cobra.Command{
 		Use:   "run [--once] [--dry-run] [PATH]",
 		Short: "Evaluate the rules and act on them (one tick with --once, for cron)",
@@ -37,15 +60,16 @@ failed (each is printed on stderr); 2 usage error.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			return runOnce(cmd, path, dryRun)
+			return runOnce(cmd, path, stateDir, dryRun)
 		},
 	}
+	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where rule states, chain cursors, probe counters and the outbox are kept")
 	cmd.Flags().BoolVar(&once, "once", false, "run one tick, then exit (cron mode)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print verdicts, values and messages; send and execute nothing")
 	return cmd
 }
 
-func runOnce(cmd *cobra.Command, path string, dryRun bool) error {
+func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, dsl.Options{})
 	if len(diags) > 0 {
@@ -55,18 +79,51 @@ func runOnce(cmd *cobra.Command, path string, dryRun bool) error {
 		fmt.Fprintf(stderr, "notimon: %s has errors; nothing was run. Fix them ('notimon validate %s' lists them).\n", path, path)
 		return exitError{exitProblems}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	eng := engine.New(cfg, engine.Options{
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := engine.Options{
 		Sampler: newSampler(cfg),
 		DryRun:  dryRun,
 		Stdout:  stdout,
 		Logger:  logger,
-	})
-	rep := eng.Tick(cmd.Context(), time.Now())
+		Now:     clock,
+	}
+	if !dryRun {
+		// A dry run changes nothing, so it neither needs nor takes the state directory.
+		st, err := store.Open(stateDir, store.Options{Now: clock, Logger: logger})
+		if err != nil {
+			fmt.Fprintf(stderr, "notimon: %v\n", err)
+			return exitError{exitProblems}
+		}
+		defer st.Close()
+		opts.Store = st
+	}
+	eng := engine.New(cfg, opts)
+	if err := eng.Restore(); err != nil {
+		fmt.Fprintf(stderr, "notimon: %v\n", err)
+		return exitError{exitProblems}
+	}
+	rep := eng.Tick(cmd.Context(), clock())
 	if dryRun {
 		writeReport(stdout, rep)
 	}
-	if errs := rep.Errs(); len(errs) > 0 {
+	errs := rep.Errs()
+	if !dryRun {
+		// Finish the chains this run started or resumed (waits included), deliver what is
+		// in the outbox, and remember everything for the next run.
+		ctx, cancel := context.WithTimeout(cmd.Context(), cfg.Settings.ChainTimeout)
+		if err := eng.Wait(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("chains still running after settings.chain_timeout (%s) were stopped; they resume on the next run", cfg.Settings.ChainTimeout))
+		}
+		cancel()
+		if err := eng.Flush(cmd.Context()); err != nil {
+			errs = append(errs, fmt.Errorf("undelivered messages stay in the outbox for the next run: %w", err))
+		}
+		errs = append(errs, eng.Errs()...)
+		if err := eng.Save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
 		for _, err := range errs {
 			fmt.Fprintf(stderr, "notimon: %v\n", err)
 		}
@@ -114,6 +171,16 @@ func writeReport(w io.Writer, rep *engine.Report) {
 		}
 		if v.Err != nil {
 			fmt.Fprintf(w, "    error %v\n", v.Err)
+		}
+		if v.Holds {
+			switch v.State {
+			case engine.Pending:
+				fmt.Fprintf(w, "    would be pending: fires once the condition has held for %s\n", r.For)
+			case engine.Firing:
+				fmt.Fprintf(w, "    would fire:\n")
+			case engine.Inactive:
+				fmt.Fprintf(w, "    would not fire yet: confirm = \"%d of %d\" needs more true ticks\n", r.Confirm, r.Window)
+			}
 		}
 		for i, a := range v.Actions {
 			writeAction(w, i+1, a)

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
+)
+
+const testToken = "123456789:AAE-cmd-test-secret-token"
+
+// shippedRulesAgainst copies the shipped rules.d and points its telegram notifier at srv,
+// with the token and chat id in the environment as in production.
+func shippedRulesAgainst(t *testing.T, srv *telegramtest.Server) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"00-notimon.hcl", "10-overload.hcl"} {
+		src, err := os.ReadFile(filepath.Join("../../rules.d", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(src), `# api_url  = "http://127.0.0.1:8081"`, fmt.Sprintf("api_url    = %q", srv.URL()), 1)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("NOTIMON_TELEGRAM_TOKEN", srv.Token())
+	t.Setenv("NOTIMON_TELEGRAM_CHAT_ID", fmt.Sprint(telegramtest.DefaultChatID))
+	return dir
+}
+
+func TestSendThroughShippedRules(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := shippedRulesAgainst(t, srv)
+	code, out, errOut := notimon(t, "send", "--config", rules, "hello, world")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if out != "delivered through \"ops\" (telegram)\n" {
+		t.Errorf("stdout %q", out)
+	}
+	if got := srv.Messages(); len(got) != 1 || got[0].Visible != "hello, world" || got[0].ParseMode != "HTML" {
+		t.Errorf("delivered %+v", got)
+	}
+}
+
+func TestSendEscapesAndJoinsLines(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := shippedRulesAgainst(t, srv)
+	code, _, errOut := notimon(t, "send", "--config", rules, "--to", "ops", "[web-01 서버]", "zombie: <defunct> & co")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	got := srv.Messages()
+	if len(got) != 1 || got[0].Visible != "[web-01 서버]\nzombie: <defunct> & co" || got[0].Text != "[web-01 서버]\nzombie: &lt;defunct&gt; &amp; co" {
+		t.Errorf("delivered %+v", got)
+	}
+}
+
+func TestSendLongKoreanFromStdin(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := shippedRulesAgainst(t, srv)
+	var b strings.Builder
+	for i := 0; len([]rune(b.String())) < 10000; i++ {
+		fmt.Fprintf(&b, "%d번 서버의 메모리 사용량이 50%%를 넘었습니다\n", i)
+	}
+	cmd := newRootCmd(new(strings.Builder), new(strings.Builder))
+	cmd.SetIn(strings.NewReader(b.String()))
+	cmd.SetArgs([]string{"send", "--config", rules, "-"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Messages()
+	if len(got) < 2 {
+		t.Fatalf("%d parts for %d characters", len(got), len([]rune(b.String())))
+	}
+	var joined strings.Builder
+	for i, m := range got {
+		prefix := fmt.Sprintf("(%d/%d)\n", i+1, len(got))
+		if !strings.HasPrefix(m.Visible, prefix) {
+			t.Fatalf("part %d starts %.20q", i+1, m.Visible)
+		}
+		joined.WriteString(strings.TrimPrefix(m.Visible, prefix) + "\n")
+	}
+	if joined.String() != b.String() {
+		t.Errorf("the parts do not add up to the input")
+	}
+}
+
+func TestSendFailures(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := shippedRulesAgainst(t, srv)
+
+	srv.Fail(100, telegramtest.APIError(403, "Forbidden: bot was kicked from the group chat"))
+	code, _, errOut := notimon(t, "send", "--config", rules, "hi")
+	if code != exitProblems || !strings.Contains(errOut, "not delivered through \"ops\" (telegram)") || !strings.Contains(errOut, "bot was kicked") {
+		t.Errorf("kicked bot: exit %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(errOut, testToken) {
+		t.Errorf("the token is shown: %s", errOut)
+	}
+	if code, _, errOut := notimon(t, "send", "--config", rules, "--to", "nope", "hi"); code != exitUsage || !strings.Contains(errOut, "declared: ops, stdout") {
+		t.Errorf("unknown notifier: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := notimon(t, "send", "--config", rules); code != exitUsage {
+		t.Errorf("no message: exit %d, want 2", code)
+	}
+	code, out, _ := notimon(t, "send", "--config", rules, "--to", "stdout", "콘솔로")
+	if code != exitOK || !strings.Contains(out, "    콘솔로\n") {
+		t.Errorf("console: exit %d, stdout %q", code, out)
+	}
+}

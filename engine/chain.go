@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/notimon/notimon/actions/exec"
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/probes"
+)
+
+// startChain runs the rule's queued chains, one after another, in a goroutine of their own.
+// e.mu is held.
+func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
+	e.running[r.Name] = true
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for {
+			e.mu.Lock()
+			st := e.state(r.Name)
+			if len(st.Chains) == 0 || e.ctx.Err() != nil {
+				e.running[r.Name] = false
+				e.mu.Unlock()
+				return
+			}
+			c := st.Chains[0]
+			e.mu.Unlock()
+
+			if done := e.runChain(r, &c, snap); !done {
+				e.mu.Lock()
+				e.running[r.Name] = false
+				e.mu.Unlock()
+				return // stopped: the cursor is saved, the next run resumes it
+			}
+			e.mu.Lock()
+			if st := e.state(r.Name); len(st.Chains) > 0 {
+				st.Chains = st.Chains[1:]
+			}
+			e.mu.Unlock()
+			e.save()
+		}
+	}()
+}
+
+// steps returns the steps a chain of kind k runs.
+func steps(r *dsl.Rule, k ChainKind) []*dsl.Step {
+	switch k {
+	case ChainFire:
+		return r.Fire
+	case ChainResolve:
+		return r.Resolve
+	case ChainRepeat:
+		var out []*dsl.Step
+		for _, s := range r.Fire {
+			if s.Kind == dsl.StepNotify {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// runChain runs c's remaining steps and reports whether the chain is over (finished, or
+// ended by a failing exec with on_failure = "stop"); false means it was stopped.
+func (e *Engine) runChain(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
+	machine := &vm.VM{}
+	list := steps(r, c.Chain)
+	for c.Step < len(list) {
+		if e.ctx.Err() != nil {
+			return false
+		}
+		step := list[c.Step]
+		stop := false
+		if c.Started && step.Kind == dsl.StepExec {
+			e.log.Warn("exec step was interrupted by a stop before it finished; not running it again",
+				"rule", r.Name, "chain", string(c.Chain), "step", c.Step+1, "at", position(step.Range))
+		} else {
+			c.Started = true
+			e.setCursor(r.Name, *c)
+			var interrupted bool
+			stop, interrupted = e.runStep(r, step, c, snap, machine)
+			if interrupted {
+				e.setCursor(r.Name, *c)
+				return false
+			}
+		}
+		c.Step++
+		c.Started, c.WaitUntil = false, time.Time{}
+		e.setCursor(r.Name, *c)
+		if stop {
+			break
+		}
+	}
+	return true
+}
+
+// setCursor records the running chain's cursor and saves the state.
+func (e *Engine) setCursor(rule string, c Cursor) {
+	e.mu.Lock()
+	if st := e.state(rule); len(st.Chains) > 0 {
+		st.Chains[0] = c
+	}
+	e.mu.Unlock()
+	e.save()
+}
+
+// runStep carries out one step. stop ends the chain; interrupted means the engine is
+// stopping and the step should resume on the next run.
+func (e *Engine) runStep(r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) (stop, interrupted bool) {
+	log := e.log.With("rule", r.Name, "chain", string(c.Chain), "step", step.Kind.String())
+	switch step.Kind {
+	case dsl.StepNotify:
+		e.notifyStep(r, step, c, snap, machine)
+	case dsl.StepRenotify:
+		fresh := e.opts.Sampler.Sample(e.ctx, e.now(), step.Message.Refs)
+		e.notifyStep(r, step, c, fresh, machine)
+	case dsl.StepWait:
+		if c.WaitUntil.IsZero() {
+			c.WaitUntil = e.now().Add(step.Duration)
+			e.setCursor(r.Name, *c)
+		}
+		if err := e.opts.Sleep(e.ctx, c.WaitUntil.Sub(e.now())); err != nil {
+			return false, true
+		}
+	case dsl.StepExec:
+		res := e.opts.Exec(e.ctx, exec.Spec{
+			Argv: step.Command, Shell: step.Shell, Env: step.Env, Timeout: step.Timeout,
+			Alert: alertEnv(r, c, snap),
+		})
+		info := execInfo(step, res)
+		c.LastExec = &info
+		if res.Err != nil {
+			log.Error("exec failed", "command", info.Command, "err", res.Err, "exit_code", res.ExitCode)
+			e.recordErr(fmt.Errorf("rule %q: exec %s (%s): %w", r.Name, info.Command, position(step.Range), res.Err))
+			if step.StopOnFailure {
+				log.Warn("chain stopped: the exec step failed and on_failure is \"stop\"")
+				return true, false
+			}
+		} else {
+			log.Info("exec done", "command", info.Command, "duration", res.Duration.Round(time.Millisecond))
+		}
+		if res.Leftovers > 0 {
+			log.Warn("exec left processes behind in its process group; they were stopped. A command that starts a daemon must detach it (systemctl, setsid)",
+				"command", info.Command, "processes", res.Leftovers)
+		}
+	}
+	return false, false
+}
+
+func execInfo(step *dsl.Step, res exec.Result) dsl.ExecInfo {
+	cmd := step.Shell
+	if cmd == "" {
+		cmd = strings.Join(step.Command, " ")
+	}
+	info := dsl.ExecInfo{
+		ExitCode: res.ExitCode, Output: res.Stdout, Stderr: res.Stderr, Duration: res.Duration,
+		TimedOut: res.TimedOut, Command: cmd, Succeeded: res.Err == nil,
+	}
+	if res.Err != nil {
+		info.Error = res.Err.Error()
+	}
+	return info
+}
+
+// alertEnv is the alert context an exec step's command sees in its environment.
+func alertEnv(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[string]string {
+	env := map[string]string{
+		"NOTIMON_RULE":     r.Name,
+		"NOTIMON_STATE":    chainState(c),
+		"NOTIMON_SEVERITY": r.Severity,
+		"NOTIMON_HOST":     hostName(snap),
+		"NOTIMON_CHAIN":    string(c.Chain),
+	}
+	if !c.FiringSince.IsZero() {
+		env["NOTIMON_FIRING_SINCE"] = c.FiringSince.UTC().Format(time.RFC3339)
+	}
+	for k, v := range r.Labels {
+		env["NOTIMON_LABEL_"+strings.ToUpper(k)] = v
+	}
+	return env
+}
+
+func chainState(c *Cursor) string {
+	if c.Chain == ChainResolve {
+		return "resolved"
+	}
+	return "firing"
+}
+
+// messageEnv is what a message of the chain reads: the probes, rule and exec.
+func (e *Engine) messageEnv(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[string]any {
+	env := e.cfg.Schema.Map(snap)
+	end := c.ResolvedAt
+	if end.IsZero() {
+		end = e.now()
+	}
+	firingFor := time.Duration(0)
+	if !c.FiringSince.IsZero() {
+		firingFor = end.Sub(c.FiringSince)
+	}
+	env["rule"] = dsl.RuleInfo{Name: r.Name, Severity: r.Severity, Labels: r.Labels,
+		State: chainState(c), FiringFor: firingFor, Value: c.Chain != ChainResolve}
+	env["exec"] = dsl.ExecInfo{}
+	if c.LastExec != nil {
+		env["exec"] = *c.LastExec
+	}
+	return env
+}
+
+// notifyStep renders the step's message and hands it to the outbox.
+func (e *Engine) notifyStep(r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) {
+	entry := e.notifiers[step.Notifier]
+	text, err := step.Message.Render(machine, e.messageEnv(r, c, snap), entry.escape)
+	if err != nil {
+		// The message still goes out, with <error> where a placeholder failed: an alert
+		// with a hole beats no alert.
+		e.recordErr(fmt.Errorf("rule %q: rendering the message for %q (%s): %w", r.Name, step.Notifier, position(step.Range), err))
+	}
+	m := notify.Message{
+		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
+		Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
+		Time: e.now(), StartsAt: c.FiringSince, EndsAt: c.ResolvedAt,
+	}
+	e.deliver(m)
+}
+
+// preview is what a dry run shows for a rule that holds: its fire chain, rendered.
+func (e *Engine) preview(r *dsl.Rule, snap *probes.Snapshot, env any) []Action {
+	c := &Cursor{Chain: ChainFire, Values: inputValues(r, env)}
+	var out []Action
+	for _, step := range r.Fire {
+		a := Action{Step: step, Skipped: "dry run"}
+		if step.Message != nil {
+			entry := e.notifiers[step.Notifier]
+			a.Text, a.Err = step.Message.Render(&e.machine, e.messageEnv(r, c, snap), entry.escape)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (e *Engine) now() time.Time {
+	if e.opts.Now != nil {
+		return e.opts.Now()
+	}
+	return time.Now()
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/dsl"
+)
+
+// flushState serialises deliveries: one flush at a time keeps each notifier's messages in
+// order.
+type flushState struct {
+	mu sync.Mutex
+}
+
+// deliver sends m through the outbox: it is written to the state directory first, so that a
+// message survives a notifier outage, a crash or a kill, and then a delivery is started.
+// Without a store the message is sent directly.
+func (e *Engine) deliver(m notify.Message) {
+	if e.opts.Store == nil {
+		if err := e.send(e.ctx, m); err != nil {
+			e.recordErr(err)
+		}
+		return
+	}
+	if _, err := e.opts.Store.Enqueue(m.Notifier, m); err != nil {
+		e.log.Error("outbox: cannot store the message; sending it directly", "notifier", m.Notifier, "err", err)
+		if err := e.send(e.ctx, m); err != nil {
+			e.recordErr(err)
+		}
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := e.Flush(e.ctx); err != nil {
+			e.log.Debug("outbox: messages wait for the next attempt", "err", err)
+		}
+	}()
+}
+
+// send delivers one message now.
+func (e *Engine) send(ctx context.Context, m notify.Message) error {
+	entry, ok := e.notifiers[m.Notifier]
+	switch {
+	case !ok:
+		return fmt.Errorf("notifier %q is no longer in the rules", m.Notifier)
+	case entry.err != nil:
+		return entry.err
+	}
+	if _, err := entry.notifier.Notify(ctx, m); err != nil {
+		return fmt.Errorf("rule %q: notify %q: %w", m.Rule, m.Notifier, err)
+	}
+	e.log.Info("delivered", "rule", m.Rule, "notifier", m.Notifier, "state", m.State)
+	return nil
+}
+
+// Flush tries to deliver every message of the outbox, oldest first. A notifier whose
+// message fails is not tried again in this flush, so its messages stay in order; the
+// failed message is kept for the next flush (a later tick or run) until it is older than
+// settings.outbox_max_age. It returns what is still undelivered.
+func (e *Engine) Flush(ctx context.Context) error {
+	st := e.opts.Store
+	if st == nil {
+		return nil
+	}
+	e.flush.mu.Lock()
+	defer e.flush.mu.Unlock()
+	maxAge := e.cfg.Settings.OutboxMaxAge
+	if maxAge <= 0 {
+		maxAge = dsl.DefaultOutboxMaxAge
+	}
+	expired, err := st.Expire(maxAge)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, en := range expired {
+		e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: older than settings.outbox_max_age",
+			"notifier", en.Notifier, "created", en.Created, "attempts", en.Attempts, "last_error", en.LastError, "max_age", maxAge)
+		e.recordErr(fmt.Errorf("outbox: a message for %q created %s was dropped undelivered after %d attempts (last error: %s)",
+			en.Notifier, en.Created.Format("2006-01-02 15:04:05"), en.Attempts, en.LastError))
+	}
+	pending, err := st.Pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	blocked := map[string]error{}
+	var undelivered []error
+	for _, en := range pending {
+		if err := blocked[en.Notifier]; err != nil {
+			undelivered = append(undelivered, fmt.Errorf("a message for %q waits behind an undelivered one", en.Notifier))
+			continue
+		}
+		var m notify.Message
+		if err := json.Unmarshal(en.Payload, &m); err != nil {
+			e.log.Error("outbox: unreadable message dropped", "id", en.ID, "err", err)
+			_ = st.Ack(en.ID)
+			continue
+		}
+		if err := e.send(ctx, m); err != nil {
+			blocked[en.Notifier] = err
+			undelivered = append(undelivered, err)
+			e.log.Error("delivery failed; kept in the outbox for the next attempt", "rule", m.Rule, "notifier", en.Notifier,
+				"attempts", en.Attempts+1, "err", err)
+			if ferr := st.Fail(en.ID, err); ferr != nil {
+				e.log.Error("outbox: cannot record the failed attempt", "err", ferr)
+			}
+			continue
+		}
+		if err := st.Ack(en.ID); err != nil {
+			e.log.Error("outbox: delivered but cannot remove the message; it may be sent again", "err", err)
+		}
+	}
+	return errors.Join(undelivered...)
+}
+
+// Wait lets running chains and deliveries finish. When ctx ends first, chains are stopped
+// at their current step (their cursors are saved, the next run resumes them) and Wait
+// returns ctx's error.
+func (e *Engine) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		e.cancel()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Stop stops chains at their current step and waits for them.
+func (e *Engine) Stop() {
+	e.cancel()
+	e.wg.Wait()
+}
+
+// recordErr keeps a chain or delivery failure for Errs.
+func (e *Engine) recordErr(err error) {
+	e.mu.Lock()
+	e.errs = append(e.errs, err)
+	e.mu.Unlock()
+}
+
+// Errs returns the chain and delivery failures recorded since the last call.
+func (e *Engine) Errs() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	errs := e.errs
+	e.errs = nil
+	return errs
+}

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/mem"
+)
+
+const e2eToken = "123456789:AAE-engine-e2e-secret"
+
+// clock is a fake clock that wait steps advance instantly.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+// shippedRules loads the shipped rules.d with the telegram notifier pointed at srv and the
+// restart command replaced by one that appends to marker.
+func shippedRules(t *testing.T, srv *telegramtest.Server, marker string) *dsl.Config {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"00-notimon.hcl", "10-overload.hcl"} {
+		src, err := os.ReadFile(filepath.Join("../rules.d", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(src), `# api_url  = "http://127.0.0.1:8081"`, fmt.Sprintf("api_url    = %q", srv.URL()), 1)
+		s = strings.Replace(s, `["systemctl", "restart", "tomcat"]`,
+			fmt.Sprintf(`["/bin/sh", "-c", "echo \"restarted $NOTIMON_RULE $NOTIMON_STATE\" >> %s"]`, marker), 1)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"NOTIMON_TELEGRAM_TOKEN": srv.Token(), "NOTIMON_TELEGRAM_CHAT_ID": fmt.Sprint(telegramtest.DefaultChatID)}
+	cfg, diags := dsl.Load([]string{dir}, dsl.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if len(diags) > 0 {
+		t.Fatalf("rules: %v", diags)
+	}
+	return cfg
+}
+
+// TestShippedOverloadChain: the overload rule fires after `for`, sends its message, runs the
+// command (a real process), waits, sends the renotify message with values sampled after the
+// wait, and resolves once.
+func TestShippedOverloadChain(t *testing.T) {
+	srv := telegramtest.New(t, e2eToken)
+	marker := filepath.Join(t.TempDir(), "marker")
+	cfg := shippedRules(t, srv, marker)
+	clk := &clock{now: t0}
+	var firedAt time.Time
+	// Recorded values: cpu is high until 5 s after the rule fires (the restart helped), then low.
+	sampler := probes.SamplerFunc(func(_ context.Context, now time.Time, _ []probes.Ref) *probes.Snapshot {
+		avg := 80.0
+		if !firedAt.IsZero() && !now.Before(firedAt.Add(5*time.Second)) {
+			avg = 20
+		}
+		return &probes.Snapshot{Time: now, Host: host.Values{Name: "web-01"}, CPU: cpu.Values{Avg3: avg}, Mem: mem.Values{RealPct: 30}}
+	})
+	st, err := store.Open(t.TempDir(), store.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := notify.DefaultPolicy
+	p.Sleep = func(context.Context, time.Duration) error { return nil }
+	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, Sleep: clk.Sleep, Policy: &p})
+
+	tick := func(at time.Duration) *Report {
+		clk.Set(t0.Add(at))
+		rep := e.Tick(context.Background(), t0.Add(at))
+		if err := e.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if errs := e.Errs(); len(errs) > 0 {
+			t.Fatalf("errors: %v", errs)
+		}
+		return rep
+	}
+	for _, at := range []time.Duration{0, time.Minute} {
+		if rep := tick(at); rep.Verdicts[0].State != Pending || len(srv.Messages()) != 0 {
+			t.Fatalf("t0+%s: state %s, %d messages; want pending and none", at, rep.Verdicts[0].State, len(srv.Messages()))
+		}
+	}
+	firedAt = t0.Add(2 * time.Minute)
+	if rep := tick(2 * time.Minute); rep.Verdicts[0].Event != Fired {
+		t.Fatalf("t0+2m: event %s, want fired", rep.Verdicts[0].Event)
+	}
+	got := srv.Messages()
+	want := []string{
+		"[web-01 server]\ncpu usage is over its limit (50%)\ncpu usage: 80%\nmemory usage: 30%\nrestarting tomcat",
+		"[web-01 server] after restart\ncpu usage: 20%\nmemory usage: 30%",
+	}
+	if len(got) != 2 || got[0].Visible != want[0] || got[1].Visible != want[1] {
+		t.Fatalf("messages after firing:\n%s\nwant:\n%s", visible(got), strings.Join(want, "\n---\n"))
+	}
+	if b, err := os.ReadFile(marker); err != nil || string(b) != "restarted overload firing\n" {
+		t.Errorf("marker = %q, %v; want the command run once with the alert in its environment", b, err)
+	}
+	tick(3 * time.Minute) // cpu is 20 now: resolves
+	tick(4 * time.Minute)
+	got = srv.Messages()
+	if len(got) != 3 || got[2].Visible != "[web-01 server] overload resolved after 1m0s" {
+		t.Fatalf("messages after resolving:\n%s", visible(got))
+	}
+	if b, _ := os.ReadFile(marker); strings.Count(string(b), "restarted") != 1 {
+		t.Errorf("the command ran %d times, want once", strings.Count(string(b), "restarted"))
+	}
+	if pending, _ := st.Pending(); len(pending) != 0 {
+		t.Errorf("%d messages left in the outbox", len(pending))
+	}
+}
+
+func visible(msgs []telegramtest.Message) string {
+	var s []string
+	for _, m := range msgs {
+		s = append(s, m.Visible)
+	}
+	return strings.Join(s, "\n---\n")
+}

@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// stateVersion is the layout of the state document; a document of another version is set
+// aside like a corrupt one.
+const stateVersion = 1
+
+// persisted is the state document kept in the state directory.
+type persisted struct {
+	Version int                   `json:"version"`
+	Rules   map[string]*RuleState `json:"rules"`
+	Probes  *probes.SystemState   `json:"probes,omitempty"`
+}
+
+// statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
+type statefulSampler interface {
+	State() probes.SystemState
+	Restore(probes.SystemState)
+}
+
+// Restore loads rule states, chain cursors and probe counters from the store. States of
+// rules that are no longer in the rules are dropped.
+func (e *Engine) Restore() error {
+	if e.opts.Store == nil {
+		return nil
+	}
+	var doc persisted
+	found, err := e.opts.Store.Load(&doc)
+	if err != nil {
+		return fmt.Errorf("loading state: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	if doc.Version != stateVersion {
+		e.log.Warn("state of another notimon version ignored", "version", doc.Version)
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.cfg.Rules {
+		if st, ok := doc.Rules[r.Name]; ok && st != nil {
+			e.states[r.Name] = st
+		}
+	}
+	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
+		s.Restore(*doc.Probes)
+	}
+	return nil
+}
+
+// Save writes rule states, chain cursors and probe counters to the store.
+func (e *Engine) Save() error {
+	if e.opts.Store == nil || e.opts.DryRun {
+		return nil
+	}
+	e.mu.Lock()
+	doc := persisted{Version: stateVersion, Rules: make(map[string]*RuleState, len(e.states))}
+	for name, st := range e.states {
+		cp := *st
+		cp.Chains = append([]Cursor(nil), st.Chains...)
+		doc.Rules[name] = &cp
+	}
+	e.mu.Unlock()
+	if s, ok := e.opts.Sampler.(statefulSampler); ok {
+		ps := s.State()
+		doc.Probes = &ps
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	return e.opts.Store.Save(doc)
+}
+
+// save is Save for the places that cannot return its error.
+func (e *Engine) save() {
+	if err := e.Save(); err != nil {
+		e.log.Error("cannot save state", "err", err)
+		e.recordErr(err)
+	}
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/probes"
+)
+
+// Report is what one tick saw and did.
+type Report struct {
+	Time     time.Time
+	Snapshot *probes.Snapshot
+	Env      any // the values rules were evaluated on (the schema's struct)
+	Verdicts []Verdict
+	Sampling time.Duration // time spent sampling probes
+}
+
+// Verdict is one rule's outcome on one tick.
+type Verdict struct {
+	Rule  *dsl.Rule
+	Holds bool  // the rule's condition is true
+	Err   error // evaluation failed, or a probe it reads failed: the rule is unknown
+	// From and State are the rule's lifecycle state before and after the tick; Event is
+	// what the transition started.
+	From, State State
+	Event       Event
+	// Actions are what a dry run would do for a rule that holds.
+	Actions []Action
+}
+
+// Action is one step a dry run would carry out.
+type Action struct {
+	Step    *dsl.Step
+	Text    string // the rendered message, for notify steps
+	Err     error
+	Skipped string // why the step did not run: "dry run" …
+}
+
+// Errs collects the errors of the report: rules that could not be evaluated, and messages
+// that could not be rendered in a dry run.
+func (r *Report) Errs() []error {
+	var errs []error
+	for _, v := range r.Verdicts {
+		if v.Err != nil {
+			errs = append(errs, v.Err)
+		}
+		for _, a := range v.Actions {
+			if a.Err != nil {
+				errs = append(errs, a.Err)
+			}
+		}
+	}
+	return errs
+}
+
+// lifecycle is the part of a rule the state machine needs.
+func lifecycle(r *dsl.Rule) Lifecycle {
+	return Lifecycle{For: r.For, Repeat: r.Repeat, Confirm: r.Confirm, Window: r.Window, HasClear: r.ClearWhen != nil}
+}
+
+// Tick samples what the rules read, evaluates every rule at now, moves each rule through its
+// lifecycle and starts the chains the transitions call for. Chains run in the background:
+// Wait lets them finish.
+func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
+	start := time.Now()
+	snap := e.opts.Sampler.Sample(ctx, now, e.cfg.Refs)
+	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
+	rep.Env = e.cfg.Schema.Env(snap)
+	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
+
+	e.mu.Lock()
+	for i := range rep.Verdicts {
+		v := &rep.Verdicts[i]
+		r := v.Rule
+		st := e.state(r.Name)
+		obs := Observation{Unknown: v.Err != nil, When: v.Holds}
+		if r.ClearWhen != nil && st.State == Firing && v.Err == nil {
+			obs.Clear, obs.Unknown = e.evalClear(r, snap, rep.Env)
+		}
+		prev := *st
+		next, ev := next(prev, obs, now, lifecycle(r))
+		next.Chains = prev.Chains
+		*st = next
+		v.From, v.State, v.Event = prev.State, next.State, ev
+		if prev.State != next.State || ev != NoEvent {
+			e.log.Info("rule transition", "rule", r.Name, "from", prev.State.String(), "to", next.State.String(),
+				"event", ev.String(), "values", inputValues(r, rep.Env))
+		}
+		if e.opts.DryRun {
+			if v.Holds {
+				v.Actions = e.preview(r, snap, rep.Env)
+			}
+			continue
+		}
+		switch ev {
+		case Fired:
+			st.Chains = append(st.Chains, Cursor{Chain: ChainFire, FiringSince: now, Values: inputValues(r, rep.Env)})
+		case Repeated:
+			if len(st.Chains) == 0 { // a chain still running will have said it all
+				st.Chains = append(st.Chains, Cursor{Chain: ChainRepeat, FiringSince: prev.FiringSince, Values: inputValues(r, rep.Env)})
+			} else {
+				e.log.Info("repeat skipped: the rule's chain is still running", "rule", r.Name)
+			}
+		case Resolved:
+			st.Chains = append(st.Chains, Cursor{Chain: ChainResolve, FiringSince: prev.FiringSince, ResolvedAt: now, Values: inputValues(r, rep.Env)})
+		}
+		if len(st.Chains) > 0 && !e.running[r.Name] {
+			e.startChain(r, snap)
+		}
+	}
+	e.mu.Unlock()
+	if !e.opts.DryRun {
+		if err := e.Save(); err != nil {
+			e.recordErr(err)
+		}
+	}
+	return rep
+}
+
+// state returns the state of the rule called name, creating it. e.mu is held.
+func (e *Engine) state(name string) *RuleState {
+	st, ok := e.states[name]
+	if !ok {
+		st = &RuleState{}
+		e.states[name] = st
+	}
+	return st
+}
+
+// evalClear evaluates clear_when; an error makes the observation unknown.
+func (e *Engine) evalClear(r *dsl.Rule, snap *probes.Snapshot, env any) (clear, unknown bool) {
+	for _, ref := range r.ClearWhen.Refs {
+		if err := snap.Err(ref); err != nil {
+			return false, true
+		}
+	}
+	v, err := r.ClearWhen.Eval(&e.machine, env)
+	if err != nil {
+		e.recordErr(fmt.Errorf("rule %q (%s): evaluating clear_when: %w", r.Name, position(r.ClearWhen.Range), err))
+		return false, true
+	}
+	b, _ := v.(bool)
+	return b, false
+}
+
+// inputValues are the probe fields the rule's condition read, by path.
+func inputValues(r *dsl.Rule, env any) map[string]any {
+	values := make(map[string]any, len(r.When.Inputs))
+	for _, in := range r.When.Inputs {
+		if val, err := in.Eval(env); err == nil {
+			values[in.Path] = val
+		}
+	}
+	return values
+}
+
+// States returns a copy of every rule's state, by name.
+func (e *Engine) States() map[string]RuleState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]RuleState, len(e.states))
+	for k, v := range e.states {
+		out[k] = *v
+	}
+	return out
+}
