@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
 )
 
 // fakeClock replaces the run command's clock for a test.
@@ -76,5 +81,66 @@ rule "marker" {
 			names = append(names, e.Name())
 		}
 		t.Errorf("outbox not empty after delivery: %s", strings.Join(names, ", "))
+	}
+}
+
+// noWaitPolicy makes notifiers give up at once, as after a spent retry budget.
+func noWaitPolicy(t *testing.T) {
+	t.Helper()
+	p := notify.DefaultPolicy
+	p.Attempts = 2
+	p.Sleep = func(context.Context, time.Duration) error { return nil }
+	old := retryPolicy
+	retryPolicy = &p
+	t.Cleanup(func() { retryPolicy = old })
+}
+
+// TestBotAPIDownForAWholeRun: a message that cannot be delivered stays in the outbox and is
+// delivered, once, by the next run.
+func TestBotAPIDownForAWholeRun(t *testing.T) {
+	noWaitPolicy(t)
+	srv := telegramtest.New(t, testToken)
+	rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
+probe "cpu" { window = "10ms" }
+notifier "telegram" "ops" {
+  token   = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id = %d
+  api_url = %q
+}
+rule "always" {
+  when = "cpu.pct >= 0"
+  notify "ops" { message = "첫 번째" }
+  notify "ops" { message = "두 번째" }
+}
+`, telegramtest.DefaultChatID, srv.URL())})
+	t.Setenv("NOTIMON_TELEGRAM_TOKEN", srv.Token())
+	state := t.TempDir()
+	now := fakeClock(t, time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
+
+	srv.Down()
+	code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules)
+	if code != exitProblems || !strings.Contains(errOut, "undelivered messages stay in the outbox for the next run") {
+		t.Fatalf("run 1 (server down): exit %d, stderr:\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, testToken) {
+		t.Errorf("stderr shows the token:\n%s", errOut)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d messages delivered while down", n)
+	}
+
+	srv.Up()
+	*now = now.Add(time.Minute)
+	code, _, errOut = notimon(t, "run", "--once", "--state-dir", state, rules)
+	if code != exitOK {
+		t.Fatalf("run 2: exit %d, stderr:\n%s", code, errOut)
+	}
+	got := srv.Messages()
+	if len(got) != 2 || got[0].Visible != "첫 번째" || got[1].Visible != "두 번째" {
+		t.Fatalf("delivered %+v, want both messages once, in order", got)
+	}
+	*now = now.Add(time.Minute)
+	if code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules); code != exitOK || len(srv.Messages()) != 2 {
+		t.Errorf("run 3: exit %d, %d messages (nothing new should be sent while firing)\n%s", code, len(srv.Messages()), errOut)
 	}
 }

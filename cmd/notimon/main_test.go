@@ -227,15 +227,7 @@ func TestVersion(t *testing.T) {
 
 // TestBinaryReadmeCommand builds the real binary and runs the README's first command.
 func TestBinaryReadmeCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "notimon")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "run", "--once", "--dry-run", "rules.d")
+	cmd := exec.Command(binary(t), "run", "--once", "--dry-run", "rules.d")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "NOTIMON_TELEGRAM_TOKEN=", "NOTIMON_TELEGRAM_CHAT_ID=")
 	var out, errOut bytes.Buffer

@@ -82,7 +82,7 @@ func send(cmd *cobra.Command, config, to, text string, markup bool) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger})
+	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger, Policy: retryPolicy})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: not delivered: %v\n", err)
 		return exitError{exitProblems}
