@@ -244,3 +244,35 @@ rule "broken" {
 		t.Errorf("%d of %d rules hold; the test needs a mix", holding, len(got))
 	}
 }
+
+// TestExecResultInLaterMessages runs real commands: a later message reads the exec result,
+// and on_failure = "stop" ends the chain.
+func TestExecResultInLaterMessages(t *testing.T) {
+	cfg := load(t, `
+notifier "console" "ops" {}
+rule "disk" {
+  when = "true"
+  exec {
+    command = ["/bin/sh", "-c", "echo \"정리 완료 $NOTIMON_RULE $LEVEL\"; exit 3"]
+    env     = { LEVEL = "deep" }
+  }
+  notify "ops" { message = "exit {{ exec.exit_code }}: {{ trim(exec.output) }} ok={{ exec.ok }}" }
+  exec {
+    command    = ["/bin/false"]
+    on_failure = "stop"
+  }
+  notify "ops" { message = "never sent" }
+}
+`)
+	var out bytes.Buffer
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Stdout: &out, Now: func() time.Time { return t0 }})
+	e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
+	want := "[2026-11-25T03:00:00Z] ops · rule disk (warning) firing\n    exit 3: 정리 완료 disk deep ok=false\n"
+	if out.String() != want {
+		t.Errorf("console:\n%q\nwant:\n%q", out.String(), want)
+	}
+	if errs := e.Errs(); len(errs) != 2 {
+		t.Errorf("errors = %v, want the two failed commands", errs)
+	}
+}
