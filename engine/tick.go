@@ -72,6 +72,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
 
 	e.mu.Lock()
+	dirty := false // a rule's state changed: worth an fsync'd save
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
 		r := v.Rule
@@ -85,6 +86,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		next.Chains = prev.Chains
 		*st = next
 		v.From, v.State, v.Event = prev.State, next.State, ev
+		if prev.State != next.State || ev != NoEvent || r.Window > 1 {
+			dirty = true
+		}
 		if prev.State != next.State || ev != NoEvent {
 			e.log.Info("rule transition", "rule", r.Name, "from", prev.State.String(), "to", next.State.String(),
 				"event", ev.String(), "values", inputValues(r, rep.Env))
@@ -112,7 +116,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		}
 	}
 	e.mu.Unlock()
-	if !e.opts.DryRun {
+	// A tick that changed no rule saves nothing: probe counters alone are saved when a run
+	// ends (Save), so a quiet daemon does not fsync every tick.
+	if dirty && !e.opts.DryRun {
 		if err := e.Save(); err != nil {
 			e.recordErr(err)
 		}
