@@ -147,3 +147,52 @@ func visible(msgs []telegramtest.Message) string {
 	}
 	return strings.Join(s, "\n---\n")
 }
+
+// TestOutboxExpiry: a message that stays undeliverable past settings.outbox_max_age is
+// dropped, loudly, and reported.
+func TestOutboxExpiry(t *testing.T) {
+	srv := telegramtest.New(t, e2eToken)
+	cfg := load(t, fmt.Sprintf(`
+settings { outbox_max_age = "1h" }
+notifier "telegram" "ops" {
+  token   = %q
+  chat_id = %d
+  api_url = %q
+}
+rule "r" {
+  when = "true"
+  notify "ops" { message = "lost" }
+}
+`, srv.Token(), telegramtest.DefaultChatID, srv.URL()))
+	clk := &clock{now: t0}
+	st, err := store.Open(t.TempDir(), store.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := notify.DefaultPolicy
+	p.Attempts = 1
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st, Now: clk.Now, Policy: &p})
+	srv.Down()
+	e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
+	if err := e.Flush(context.Background()); err == nil {
+		t.Fatal("delivered while the server is down")
+	}
+	e.Errs()
+	clk.Set(t0.Add(61 * time.Minute))
+	srv.Up()
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	errs := e.Errs()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `a message for "ops" created 2026-11-25 03:00:00 was dropped undelivered`) {
+		t.Errorf("errors = %v", errs)
+	}
+	if len(srv.Messages()) != 0 {
+		t.Errorf("an expired message was delivered")
+	}
+	if pending, _ := st.Pending(); len(pending) != 0 {
+		t.Errorf("%d messages left", len(pending))
+	}
+}

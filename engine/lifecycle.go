@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
@@ -28,6 +29,20 @@ func (s State) String() string {
 		return "firing"
 	}
 	return "unknown"
+}
+
+// MarshalText writes the state by name, so state.json reads "firing", not 2.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state written by MarshalText.
+func (s *State) UnmarshalText(b []byte) error {
+	for _, c := range []State{Inactive, Pending, Firing} {
+		if c.String() == string(b) {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown rule state %q", b)
 }
 
 // Event is what a transition asks the engine to do.

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,5 +99,20 @@ func TestLifecycle(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { runTable(t, tc.lc, tc.steps) })
+	}
+}
+
+func TestStateJSON(t *testing.T) {
+	in := RuleState{State: Firing, Since: t0}
+	b, err := json.Marshal(in)
+	if err != nil || !strings.Contains(string(b), `"state":"firing"`) {
+		t.Fatalf("%s, %v", b, err)
+	}
+	var out RuleState
+	if err := json.Unmarshal(b, &out); err != nil || out.State != Firing || !out.Since.Equal(t0) {
+		t.Errorf("round trip: %+v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"state":"burning"}`), &out); err == nil {
+		t.Error("an unknown state was accepted")
 	}
 }
