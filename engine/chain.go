@@ -14,9 +14,10 @@ import (
 	"github.com/notimon/notimon/probes"
 )
 
-// startChain runs the rule's queued chains, one after another, in a goroutine of their own.
-// e.mu is held.
+// startChain runs the rule's queued chains, one after another, in a goroutine of their own,
+// with the configuration the rule comes from. e.mu is held.
 func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
+	cfg := e.cfg
 	e.running[r.Name] = true
 	e.wg.Add(1)
 	go func() {
@@ -32,7 +33,7 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			c := st.Chains[0]
 			e.mu.Unlock()
 
-			if done := e.runChain(r, &c, snap); !done {
+			if done := e.runChain(cfg, r, &c, snap); !done {
 				e.mu.Lock()
 				e.running[r.Name] = false
 				e.mu.Unlock()
@@ -69,7 +70,7 @@ func steps(r *dsl.Rule, k ChainKind) []*dsl.Step {
 
 // runChain runs c's remaining steps and reports whether the chain is over (finished, or
 // ended by a failing exec with on_failure = "stop"); false means it was stopped.
-func (e *Engine) runChain(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
+func (e *Engine) runChain(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
 	machine := &vm.VM{}
 	list := steps(r, c.Chain)
 	for c.Step < len(list) {
@@ -85,7 +86,7 @@ func (e *Engine) runChain(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
 			c.Started = true
 			e.setCursor(r.Name, *c)
 			var interrupted bool
-			stop, interrupted = e.runStep(r, step, c, snap, machine)
+			stop, interrupted = e.runStep(cfg, r, step, c, snap, machine)
 			if interrupted {
 				e.setCursor(r.Name, *c)
 				return false
@@ -113,14 +114,14 @@ func (e *Engine) setCursor(rule string, c Cursor) {
 
 // runStep carries out one step. stop ends the chain; interrupted means the engine is
 // stopping and the step should resume on the next run.
-func (e *Engine) runStep(r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) (stop, interrupted bool) {
+func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) (stop, interrupted bool) {
 	log := e.log.With("rule", r.Name, "chain", string(c.Chain), "step", step.Kind.String())
 	switch step.Kind {
 	case dsl.StepNotify:
-		e.notifyStep(r, step, c, snap, machine)
+		e.notifyStep(cfg, r, step, c, snap, machine)
 	case dsl.StepRenotify:
 		fresh := e.opts.Sampler.Sample(e.ctx, e.now(), step.Message.Refs)
-		e.notifyStep(r, step, c, fresh, machine)
+		e.notifyStep(cfg, r, step, c, fresh, machine)
 	case dsl.StepWait:
 		if c.WaitUntil.IsZero() {
 			c.WaitUntil = e.now().Add(step.Duration)
@@ -194,9 +195,10 @@ func chainState(c *Cursor) string {
 	return "firing"
 }
 
-// messageEnv is what a message of the chain reads: the probes, rule and exec.
-func (e *Engine) messageEnv(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[string]any {
-	env := e.cfg.Schema.Map(snap)
+// messageEnv is what a message of the chain reads: the probes, rule and exec, shaped by the
+// schema of the configuration the message was compiled with.
+func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[string]any {
+	env := cfg.Schema.Map(snap)
 	end := c.ResolvedAt
 	if end.IsZero() {
 		end = e.now()
@@ -215,9 +217,9 @@ func (e *Engine) messageEnv(r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[s
 }
 
 // notifyStep renders the step's message and hands it to the outbox.
-func (e *Engine) notifyStep(r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) {
-	entry := e.notifiers[step.Notifier]
-	text, err := step.Message.Render(machine, e.messageEnv(r, c, snap), entry.escape)
+func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) {
+	entry, _ := e.notifier(step.Notifier)
+	text, err := step.Message.Render(machine, e.messageEnv(cfg, r, c, snap), entry.escape)
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
@@ -239,7 +241,7 @@ func (e *Engine) preview(r *dsl.Rule, snap *probes.Snapshot, env any) []Action {
 		a := Action{Step: step, Skipped: "dry run"}
 		if step.Message != nil {
 			entry := e.notifiers[step.Notifier]
-			a.Text, a.Err = step.Message.Render(&e.machine, e.messageEnv(r, c, snap), entry.escape)
+			a.Text, a.Err = step.Message.Render(&e.machine, e.messageEnv(e.cfg, r, c, snap), entry.escape)
 		}
 		out = append(out, a)
 	}

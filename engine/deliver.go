@@ -45,7 +45,7 @@ func (e *Engine) deliver(m notify.Message) {
 
 // send delivers one message now.
 func (e *Engine) send(ctx context.Context, m notify.Message) error {
-	entry, ok := e.notifiers[m.Notifier]
+	entry, ok := e.notifier(m.Notifier)
 	switch {
 	case !ok:
 		return fmt.Errorf("notifier %q is no longer in the rules", m.Notifier)
@@ -70,7 +70,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 	}
 	e.flush.mu.Lock()
 	defer e.flush.mu.Unlock()
-	maxAge := e.cfg.Settings.OutboxMaxAge
+	maxAge := e.config().Settings.OutboxMaxAge
 	if maxAge <= 0 {
 		maxAge = dsl.DefaultOutboxMaxAge
 	}

@@ -96,17 +96,26 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	if opts.Exec == nil {
 		opts.Exec = exec.Run
 	}
-	e := &Engine{cfg: cfg, opts: opts, log: log, notifiers: map[string]notifierEntry{},
-		states: map[string]*RuleState{}, running: map[string]bool{}}
+	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.cfg = cfg
+	e.notifiers, e.batches = e.prepare(cfg)
+	return e
+}
+
+// prepare builds what a configuration needs besides itself: its notifiers and its batches
+// of conditions.
+func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
+	notifiers := map[string]notifierEntry{}
 	for _, n := range cfg.Notifiers {
 		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs)}
-		if !opts.DryRun {
+		if !e.opts.DryRun {
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
-				actions.Env{Stdout: opts.Stdout, Logger: log, Policy: opts.Policy})
+				actions.Env{Stdout: e.opts.Stdout, Logger: e.log, Policy: e.opts.Policy})
 		}
-		e.notifiers[n.Name] = entry
+		notifiers[n.Name] = entry
 	}
+	var batches []batch
 	for start := 0; start < len(cfg.Rules); start += batchSize {
 		end := min(start+batchSize, len(cfg.Rules))
 		conds := make([]*dsl.Program, 0, end-start)
@@ -117,12 +126,48 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 		if err != nil {
 			// Not a problem with the rules (each compiled on its own): these are simply
 			// evaluated one by one.
-			log.Debug("conditions evaluated one by one", "rules", end-start, "err", err)
+			e.log.Debug("conditions evaluated one by one", "rules", end-start, "err", err)
 			continue
 		}
-		e.batches = append(e.batches, batch{start: start, end: end, b: b})
+		batches = append(batches, batch{start: start, end: end, b: b})
 	}
-	return e
+	return notifiers, batches
+}
+
+// Reload swaps in a new configuration between ticks (call it from the goroutine that calls
+// Tick). Rules whose name is unchanged keep their state (pending since, firing since, chain
+// cursors); new rules start inactive; removed rules lose their state, but a chain of theirs
+// that is running finishes with the definition it started with.
+func (e *Engine) Reload(cfg *dsl.Config) {
+	notifiers, batches := e.prepare(cfg)
+	names := make(map[string]bool, len(cfg.Rules))
+	for _, r := range cfg.Rules {
+		names[r.Name] = true
+	}
+	e.mu.Lock()
+	e.cfg, e.notifiers, e.batches = cfg, notifiers, batches
+	for name := range e.states {
+		if !names[name] && !e.running[name] {
+			delete(e.states, name)
+		}
+	}
+	e.verdicts, e.holds = nil, nil
+	e.mu.Unlock()
+}
+
+// notifier returns the notifier called name in the current configuration.
+func (e *Engine) notifier(name string) (notifierEntry, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.notifiers[name]
+	return n, ok
+}
+
+// config returns the current configuration.
+func (e *Engine) config() *dsl.Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cfg
 }
 
 // Evaluate runs every rule's condition on env (built from snap by the schema). It does no
