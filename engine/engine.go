@@ -64,6 +64,8 @@ type Engine struct {
 	errs    []error               // chain and delivery failures since the last Errs
 	flush   flushState
 	saveMu  sync.Mutex // one Save at a time, so the last one written is the newest
+
+	reloadStatus *ReloadStatus // the latest reload, guarded by mu
 }
 
 // batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.

@@ -15,6 +15,7 @@ type persisted struct {
 	Version int                   `json:"version"`
 	Rules   map[string]*RuleState `json:"rules"`
 	Probes  *probes.SystemState   `json:"probes,omitempty"`
+	Reload  *ReloadStatus         `json:"last_reload,omitempty"`
 }
 
 // statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
@@ -66,6 +67,7 @@ func (e *Engine) Save() error {
 		cp.Chains = append([]Cursor(nil), st.Chains...)
 		doc.Rules[name] = &cp
 	}
+	doc.Reload = e.reloadStatus
 	e.mu.Unlock()
 	if s, ok := e.opts.Sampler.(statefulSampler); ok {
 		ps := s.State()

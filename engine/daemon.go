@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/notimon/notimon/dsl"
+)
+
+// DaemonOptions configure RunDaemon.
+type DaemonOptions struct {
+	// Load loads and validates the whole rules directory. It returns an error (with the
+	// diagnostics, file:line:col) when the rules have any error; the engine then keeps the
+	// rules it runs.
+	Load func() (*dsl.Config, error)
+	// Reload says the rules may have changed: SIGHUP, the directory watcher, the periodic
+	// content check.
+	Reload <-chan struct{}
+	// Hard, once closed, stops running chains at once (a second SIGTERM).
+	Hard <-chan struct{}
+	// Grace is how long running chains may go on after ctx ends (default 30 s).
+	Grace time.Duration
+	// After is time.After; tests replace it.
+	After func(d time.Duration) <-chan time.Time
+	// Ticked is called after every tick (systemd watchdog pings, tests).
+	Ticked func(*Report)
+}
+
+// DefaultGrace is how long running chains may finish after a stop signal.
+const DefaultGrace = 30 * time.Second
+
+// ReloadStatus is the outcome of the latest reload; it is kept in the state file, so a
+// broken save stays visible after the log has scrolled away.
+type ReloadStatus struct {
+	Time  time.Time `json:"time"`
+	OK    bool      `json:"ok"`
+	Error string    `json:"error,omitempty"`
+}
+
+// RunDaemon ticks every settings.interval until ctx ends, reloading the rules whenever
+// Reload fires. Ticks never overlap: a tick that takes longer than the interval is followed
+// by the next one at once. A reload with any error keeps the running rules and logs the
+// diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
+// finish (or until Hard closes), the outbox is flushed once more, and the state is saved.
+func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	after := o.After
+	if after == nil {
+		after = time.After
+	}
+	lastErrs := map[string]string{} // rule → its last error, to log each problem once
+	timer := after(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return e.shutdown(o)
+		case <-o.Reload:
+			e.reload(o)
+			continue
+		case <-timer:
+		}
+		start := e.now()
+		rep := e.Tick(ctx, start)
+		e.logChanges(rep, lastErrs)
+		e.flushInBackground()
+		if o.Ticked != nil {
+			o.Ticked(rep)
+		}
+		wait := e.config().Settings.Interval - e.now().Sub(start)
+		timer = after(max(wait, 0))
+	}
+}
+
+// reload loads the rules and swaps them in, or keeps the running ones.
+func (e *Engine) reload(o DaemonOptions) {
+	start := time.Now()
+	cfg, err := o.Load()
+	status := ReloadStatus{Time: e.now(), OK: err == nil}
+	if err != nil {
+		status.Error = err.Error()
+		e.log.Error("reload failed: the previous rules keep running", "err", err)
+	} else {
+		e.Reload(cfg)
+		e.log.Info("rules reloaded", "rules", len(cfg.Rules), "notifiers", len(cfg.Notifiers),
+			"took", time.Since(start).Round(time.Millisecond))
+	}
+	e.mu.Lock()
+	e.reloadStatus = &status
+	e.mu.Unlock()
+	e.save()
+}
+
+// logChanges logs a rule's evaluation error when it appears or changes, not on every tick.
+func (e *Engine) logChanges(rep *Report, last map[string]string) {
+	for _, v := range rep.Verdicts {
+		name := v.Rule.Name
+		switch {
+		case v.Err != nil && last[name] != v.Err.Error():
+			e.log.Warn("rule is unknown this tick", "rule", name, "err", v.Err)
+			last[name] = v.Err.Error()
+		case v.Err == nil && last[name] != "":
+			e.log.Info("rule evaluates again", "rule", name)
+			delete(last, name)
+		}
+	}
+	for _, err := range e.Errs() {
+		e.log.Error("action failed", "err", err)
+	}
+}
+
+// flushInBackground retries the outbox without delaying the next tick; a flush already
+// running is not doubled.
+func (e *Engine) flushInBackground() {
+	if e.opts.Store == nil || !e.flush.mu.TryLock() {
+		return
+	}
+	e.flush.mu.Unlock()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		_ = e.Flush(e.ctx)
+	}()
+}
+
+// shutdown lets running chains finish within the grace period, flushes and saves.
+func (e *Engine) shutdown(o DaemonOptions) error {
+	e.log.Info("stopping: letting running chains finish", "grace", o.Grace)
+	ctx, cancel := context.WithTimeout(context.Background(), o.Grace)
+	defer cancel()
+	go func() {
+		select {
+		case <-o.Hard:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var errs []error
+	if err := e.Wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", err))
+	}
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := e.Flush(flushCtx); err != nil {
+		e.log.Warn("undelivered messages stay in the outbox for the next start", "err", err)
+	}
+	cancelFlush()
+	if err := e.Save(); err != nil {
+		errs = append(errs, err)
+	}
+	for _, err := range e.Errs() {
+		e.log.Error("action failed", "err", err)
+	}
+	return errors.Join(errs...)
+}
