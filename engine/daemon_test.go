@@ -21,8 +21,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestRunDaemonReloadsAndKeepsState(t *testing.T) {
 	v1 := load(t, `
@@ -83,7 +87,7 @@ rule "new" {
 		e.Wait(context.Background())
 		return rep
 	}
-	tick(0) // fires with v1
+	tick(0)              // fires with v1
 	reload <- struct{}{} // broken: v1 keeps running
 	if rep := tick(time.Minute); rep.Verdicts[0].Event != Repeated || len(rep.Verdicts) != 1 {
 		t.Fatalf("after a broken reload: %+v", rep.Verdicts)
