@@ -183,10 +183,15 @@ func TestRunInvalidRulesRunsNothing(t *testing.T) {
 	}
 }
 
-func TestRunWithoutOnceSaysDaemonIsNotAvailable(t *testing.T) {
-	code, _, errOut := notimon(t, "run", "../../rules.d")
-	if code != exitUsage || !strings.Contains(errOut, "daemon mode") {
-		t.Errorf("exit %d, stderr %q", code, errOut)
+func TestRunUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--dry-run", "../../rules.d"},
+		{"run", "--once", "--log-level", "loud", "../../rules.d"},
+		{"run", "--once", "--log-format", "xml", "../../rules.d"},
+	} {
+		if code, _, errOut := notimon(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2; stderr %q", args, code, errOut)
+		}
 	}
 }
 

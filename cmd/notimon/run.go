@@ -43,38 +43,74 @@ func defaultStateDir() string {
 
 func newRunCmd() *cobra.Command {
 	var once, dryRun bool
-	var stateDir string
+	var stateDir, logFormat, logLevel string
 	cmd := &cobra.Command{
-		Use:   "run [--once] [--dry-run] [PATH]",
-		Short: "Evaluate the rules and act on them (one tick with --once, for cron)",
+		Use:   "run [--once] [--dry-run] [--state-dir DIR] [PATH]",
+		Short: "Evaluate the rules and act on them: a daemon, or one tick with --once (cron)",
 		Long: `run loads the rules directory (default ./rules.d), samples the probes the rules read,
-evaluates every rule and carries out the steps of the rules that hold.
+evaluates every rule, moves it through its lifecycle and runs its action chains.
+
+Without --once, run is a daemon: it ticks every settings.interval and reloads the rules
+within a second of a change (directory watch, SIGHUP, a periodic content check); a broken
+save keeps the running rules and logs the errors. SIGTERM or SIGINT stops it after
+running chains finish (at most 30 s); a second signal stops them at once. State is saved.
 
   --once      one tick, then exit: the mode for cron (* * * * * notimon run --once /etc/notimon/rules.d)
-  --dry-run   print each rule's verdict, the values it read and the messages it would
-              send; send and execute nothing
+  --dry-run   with --once: print each rule's verdict, the values it read and the messages
+              it would send; send, execute and save nothing
 
-Exit status: 0 the tick ran cleanly; 1 the rules are invalid, or a rule or a delivery
-failed (each is printed on stderr); 2 usage error.`,
+Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery failed
+(each is printed on stderr); 2 usage error.`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !once {
-				return usageError{fmt.Errorf("daemon mode (run without --once) is not available yet in this version of notimon; run 'notimon run --once' from cron")}
-			}
 			path := "rules.d"
 			if len(args) == 1 {
 				path = args[0]
 			}
-			return runOnce(cmd, path, stateDir, dryRun)
+			if logLevel == "" {
+				logLevel = "info"
+				if once {
+					logLevel = "warn" // cron mails whatever a run prints: only problems
+				}
+			}
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
+			if err != nil {
+				return usageError{err}
+			}
+			if !once {
+				if dryRun {
+					return usageError{fmt.Errorf("--dry-run goes with --once")}
+				}
+				return runDaemon(cmd, path, stateDir, logger)
+			}
+			return runOnce(cmd, path, stateDir, dryRun, logger)
 		},
 	}
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "text, or json for journald and log collectors")
+	cmd.Flags().StringVar(&logLevel, "log-level", "", "debug, info, warn or error (default: info for the daemon, warn with --once)")
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where rule states, chain cursors, probe counters and the outbox are kept")
 	cmd.Flags().BoolVar(&once, "once", false, "run one tick, then exit (cron mode)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print verdicts, values and messages; send and execute nothing")
 	return cmd
 }
 
-func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool) error {
+// newLogger builds the slog logger of --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, logger *slog.Logger) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, dsl.Options{})
 	if len(diags) > 0 {
@@ -84,7 +120,6 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool) error {
 		fmt.Fprintf(stderr, "notimon: %s has errors; nothing was run. Fix them ('notimon validate %s' lists them).\n", path, path)
 		return exitError{exitProblems}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := engine.Options{
 		Sampler: newSampler(cfg),
 		DryRun:  dryRun,

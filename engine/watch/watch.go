@@ -26,7 +26,7 @@ const (
 	// that the watch is still on the inode the path names: two stat calls, cheap enough to
 	// run often, so a missing directory coming back or an intermediate symlink being
 	// retargeted is noticed within a second even when no event says so.
-	recheckEvery = 500 * time.Millisecond
+	recheckEvery = 250 * time.Millisecond
 	// maxExtraDirs bounds the directories watched because rule files link into them.
 	maxExtraDirs = 32
 )
@@ -35,17 +35,19 @@ const (
 type Options struct {
 	// Debounce is the quiet time after the last event before a signal is sent, so a burst
 	// of events gives one reload (zero: DefaultDebounce). A steady stream of events still
-	// gives a signal every 3×Debounce.
+	// gives a signal every 2×Debounce.
 	Debounce time.Duration
 	// Poll is how often the content hash is checked, whatever the events said
 	// (zero or negative: DefaultPoll).
 	Poll   time.Duration
 	Logger *slog.Logger // nil: discard
 
-	// For tests: how often the directory's identity is rechecked (zero: recheckEvery), and
-	// a hook that drops fsnotify events, as a lost event would be.
+	// For tests: how often the directory's identity is rechecked (zero: recheckEvery), a
+	// hook that drops fsnotify events as a lost event would be, and running without inotify
+	// as when fs.inotify.max_user_instances is exhausted.
 	recheck   time.Duration
 	dropEvent func(fsnotify.Event) bool
+	noInotify bool
 }
 
 // Watch watches dir until ctx ends and sends on the returned channel each time the *.hcl
@@ -93,6 +95,10 @@ func Watch(ctx context.Context, dir string, opts Options) (<-chan struct{}, erro
 	w.quiet.Stop()
 	w.max.Stop()
 	w.fsw, err = fsnotify.NewWatcher()
+	if opts.noInotify && err == nil {
+		w.fsw.Close()
+		err = errors.New("inotify disabled by the test")
+	}
 	if err != nil {
 		// Typically fs.inotify.max_user_instances is exhausted: reload still works, later.
 		w.log.Warn("cannot watch the rules directory for changes; checking it every poll interval instead",
@@ -218,7 +224,7 @@ func (w *watcher) event(ev fsnotify.Event) {
 func (w *watcher) kick() {
 	w.quiet.Reset(w.opts.Debounce)
 	if !w.armed {
-		w.max.Reset(3 * w.opts.Debounce)
+		w.max.Reset(2 * w.opts.Debounce)
 		w.armed = true
 	}
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/engine/watch"
+)
+
+// runDaemon is `notimon run` without --once: tick every settings.interval, reload the rules
+// when they change (directory watch, SIGHUP, a periodic content check), stop gracefully on
+// SIGTERM or SIGINT, at once on a second one.
+func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) error {
+	stderr := cmd.ErrOrStderr()
+	load := func() (*dsl.Config, error) {
+		cfg, diags := dsl.Load([]string{path}, dsl.Options{})
+		if diags.HasErrors() {
+			var b strings.Builder
+			dsl.WriteDiagnostics(&b, cfg.Files, diags)
+			return nil, errors.New(strings.TrimSpace(b.String()))
+		}
+		for _, d := range diags { // warnings
+			logger.Warn(d.Summary, "at", fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column), "detail", d.Detail)
+		}
+		return cfg, nil
+	}
+	cfg, err := load()
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\nnotimon: %s has errors; not starting. Fix them ('notimon validate %s' lists them).\n", err, path, path)
+		return exitError{exitProblems}
+	}
+	st, err := store.Open(stateDir, store.Options{Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "notimon: %v\n", err)
+		return exitError{exitProblems}
+	}
+	defer st.Close()
+
+	// Signals become a context, a reload channel and a hard-stop channel here, and nowhere else.
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	reload := make(chan struct{}, 1)
+	hard := make(chan struct{})
+	kick := func() {
+		select {
+		case reload <- struct{}{}:
+		default:
+		}
+	}
+	go func() {
+		stops := 0
+		for {
+			select {
+			case s := <-sigs:
+				if s == syscall.SIGHUP {
+					logger.Info("SIGHUP: reloading the rules")
+					kick()
+					continue
+				}
+				stops++
+				if stops == 1 {
+					logger.Info("stopping", "signal", s.String())
+					stop()
+				} else {
+					logger.Warn("second signal: stopping running chains now", "signal", s.String())
+					close(hard)
+					return
+				}
+			case <-ctx.Done():
+				if stops == 0 { // the parent context ended (main's signal handler)
+					stops = 1
+				}
+			}
+		}
+	}()
+	changes, err := watch.Watch(ctx, path, watch.Options{Logger: logger})
+	if err != nil {
+		logger.Warn("cannot watch the rules directory; reloads come from SIGHUP only", "dir", path, "err", err)
+	} else {
+		go func() {
+			for range changes {
+				kick()
+			}
+		}()
+	}
+
+	eng := engine.New(cfg, engine.Options{
+		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock, Policy: retryPolicy,
+	})
+	if err := eng.Restore(); err != nil {
+		fmt.Fprintf(stderr, "notimon: %v\n", err)
+		return exitError{exitProblems}
+	}
+	logger.Info("notimon started", "rules", len(cfg.Rules), "dir", path, "interval", cfg.Settings.Interval, "state_dir", st.Dir())
+	notifier := newSystemdNotifier()
+	first := true
+	err = eng.RunDaemon(ctx, engine.DaemonOptions{
+		Load:   load,
+		Reload: reload,
+		Hard:   hard,
+		Ticked: func(*engine.Report) {
+			if first {
+				notifier.notify("READY=1")
+				first = false
+			}
+			notifier.watchdog()
+		},
+	})
+	notifier.notify("STOPPING=1")
+	if err != nil {
+		logger.Error("stopped with problems", "err", err)
+		return exitError{exitProblems}
+	}
+	logger.Info("stopped; state saved")
+	return nil
+}
+
+// systemdNotifier speaks systemd's notify protocol (Type=notify, WatchdogSec=): a datagram
+// to $NOTIFY_SOCKET. It does nothing when notimon does not run under systemd.
+type systemdNotifier struct {
+	socket string
+	pings  bool
+}
+
+func newSystemdNotifier() *systemdNotifier {
+	s := &systemdNotifier{socket: os.Getenv("NOTIFY_SOCKET"), pings: os.Getenv("WATCHDOG_USEC") != ""}
+	if strings.HasPrefix(s.socket, "@") { // an abstract socket
+		s.socket = "\x00" + s.socket[1:]
+	}
+	return s
+}
+
+func (s *systemdNotifier) notify(state string) {
+	if s.socket == "" {
+		return
+	}
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: s.socket, Net: "unixgram"})
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	_, _ = conn.Write([]byte(state))
+}
+
+// watchdog pings systemd after every tick: a daemon whose ticks stop is restarted. Set
+// WatchdogSec to at least three times settings.interval.
+func (s *systemdNotifier) watchdog() {
+	if s.pings {
+		s.notify("WATCHDOG=1")
+	}
+}
