@@ -13,7 +13,7 @@ import (
 type DaemonOptions struct {
 	// Load loads and validates the whole rules directory. It returns an error (with the
 	// diagnostics, file:line:col) when the rules have any error; the engine then keeps the
-	// rules it runs.
+	// rules it runs. A nil configuration without error means nothing changed.
 	Load func() (*dsl.Config, error)
 	// Reload says the rules may have changed: SIGHUP, the directory watcher, the periodic
 	// content check.
@@ -79,6 +79,10 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 func (e *Engine) reload(o DaemonOptions) {
 	start := time.Now()
 	cfg, err := o.Load()
+	if cfg == nil && err == nil {
+		e.log.Debug("rules unchanged; nothing to reload")
+		return
+	}
 	status := ReloadStatus{Time: e.now(), OK: err == nil}
 	if err != nil {
 		status.Error = err.Error()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,16 @@ import (
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) error {
 	stderr := cmd.ErrOrStderr()
+	// running is the content hash of the rules that run. It is taken before loading and kept
+	// only if the files did not change during the load, so a save that lands mid-load is
+	// loaded again on the next signal.
+	var running atomic.Value // string
+	running.Store("")
 	load := func() (*dsl.Config, error) {
+		before, _ := watch.Hash(path)
+		if before != "" && before == running.Load().(string) {
+			return nil, nil
+		}
 		cfg, diags := dsl.Load([]string{path}, dsl.Options{})
 		if diags.HasErrors() {
 			var b strings.Builder
@@ -32,10 +42,21 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 			return nil, errors.New(strings.TrimSpace(b.String()))
 		}
 		for _, d := range diags { // warnings
-			logger.Warn(d.Summary, "at", fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column), "detail", d.Detail)
+			at := ""
+			if d.Subject != nil {
+				at = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+			}
+			logger.Warn(d.Summary, "at", at, "detail", d.Detail)
+		}
+		if after, _ := watch.Hash(path); after == before {
+			running.Store(before)
 		}
 		return cfg, nil
 	}
+	// Watch before the first load, so that no change between the two is missed.
+	watchCtx, stopWatch := context.WithCancel(cmd.Context())
+	defer stopWatch()
+	changes, werr := watch.Watch(watchCtx, path, watch.Options{Logger: logger})
 	cfg, err := load()
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nnotimon: %s has errors; not starting. Fix them ('notimon validate %s' lists them).\n", err, path, path)
@@ -69,6 +90,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 			case s := <-sigs:
 				if s == syscall.SIGHUP {
 					logger.Info("SIGHUP: reloading the rules")
+					running.Store("") // reload even if the files look the same (file() contents are not hashed)
 					kick()
 					continue
 				}
@@ -88,9 +110,8 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 			}
 		}
 	}()
-	changes, err := watch.Watch(ctx, path, watch.Options{Logger: logger})
-	if err != nil {
-		logger.Warn("cannot watch the rules directory; reloads come from SIGHUP only", "dir", path, "err", err)
+	if werr != nil {
+		logger.Warn("cannot watch the rules directory; reloads come from SIGHUP only", "dir", path, "err", werr)
 	} else {
 		go func() {
 			for range changes {
