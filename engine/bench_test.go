@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,52 @@ func BenchmarkTickRealProbes(b *testing.B) {
 		sampling += e.Tick(context.Background(), time.Now()).Sampling
 	}
 	b.ReportMetric(float64(sampling.Nanoseconds())/float64(b.N), "sampling-ns/op")
+}
+
+// TestSoakHeapIsFlat runs 100,000 ticks of 100 rules (some firing and repeating, some
+// resolving, their messages rendered) and checks that the live heap after warm-up does not
+// grow: nothing accumulates per tick.
+func TestSoakHeapIsFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak")
+	}
+	var b strings.Builder
+	b.WriteString("notifier \"console\" \"ops\" {}\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, `rule "r%d" {
+  when   = "cpu.avg3 > %d || mem.real_pct > 90"
+  repeat = "10m"
+  notify "ops" { message = "cpu {{ cpu.avg3 }}%%" }
+}
+`, i, i)
+	}
+	cfg := load(t, b.String())
+	now := t0
+	sampler := probes.SamplerFunc(func(_ context.Context, at time.Time, _ []probes.Ref) *probes.Snapshot {
+		// cpu swings between 0 and 99 over 200 ticks: rules fire, repeat and resolve.
+		return &probes.Snapshot{Time: at, CPU: cpu.Values{Avg3: float64(at.Unix()/15%200) / 2}, Mem: mem.Values{RealPct: 40}}
+	})
+	e := New(cfg, Options{Sampler: sampler, Stdout: io.Discard, Now: func() time.Time { return now }})
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	tick := func(n int) {
+		for i := 0; i < n; i++ {
+			now = now.Add(15 * time.Second)
+			e.Tick(context.Background(), now)
+			e.Wait(context.Background())
+			e.Errs()
+		}
+	}
+	tick(10000) // warm-up
+	before := heap()
+	tick(90000)
+	after := heap()
+	t.Logf("heap after warm-up %d KiB, after 100,000 ticks %d KiB", before>>10, after>>10)
+	if after > before+512<<10 {
+		t.Errorf("heap grew from %d KiB to %d KiB", before>>10, after>>10)
+	}
 }
