@@ -220,6 +220,18 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, *probes
 	spec, _ := lookupSpec(ProbeKinds, kindName)
 	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("probe %q", ref.String()))
 	diags = append(diags, d...)
+	if !diags.HasErrors() {
+		// What the probe itself will refuse at run time (an address without a port, a
+		// relative path …) is a validation error too.
+		if err := probes.CheckAttrs(kindName, attrs); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid probe",
+				Detail:   fmt.Sprintf("probe %q: %v.", ref.String(), err),
+				Subject:  b.DefRange().Ptr(),
+			})
+		}
+	}
 	if diags.HasErrors() {
 		return nil, declared, diags
 	}

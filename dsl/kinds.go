@@ -125,6 +125,7 @@ var ProbeKinds = []KindSpec{
 		{Name: "headers", Type: TypeStringMap},
 		{Name: "body_match", Type: TypeRegexp},
 		{Name: "timeout", Type: TypeDuration},
+		{Name: "insecure_skip_verify", Type: TypeBool},
 	}},
 	{Kind: "tcp", Attrs: []AttrSpec{
 		{Name: "address", Type: TypeString, Required: true},
@@ -136,6 +137,7 @@ var ProbeKinds = []KindSpec{
 	}},
 	{Kind: "file", Attrs: []AttrSpec{
 		{Name: "path", Type: TypeString, Required: true},
+		{Name: "timeout", Type: TypeDuration},
 	}},
 }
 

@@ -41,13 +41,13 @@ var Kinds = []Kind{
 	{Name: "mem", Available: true, values: reflect.TypeFor[mem.Values]()},
 	{Name: "swap", Available: true, values: reflect.TypeFor[swap.Values]()},
 	{Name: "load", Available: true, values: reflect.TypeFor[load.Values]()},
-	{Name: "disk", values: reflect.TypeFor[map[string]disk.Values]()},
-	{Name: "net", values: reflect.TypeFor[net.Values]()},
-	{Name: "process", Named: true, values: reflect.TypeFor[process.Values]()},
-	{Name: "http", Named: true, values: reflect.TypeFor[http.Values]()},
-	{Name: "tcp", Named: true, values: reflect.TypeFor[tcp.Values]()},
-	{Name: "command", Named: true, values: reflect.TypeFor[command.Values]()},
-	{Name: "file", Named: true, values: reflect.TypeFor[file.Values]()},
+	{Name: "disk", Available: true, values: reflect.TypeFor[map[string]disk.Values]()},
+	{Name: "net", Available: true, values: reflect.TypeFor[net.Values]()},
+	{Name: "process", Named: true, Available: true, values: reflect.TypeFor[process.Values]()},
+	{Name: "http", Named: true, Available: true, values: reflect.TypeFor[http.Values]()},
+	{Name: "tcp", Named: true, Available: true, values: reflect.TypeFor[tcp.Values]()},
+	{Name: "command", Named: true, Available: true, values: reflect.TypeFor[command.Values]()},
+	{Name: "file", Named: true, Available: true, values: reflect.TypeFor[file.Values]()},
 }
 
 // LookupKind returns the kind called name.

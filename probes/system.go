@@ -8,9 +8,12 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/disk"
 	"github.com/notimon/notimon/probes/host"
 	"github.com/notimon/notimon/probes/load"
 	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/net"
+	"github.com/notimon/notimon/probes/process"
 	"github.com/notimon/notimon/probes/swap"
 )
 
@@ -29,6 +32,9 @@ type Options struct {
 	// Wait blocks for d or until ctx ends; nil means a timer. Tests replace it so they
 	// do not sleep.
 	Wait func(ctx context.Context, d time.Duration) error
+	// Declared are the rules' probe blocks: named probes to sample, and the tuning of
+	// built-in ones (disk timeout).
+	Declared []Declared
 }
 
 // System samples the built-in probes of the machine it runs on from /proc. It keeps the
@@ -41,6 +47,11 @@ type System struct {
 	hostname string
 	cpu      *cpu.Probe
 	swap     *swap.Probe
+	disk     *disk.Probe
+	net      *net.Probe
+	proc     *process.Sampler
+	named    map[Ref]named
+	namedErr map[Ref]error // declared probes whose attributes cannot be used
 }
 
 var _ Sampler = (*System)(nil)
@@ -51,7 +62,7 @@ func NewSystem(opts Options) *System {
 	if fsys == nil {
 		fsys = os.DirFS("/proc")
 	}
-	return &System{
+	s := &System{
 		fs:       fsys,
 		hostname: opts.Hostname,
 		cpu: &cpu.Probe{
@@ -60,19 +71,43 @@ func NewSystem(opts Options) *System {
 			Samples: opts.CPUSamples,
 			Wait:    opts.Wait,
 		},
-		swap: swap.New(fsys),
+		swap:     swap.New(fsys),
+		disk:     disk.New(fsys),
+		net:      net.New(fsys),
+		proc:     process.New(fsys),
+		named:    map[Ref]named{},
+		namedErr: map[Ref]error{},
 	}
+	for _, d := range opts.Declared {
+		if d.Ref.Kind == "disk" {
+			if t, ok := d.Attrs["timeout"].(time.Duration); ok {
+				s.disk.Timeout = t
+			}
+		}
+		if d.Ref.Name == "" {
+			continue
+		}
+		n, err := newNamed(d.Ref.Kind, d.Attrs)
+		if err != nil {
+			s.namedErr[d.Ref] = err
+			continue
+		}
+		s.named[d.Ref] = n
+	}
+	return s
 }
 
 // SystemState is what a System must remember between runs.
 type SystemState struct {
-	CPU  cpu.State  `json:"cpu"`
-	Swap swap.State `json:"swap"`
+	CPU     cpu.State     `json:"cpu"`
+	Swap    swap.State    `json:"swap"`
+	Net     net.State     `json:"net"`
+	Process process.State `json:"process"`
 }
 
 // State returns a copy of the previous readings, for the state store.
 func (s *System) State() SystemState {
-	return SystemState{CPU: s.cpu.State(), Swap: s.swap.State()}
+	return SystemState{CPU: s.cpu.State(), Swap: s.swap.State(), Net: s.net.State(), Process: s.proc.State()}
 }
 
 // Restore replaces the previous readings, typically with those saved by the previous run,
@@ -80,6 +115,8 @@ func (s *System) State() SystemState {
 func (s *System) Restore(st SystemState) {
 	s.cpu.Restore(st.CPU)
 	s.swap.Restore(st.Swap)
+	s.net.Restore(st.Net)
+	s.proc.Restore(st.Process)
 }
 
 // Sample reads only the probes named in refs: each costs a file read or more, and cpu
@@ -88,6 +125,7 @@ func (s *System) Restore(st SystemState) {
 func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
 	snap := &Snapshot{Time: now}
 	want := map[string]bool{}
+	named := map[Ref]bool{}
 	for _, r := range refs {
 		k, ok := LookupKind(r.Kind)
 		switch {
@@ -95,12 +133,26 @@ func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapsho
 			snap.SetErr(r, fmt.Errorf("unknown probe kind %q", r.Kind))
 		case !k.Available:
 			snap.SetErr(r, ErrNotAvailable{Kind: r.Kind})
+		case k.Named && r.Name == "": // values(process): every declared one
+			for ref := range s.named {
+				if ref.Kind == r.Kind {
+					named[ref] = true
+				}
+			}
+			for ref := range s.namedErr {
+				if ref.Kind == r.Kind {
+					named[ref] = true
+				}
+			}
+		case k.Named:
+			named[r] = true
 		case r.Name != "":
 			snap.SetErr(r, fmt.Errorf("%s is a built-in probe and has no instance %q", r.Kind, r.Name))
 		default:
 			want[r.Kind] = true
 		}
 	}
+	s.sampleSlow(ctx, now, snap, want, named)
 
 	// /proc/stat gives cpu its counters and host and load the core count: read it once.
 	var (

@@ -5,18 +5,27 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	stdnet "net"
+	nethttp "net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/notimon/notimon/probes/command"
 	"github.com/notimon/notimon/probes/cpu"
+	"github.com/notimon/notimon/probes/file"
 	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/http"
 	"github.com/notimon/notimon/probes/load"
 	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/process"
 	"github.com/notimon/notimon/probes/swap"
+	"github.com/notimon/notimon/probes/tcp"
 )
 
 // countingFS records which files the sampler opens.
@@ -219,24 +228,88 @@ func TestSystemBrokenFileFailsOneProbe(t *testing.T) {
 	}
 }
 
-func TestSystemUnavailableKinds(t *testing.T) {
-	s := NewSystem(Options{ProcFS: machine()})
-	asked := refs("disk", "net", "process.httpd", "http.site", "tcp.db", "command.queue", "file.applog")
-	snap := s.Sample(context.Background(), t0, append(asked, refs("bogus", "cpu.extra")...))
-	for _, r := range asked {
-		var na ErrNotAvailable
-		if err := snap.Err(r); !errors.As(err, &na) || na.Kind != r.Kind {
-			t.Errorf("%s: error %v, want ErrNotAvailable{%q}", r, err, r.Kind)
+func TestSystemRefErrors(t *testing.T) {
+	s := NewSystem(Options{ProcFS: machine(), Declared: []Declared{
+		{Ref: Ref{Kind: "tcp", Name: "nowhere"}, Attrs: map[string]any{"address": "no-port"}},
+	}})
+	snap := s.Sample(context.Background(), t0, refs("bogus", "cpu.extra", "http.undeclared", "tcp.nowhere"))
+	for ref, want := range map[string]string{
+		"bogus":           `unknown probe kind "bogus"`,
+		"cpu.extra":       "built-in",
+		"http.undeclared": `no probe "http" "undeclared" is declared`,
+		"tcp.nowhere":     "tcp.nowhere: ",
+	} {
+		if err := snap.Err(refs(ref)[0]); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", ref, err, want)
 		}
 	}
-	if err := snap.Err(Ref{Kind: "bogus"}); err == nil || !strings.Contains(err.Error(), `unknown probe kind "bogus"`) {
-		t.Errorf("bogus: error %v", err)
+}
+
+// TestSystemNamedProbes samples declared probes against real local targets, concurrently.
+func TestSystemNamedProbes(t *testing.T) {
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		time.Sleep(100 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := snap.Err(Ref{Kind: "cpu", Name: "extra"}); err == nil || !strings.Contains(err.Error(), "built-in") {
-		t.Errorf("cpu.extra: error %v", err)
+	defer ln.Close()
+	log := filepath.Join(t.TempDir(), "app.log")
+	os.WriteFile(log, []byte("hello"), 0o644)
+	s := NewSystem(Options{Declared: []Declared{
+		{Ref: Ref{Kind: "http", Name: "site"}, Attrs: map[string]any{"url": srv.URL, "body_match": "^ok$"}},
+		{Ref: Ref{Kind: "tcp", Name: "db"}, Attrs: map[string]any{"address": ln.Addr().String()}},
+		{Ref: Ref{Kind: "command", Name: "queue"}, Attrs: map[string]any{"command": []string{"/bin/sh", "-c", "sleep 0.1; echo 42"}}},
+		{Ref: Ref{Kind: "file", Name: "applog"}, Attrs: map[string]any{"path": log}},
+		{Ref: Ref{Kind: "process", Name: "me"}, Attrs: map[string]any{"match": "^probes\\.test$"}},
+	}})
+	start := time.Now()
+	snap := s.Sample(context.Background(), time.Now(), refs("http.site", "tcp.db", "command.queue", "file.applog", "process", "disk", "net"))
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("sampling took %s", took)
 	}
-	if len(snap.Errors) != len(asked)+2 {
-		t.Errorf("errors %v", snap.Errors)
+	if len(snap.Errors) > 0 {
+		t.Fatalf("errors: %v", snap.Errors)
+	}
+	if v := snap.Named["http"]["site"].(http.Values); !v.Up || v.Status != 200 || v.LatencyMs < 100 {
+		t.Errorf("http: %+v", v)
+	}
+	if v := snap.Named["tcp"]["db"].(tcp.Values); !v.Up {
+		t.Errorf("tcp: %+v", v)
+	}
+	if v := snap.Named["command"]["queue"].(command.Values); v.Value != 42 || v.ExitCode != 0 {
+		t.Errorf("command: %+v", v)
+	}
+	if v := snap.Named["file"]["applog"].(file.Values); !v.Exists || v.SizeBytes != 5 {
+		t.Errorf("file: %+v", v)
+	}
+	if v := snap.Named["process"]["me"].(process.Values); v.Count != 1 || v.RSSBytes == 0 {
+		t.Errorf("process: %+v", v)
+	}
+	if _, ok := snap.Disk["/"]; !ok {
+		t.Errorf("disk has no /: %v", snap.Disk)
+	}
+}
+
+func TestCheckAttrs(t *testing.T) {
+	for _, tc := range []struct {
+		kind  string
+		attrs map[string]any
+		ok    bool
+	}{
+		{"tcp", map[string]any{"address": "127.0.0.1:5432"}, true},
+		{"tcp", map[string]any{"address": "127.0.0.1"}, false},
+		{"file", map[string]any{"path": "relative/app.log"}, false},
+		{"process", map[string]any{"pidfile": "run/app.pid"}, false},
+		{"http", map[string]any{"url": "http://127.0.0.1/", "method": "HEAD", "body_match": "ok"}, false},
+		{"cpu", map[string]any{"samples": 3.0}, true},
+	} {
+		if err := CheckAttrs(tc.kind, tc.attrs); (err == nil) != tc.ok {
+			t.Errorf("CheckAttrs(%s, %v) = %v", tc.kind, tc.attrs, err)
+		}
 	}
 }
 

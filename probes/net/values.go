@@ -1,14 +1,15 @@
-// Package net describes the network probe. Sampling arrives with the probes issue; until then
-// rules that read `net` validate, and `run` reports the probe as not available yet.
 package net
 
 // Interface is one network interface, read as `net.interfaces["eth0"]`.
 type Interface struct {
+	// RxBytesPerS and TxBytesPerS are bytes per second received and sent since the
+	// previous sample; 0 on the first sample and across a counter reset.
 	RxBytesPerS float64 `expr:"rx_bytes_per_s" json:"rx_bytes_per_s"`
 	TxBytesPerS float64 `expr:"tx_bytes_per_s" json:"tx_bytes_per_s"`
 }
 
-// TCP counts sockets by state.
+// TCP counts IPv4 and IPv6 TCP sockets by state, read as `net.tcp.close_wait` for the whole
+// machine and `net.ports["8080"].close_wait` for one local port.
 type TCP struct {
 	Established float64 `expr:"established" json:"established"`
 	SynSent     float64 `expr:"syn_sent" json:"syn_sent"`
@@ -25,6 +26,12 @@ type TCP struct {
 
 // Values is what rules read as `net.<field>`.
 type Values struct {
+	// Interfaces is keyed by interface name; loopback (lo) is left out.
 	Interfaces map[string]Interface `expr:"interfaces" json:"interfaces"`
-	TCP        TCP                  `expr:"tcp" json:"tcp"`
+	// TCP counts every TCP socket of the machine's network namespace by state.
+	TCP TCP `expr:"tcp" json:"tcp"`
+	// Ports holds the same counts per local port, keyed by the port number in decimal
+	// ("8080"): a server's accepted connections count under its listening port, a client's
+	// under the ephemeral port it was given.
+	Ports map[string]TCP `expr:"ports" json:"ports"`
 }

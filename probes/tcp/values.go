@@ -1,10 +1,11 @@
-// Package tcp describes `probe "tcp" "<name>"`. Sampling arrives with the probes issue;
-// until then such probes validate, and `run` reports them as not available yet.
 package tcp
 
 // Values is what rules read as `tcp.<name>.<field>`.
 type Values struct {
-	Up        bool    `expr:"up" json:"up"`
+	// Up is true when the connection was established.
+	Up bool `expr:"up" json:"up"`
+	// LatencyMs is the time to connect, name lookup included; 0 when it failed.
 	LatencyMs float64 `expr:"latency_ms" json:"latency_ms"`
-	Error     string  `expr:"error" json:"error"`
+	// Error says why Up is false, briefly ("connection refused", "timeout after 3s").
+	Error string `expr:"error" json:"error"`
 }

@@ -1,0 +1,34 @@
+// Package process samples `probe "process" "<name>"` blocks: how many processes a selector
+// finds, their memory and CPU use, and how long the oldest has been running.
+//
+//	/proc/stat (btime) ─┐
+//	/proc/<pid>/stat ───┴─Scan──▶ Table ──Match(Selector)──▶ []Proc ──Sampler──▶ Values by probe name
+//	                               └── /proc/<pid>/cmdline and PID files, only when a selector asks
+//
+// One scan per tick serves every process probe: Scan opens and reads /proc/<pid>/stat once
+// per process (name, state, CPU times, start time, resident pages) and nothing else; command
+// lines are read only for a `cmdline` selector, and only for processes that passed its other
+// conditions. A process that exits during the scan is left out silently.
+//
+// Selectors. `match` is a regular expression on the process name as `ps -o comm` shows it,
+// which the kernel cuts to 15 bytes ("php-fpm7.4", not "php-fpm: pool www"); `cmdline` is a
+// regular expression on the command line with its NUL separators shown as spaces (never
+// matching kernel threads and zombies, whose command line is empty); `pidfile`
+// names a file holding one PID, and selects that process only, not its children (a missing
+// or empty file selects nothing). Regular expressions are unanchored: use ^…$ for a whole
+// name. Threads are not counted, only processes.
+//
+// Values. count is the number of processes selected, zombies included: a pile-up of
+// defunct Apache workers is exactly what a count rule should see (a zombie has no command
+// line, though, so only `match` and `pidfile` can select it). rss_bytes sums resident pages
+// × the page size. cpu_pct is user + system CPU time since the previous sample divided by
+// the time between the samples, summed over the processes, 100 being one full core;
+// processes are told apart by PID and start time, so a reused PID is a new process, and a
+// process not selected at the previous sample (new, or the first sample) contributes 0
+// this time. CPU times are in USER_HZ, fixed at 100 per second (ClockTicks). oldest_age_s
+// is now − (boot time + start time) of the longest-running process, 0 when none is found.
+//
+// The Sampler keeps the CPU times of the processes it selected; State and Restore carry
+// them across cron runs, so a cron run reports CPU use since the previous run. A reboot
+// (another btime) discards them.
+package process
