@@ -205,7 +205,7 @@ func newCompiler(schema *probes.Schema) *compiler {
 // exprConfig builds an expr configuration the way expr.Compile does.
 func exprConfig(env any, opts ...expr.Option) *conf.Config {
 	cfg := conf.CreateNew()
-	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues}, opts...) {
+	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues, helpers}, opts...) {
 		op(cfg)
 	}
 	cfg.Check()
