@@ -36,7 +36,7 @@ func (c *Config) NewBatch(conds []*Program) (*Batch, error) {
 	}
 	b.WriteByte(']')
 	// Each condition already passed the default node limit on its own.
-	prog, err := expr.Compile(b.String(), expr.Env(c.Schema.Types()), expr.Optimize(true), expr.MaxNodes(0), typedValues, helpers)
+	prog, err := expr.Compile(b.String(), expr.Env(c.Schema.Types()), expr.Optimize(true), expr.MaxNodes(0), typedValues, helpers, patchWindows)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %d conditions as one batch: %w", len(conds), err)
 	}

@@ -21,6 +21,8 @@ type Config struct {
 	Schema *probes.Schema
 	// Refs is every probe some rule or message reads, in registry order.
 	Refs []probes.Ref
+	// Windows are the time windows some rule or message reads, each once.
+	Windows []Window
 	// Files are the parsed sources, by file name, for rendering diagnostics.
 	Files map[string]*hcl.File
 }

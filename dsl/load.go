@@ -386,6 +386,7 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		if r != nil {
 			cfg.Rules = append(cfg.Rules, r)
 			cfg.Refs = mergeRefs(cfg.Refs, r.Refs)
+			cfg.addWindows(r)
 		}
 	}
 	return cfg, diags
@@ -412,4 +413,33 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// addWindows records the time windows of r's conditions and messages, each once.
+func (c *Config) addWindows(r *Rule) {
+	var all []Window
+	for _, p := range []*Program{r.When, r.ClearWhen} {
+		if p != nil {
+			all = append(all, p.Windows...)
+		}
+	}
+	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
+		for _, s := range chain {
+			if s.Message != nil {
+				all = append(all, s.Message.Windows...)
+			}
+		}
+	}
+	for _, w := range all {
+		dup := false
+		for _, have := range c.Windows {
+			if have.Key() == w.Key() {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			c.Windows = append(c.Windows, w)
+		}
+	}
 }

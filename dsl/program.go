@@ -34,7 +34,9 @@ type Program struct {
 	Refs   []probes.Ref
 	// Inputs are the probe fields the expression reads (cpu.avg3, http.site.up), each
 	// compiled on its own so a dry run or explain can show the values a verdict rests on.
-	Inputs  []Input
+	Inputs []Input
+	// Windows are the time windows it reads (avg_over("cpu.pct", "5m")).
+	Windows []Window
 	program *vm.Program
 }
 
@@ -59,9 +61,10 @@ func (p *Program) Eval(machine *vm.VM, env any) (any, error) {
 
 // Message is a message template: literal text and compiled {{ }} placeholders.
 type Message struct {
-	Source string // the text after HCL evaluation, placeholders included
-	Parts  []MessagePart
-	Refs   []probes.Ref
+	Source  string // the text after HCL evaluation, placeholders included
+	Parts   []MessagePart
+	Refs    []probes.Ref
+	Windows []Window
 }
 
 // MessagePart is literal text (Program nil) or a placeholder.
@@ -205,7 +208,7 @@ func newCompiler(schema *probes.Schema) *compiler {
 // exprConfig builds an expr configuration the way expr.Compile does.
 func exprConfig(env any, opts ...expr.Option) *conf.Config {
 	cfg := conf.CreateNew()
-	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues, helpers}, opts...) {
+	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues, helpers, patchWindows}, opts...) {
 		op(cfg)
 	}
 	cfg.Check()
@@ -323,12 +326,18 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 			Subject:  src.whole.Ptr(),
 		}}
 	}
+	windows, werr := c.findWindows(code)
+	if werr != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
+			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.whole.Ptr()}}
+	}
 	prog, err := compile(code, c.cond)
 	if err != nil {
 		return nil, exprDiagnostics(err, src, 0, field, c.names)
 	}
 	refs, paths := collectRefs(code)
-	p := &Program{Source: code, Range: src.whole, Refs: refs, program: prog}
+	refs = mergeRefs(refs, windowRefs(windows))
+	p := &Program{Source: code, Range: src.whole, Refs: refs, program: prog, Windows: windows}
 	for _, path := range paths {
 		if ip, err := compile(path, c.value); err == nil {
 			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
@@ -378,9 +387,13 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				Detail:   "A {{ }} placeholder needs an expression, such as {{ cpu.avg3 }}.",
 				Subject:  src.rangeOf(open, bodyEnd+2).Ptr(),
 			})
+		} else if _, werr := c.findWindows(code); werr != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid time window",
+				Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()})
 		} else if p, ok := c.placeholders[code]; ok {
 			m.Parts = append(m.Parts, MessagePart{Program: p})
 			m.Refs = mergeRefs(m.Refs, p.Refs)
+			m.Windows = append(m.Windows, p.Windows...)
 		} else if prog, err := compile(code, c.msg); err != nil {
 			for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
 				// An error inside text spliced in by ${template.x} is reported at the
@@ -392,10 +405,13 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 			}
 		} else {
 			refs, _ := collectRefs(code)
-			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: refs, program: prog}
+			windows, _ := c.findWindows(code)
+			refs = mergeRefs(refs, windowRefs(windows))
+			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: refs, program: prog, Windows: windows}
 			c.placeholders[code] = p
 			m.Parts = append(m.Parts, MessagePart{Program: p})
 			m.Refs = mergeRefs(m.Refs, p.Refs)
+			m.Windows = append(m.Windows, p.Windows...)
 		}
 		pos = bodyEnd + 2
 	}
@@ -441,7 +457,9 @@ func explainExprError(msg string, env map[string]any, owner string) (summary, de
 	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
 		names := make([]string, 0, len(env))
 		for k := range env {
-			names = append(names, k)
+			if k != probes.WindowsField {
+				names = append(names, k)
+			}
 		}
 		sort.Strings(names)
 		return "Unknown probe", fmt.Sprintf("unknown name %q. Probes and names available here: %s.", m[1], strings.Join(names, ", "))

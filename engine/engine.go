@@ -65,7 +65,8 @@ type Engine struct {
 	flush   flushState
 	saveMu  sync.Mutex // one Save at a time, so the last one written is the newest
 
-	reloadStatus *ReloadStatus // the latest reload, guarded by mu
+	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
+	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 }
 
 // batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.

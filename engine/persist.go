@@ -16,6 +16,8 @@ type persisted struct {
 	Rules   map[string]*RuleState `json:"rules"`
 	Probes  *probes.SystemState   `json:"probes,omitempty"`
 	Reload  *ReloadStatus         `json:"last_reload,omitempty"`
+	// History holds the samples of the fields time windows read, by path.
+	History map[string][]WindowSample `json:"window_history,omitempty"`
 }
 
 // statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
@@ -49,6 +51,7 @@ func (e *Engine) Restore() error {
 			e.states[r.Name] = st
 		}
 	}
+	e.history = doc.History
 	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
 		s.Restore(*doc.Probes)
 	}
@@ -68,6 +71,10 @@ func (e *Engine) Save() error {
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus
+	doc.History = make(map[string][]WindowSample, len(e.history))
+	for path, h := range e.history {
+		doc.History[path] = append([]WindowSample(nil), h...)
+	}
 	e.mu.Unlock()
 	if s, ok := e.opts.Sampler.(statefulSampler); ok {
 		ps := s.State()

@@ -68,6 +68,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	start := time.Now()
 	snap := e.opts.Sampler.Sample(ctx, now, e.cfg.Refs)
 	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
+	e.updateWindows(e.cfg, snap, now)
 	rep.Env = e.cfg.Schema.Env(snap)
 	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
 

@@ -101,7 +101,13 @@ type Snapshot struct {
 	// Named holds the values of named probes by kind, then name (e.g. "process" → "httpd").
 	Named  map[string]map[string]any
 	Errors map[Ref]error
+	// Windows are the time-window values of the tick ("avg|cpu.pct|5m" → 41.5), computed
+	// by the engine from its history; rules read them through avg_over() and friends.
+	Windows map[string]float64
 }
+
+// WindowsField is the environment field that holds Snapshot.Windows.
+const WindowsField = "notimon_windows"
 
 // Err returns the error of the probe ref this tick, if it failed.
 func (s *Snapshot) Err(ref Ref) error { return s.Errors[ref] }

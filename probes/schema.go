@@ -53,6 +53,12 @@ func NewSchema(declared []Ref) (*Schema, error) {
 			Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:%q`, k.Name, k.Name)),
 		})
 	}
+	s.fields[WindowsField] = len(top)
+	top = append(top, reflect.StructField{
+		Name: fmt.Sprintf("K%d", len(top)),
+		Type: reflect.TypeFor[map[string]float64](),
+		Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:"-"`, WindowsField)),
+	})
 	s.typ = reflect.StructOf(top)
 	return s, nil
 }
@@ -89,7 +95,7 @@ func (s *Schema) Env(snap *Snapshot) any {
 
 // Map returns the same values as Env, by namespace name. Messages use it, adding `rule`.
 func (s *Schema) Map(snap *Snapshot) map[string]any {
-	m := make(map[string]any, len(s.fields)+1)
+	m := make(map[string]any, len(s.fields)+2)
 	s.fill(snap, func(name string, val reflect.Value) { m[name] = val.Interface() })
 	return m
 }
@@ -106,6 +112,11 @@ func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
 	}
 	set("disk", reflect.ValueOf(mounts))
 	set("net", reflect.ValueOf(snap.Net))
+	windows := snap.Windows
+	if windows == nil {
+		windows = map[string]float64{}
+	}
+	set(WindowsField, reflect.ValueOf(windows))
 	for kind, ns := range s.named {
 		v := reflect.New(ns.typ).Elem()
 		for name, i := range ns.index {

@@ -1,0 +1,149 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/parser"
+
+	"github.com/notimon/notimon/probes"
+)
+
+// Time windows: avg_over("cpu.pct", "5m"), min_over, max_over and rate_over (change per
+// second) read a numeric probe field over the last duration. At compile time each call with
+// literal arguments is rewritten into a lookup, notimon_windows["avg|cpu.pct|5m"], of values
+// the engine computes before every tick from the history it keeps of exactly the fields
+// some window reads.
+
+// WindowFuncs are the window functions.
+var WindowFuncs = []string{"avg_over", "min_over", "max_over", "rate_over"}
+
+// Window is one windowed read of a probe field.
+type Window struct {
+	Func string        // "avg", "min", "max" or "rate"
+	Path string        // the probe field, e.g. "cpu.pct"
+	Over time.Duration // the window
+	// Input reads the field from a tick's environment.
+	Input Input
+	// Refs are the probes the field belongs to.
+	Refs []probes.Ref
+}
+
+// Key is the window's key in the notimon_windows map.
+func (w Window) Key() string { return windowKey(w.Func, w.Path, w.Over) }
+
+func windowKey(fn, path string, over time.Duration) string {
+	return fn + "|" + path + "|" + over.String()
+}
+
+// windowPatcher rewrites window calls with literal arguments into map lookups. Calls it
+// cannot rewrite are left for findWindows to report.
+type windowPatcher struct{}
+
+func (windowPatcher) Visit(node *ast.Node) {
+	fn, path, over, ok := windowCall(*node)
+	if !ok {
+		return
+	}
+	d, err := parseDuration(over)
+	if err != nil {
+		return
+	}
+	ast.Patch(node, &ast.MemberNode{
+		Node:     &ast.IdentifierNode{Value: probes.WindowsField},
+		Property: &ast.StringNode{Value: windowKey(fn, path, d)},
+	})
+}
+
+// windowCall recognises avg_over("path", "dur") with string literal arguments.
+func windowCall(n ast.Node) (fn, path, over string, ok bool) {
+	call, isCall := n.(*ast.CallNode)
+	if !isCall {
+		return
+	}
+	id, isID := call.Callee.(*ast.IdentifierNode)
+	if !isID || !strings.HasSuffix(id.Value, "_over") || !contains(WindowFuncs, id.Value) || len(call.Arguments) != 2 {
+		return
+	}
+	p, ok1 := call.Arguments[0].(*ast.StringNode)
+	o, ok2 := call.Arguments[1].(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return
+	}
+	return strings.TrimSuffix(id.Value, "_over"), p.Value, o.Value, true
+}
+
+func patchWindows(c *conf.Config) {
+	c.Visitors = append(c.Visitors, windowPatcher{})
+}
+
+// findWindows lists the windows code reads, checking each: literal arguments, a numeric
+// probe field, a positive duration.
+func (c *compiler) findWindows(code string) ([]Window, error) {
+	tree, err := parser.Parse(code)
+	if err != nil {
+		return nil, nil // the compile error is reported already
+	}
+	var out []Window
+	var problems []string
+	v := &windowVisitor{visit: func(n ast.Node) {
+		call, ok := n.(*ast.CallNode)
+		if !ok {
+			return
+		}
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok || !contains(WindowFuncs, id.Value) {
+			return
+		}
+		fn, path, over, ok := windowCall(n)
+		if !ok {
+			problems = append(problems, fmt.Sprintf(`%s takes two literal strings, a probe field and a duration: %s("cpu.pct", "5m")`, id.Value, id.Value))
+			return
+		}
+		d, err := parseDuration(over)
+		if err != nil || d < time.Second {
+			problems = append(problems, fmt.Sprintf(`%s("%s", %q): the window must be a duration of at least 1s, such as "5m"`, id.Value, path, over))
+			return
+		}
+		prog, err := compile(path, c.value)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a probe field (%v)`, id.Value, path, path, unwrapExprMessage(err)))
+			return
+		}
+		if k := prog.Node().Type(); k == nil || (k.Kind().String() != "float64" && k.Kind().String() != "int") {
+			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a number`, id.Value, path, path))
+			return
+		}
+		refs, _ := collectRefs(path)
+		out = append(out, Window{Func: fn, Path: path, Over: d, Input: Input{Path: path, program: prog}, Refs: refs})
+	}}
+	ast.Walk(&tree.Node, v)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+type windowVisitor struct{ visit func(ast.Node) }
+
+func (w *windowVisitor) Visit(node *ast.Node) { w.visit(*node) }
+
+func unwrapExprMessage(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, " (1:"); i > 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// windowRefs are the probes the windows read.
+func windowRefs(ws []Window) []probes.Ref {
+	var refs []probes.Ref
+	for _, w := range ws {
+		refs = mergeRefs(refs, w.Refs)
+	}
+	return refs
+}
