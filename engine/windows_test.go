@@ -33,7 +33,7 @@ rule "busy" {
 		{90, 90, 90, 0, true},
 		{60, 30, 90, -1, true},    // (30-90)/60s
 		{60, 30, 90, -0.25, true}, // (60-90)/120s
-		{30, 0, 60, -0.25, false},  // 90 fell out of the 150 s window: 30, 60, 0
+		{30, 0, 60, -0.25, false}, // 90 fell out of the 150 s window: 30, 60, 0
 	}
 	for i, v := range series {
 		st, err := store.Open(dir, store.Options{})
