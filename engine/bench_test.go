@@ -153,3 +153,41 @@ func TestSoakHeapIsFlat(t *testing.T) {
 		t.Errorf("heap grew from %d KiB to %d KiB", before>>10, after>>10)
 	}
 }
+
+func benchmarkRealTick(b *testing.B, src string) {
+	cfg := load(b, src)
+	var declared []probes.Declared
+	for _, p := range cfg.Probes {
+		declared = append(declared, probes.Declared{Ref: p.Ref, Attrs: p.Attrs})
+	}
+	sampler := probes.NewSystem(probes.Options{CPUWindow: 10 * time.Millisecond, Declared: declared})
+	e := New(cfg, Options{Sampler: sampler, Stdout: io.Discard, DryRun: true})
+	e.Tick(context.Background(), time.Now()) // first readings: cpu, net, process deltas
+	var sampling time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rep := e.Tick(context.Background(), time.Now())
+		sampling += rep.Sampling
+		if errs := rep.Errs(); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+	b.ReportMetric(float64(sampling.Nanoseconds())/float64(b.N), "sampling-ns/op")
+}
+
+// BenchmarkTickAllProbes is a tick whose rules read every built-in probe (host, cpu, mem,
+// swap, load, disk, net) and a process probe, on this machine.
+func BenchmarkTickAllProbes(b *testing.B) {
+	benchmarkRealTick(b, `
+probe "process" "init" { match = "." }
+rule "everything" {
+  when = "host.cores > 0 && cpu.pct >= 0 && mem.real_pct > 0 && swap.used_pct >= 0 && load.avg1 >= 0 && len(disk) > 0 && net.tcp.listen >= 0 && process.init.count > 0"
+}
+`)
+}
+
+// BenchmarkTickCPUMem is the same tick with only cpu and mem read: the classic recipe.
+func BenchmarkTickCPUMem(b *testing.B) {
+	benchmarkRealTick(b, `rule "overload" { when = "cpu.avg3 > 50 || mem.real_pct > 50" }`)
+}
