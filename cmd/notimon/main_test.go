@@ -218,6 +218,11 @@ func TestProbe(t *testing.T) {
 		t.Errorf("implausible mem values: %v", got["mem"])
 	}
 
+	code, out, errOut = notimon(t, "probe", "disk", "net")
+	if code != exitOK || !regexp.MustCompile(`(?m)^disk\["/"\]\.used_pct\s+[\d.]+$`).MatchString(out) || !strings.Contains(out, "net.tcp.listen") {
+		t.Errorf("probe disk net: exit %d\n%s\n%s", code, out, errOut)
+	}
+
 	if code, _, errOut := notimon(t, "probe", "nosuch"); code != exitUsage || !strings.Contains(errOut, "the built-in probes are") {
 		t.Errorf("unknown probe: exit %d, stderr %q", code, errOut)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -84,18 +85,36 @@ func probeRefs(args []string) ([]probes.Ref, error) {
 func writeProbesText(w io.Writer, schema *probes.Schema, snap *probes.Snapshot, refs []probes.Ref) {
 	for _, r := range refs {
 		if err := snap.Err(r); err != nil {
-			fmt.Fprintf(w, "%-24s <failed: %v>\n", r.String(), err)
+			fmt.Fprintf(w, "%-32s <failed: %v>\n", r.String(), err)
 			continue
 		}
-		v := reflect.ValueOf(schema.Value(snap, r))
-		if v.Kind() != reflect.Struct {
-			fmt.Fprintf(w, "%-24s %s\n", r.String(), dsl.FormatValue(v.Interface()))
-			continue
-		}
+		writeFields(w, r.String(), reflect.ValueOf(schema.Value(snap, r)))
+	}
+}
+
+// writeFields prints v as the paths rules read: cpu.avg3, disk["/"].used_pct,
+// net.interfaces["eth0"].rx_bytes_per_s. Map keys are printed in order.
+func writeFields(w io.Writer, path string, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
-			name := v.Type().Field(i).Tag.Get("expr")
-			fmt.Fprintf(w, "%-24s %s\n", r.String()+"."+name, dsl.FormatValue(v.Field(i).Interface()))
+			if name := v.Type().Field(i).Tag.Get("expr"); name != "" {
+				writeFields(w, path+"."+name, v.Field(i))
+			}
 		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		if len(keys) == 0 {
+			fmt.Fprintf(w, "%-32s (none)\n", path)
+		}
+		for _, k := range keys {
+			writeFields(w, fmt.Sprintf("%s[%q]", path, k.String()), v.MapIndex(k))
+		}
+	case reflect.Invalid:
+		fmt.Fprintf(w, "%-32s (none)\n", path)
+	default:
+		fmt.Fprintf(w, "%-32s %s\n", path, dsl.FormatValue(v.Interface()))
 	}
 }
 
