@@ -40,6 +40,9 @@ type Options struct {
 	Exec func(ctx context.Context, s exec.Spec) exec.Result
 	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
 	Policy *notify.Policy
+	// Notify, when set, receives every message instead of the configured notifiers (each
+	// still escapes for its kind): `notimon test` records messages this way.
+	Notify notify.Notifier
 }
 
 // Engine evaluates one compiled configuration and carries out its rules' chains. Tick is
@@ -112,7 +115,10 @@ func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 	notifiers := map[string]notifierEntry{}
 	for _, n := range cfg.Notifiers {
 		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs)}
-		if !e.opts.DryRun {
+		switch {
+		case e.opts.Notify != nil:
+			entry.notifier = e.opts.Notify
+		case !e.opts.DryRun:
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
 				actions.Env{Stdout: e.opts.Stdout, Logger: e.log, Policy: e.opts.Policy})
 		}
