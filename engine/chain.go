@@ -17,20 +17,29 @@ import (
 // startChain runs the rule's queued chains, one after another, in a goroutine of their own,
 // with the configuration the rule comes from. e.mu is held.
 func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
-	cfg := e.cfg
-	e.running[r.Name] = true
+	name := r.Name
+	e.running[name] = true
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		for {
+		for first := true; ; first = false {
 			e.mu.Lock()
-			st := e.state(r.Name)
+			st := e.state(name)
 			if len(st.Chains) == 0 || e.ctx.Err() != nil {
-				e.running[r.Name] = false
+				e.running[name] = false
 				e.mu.Unlock()
 				return
 			}
 			c := st.Chains[0]
+			// Each chain runs with the rule as the current rules define it and, when it
+			// waited behind another chain, with the latest tick's values.
+			cfg := e.cfg
+			if cur := ruleNamed(cfg, name); cur != nil {
+				r = cur
+			}
+			if !first && e.lastSnap != nil {
+				snap = e.lastSnap
+			}
 			e.mu.Unlock()
 
 			if done := e.runChain(cfg, r, &c, snap); !done {
@@ -47,6 +56,15 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			e.save()
 		}
 	}()
+}
+
+func ruleNamed(cfg *dsl.Config, name string) *dsl.Rule {
+	for _, r := range cfg.Rules {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
 }
 
 // steps returns the steps a chain of kind k runs.
@@ -73,6 +91,9 @@ func steps(r *dsl.Rule, k ChainKind) []*dsl.Step {
 func (e *Engine) runChain(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
 	machine := &vm.VM{}
 	list := steps(r, c.Chain)
+	if c.Step < 0 { // a hand-edited or damaged state file
+		c.Step = 0
+	}
 	for c.Step < len(list) {
 		if e.ctx.Err() != nil {
 			return false
@@ -127,7 +148,9 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 			c.WaitUntil = e.now().Add(step.Duration)
 			e.setCursor(r.Name, *c)
 		}
-		if err := e.opts.Sleep(e.ctx, c.WaitUntil.Sub(e.now())); err != nil {
+		// A wait resumed after a restart waits what was left, never more than the step
+		// says (the clock may have jumped while notimon was down).
+		if err := e.opts.Sleep(e.ctx, min(c.WaitUntil.Sub(e.now()), step.Duration)); err != nil {
 			return false, true
 		}
 	case dsl.StepExec:
@@ -137,22 +160,32 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		})
 		info := execInfo(step, res)
 		c.LastExec = &info
+		// Logs name the program only: arguments may carry secrets (a bearer token).
+		prog := programName(step)
 		if res.Err != nil {
-			log.Error("exec failed", "command", info.Command, "err", res.Err, "exit_code", res.ExitCode)
-			e.recordErr(fmt.Errorf("rule %q: exec %s (%s): %w", r.Name, info.Command, position(step.Range), res.Err))
+			log.Error("exec failed", "program", prog, "err", res.Err, "exit_code", res.ExitCode)
+			e.recordErr(fmt.Errorf("rule %q: exec %s (%s) failed (exit code %d)", r.Name, prog, position(step.Range), res.ExitCode))
 			if step.StopOnFailure {
 				log.Warn("chain stopped: the exec step failed and on_failure is \"stop\"")
 				return true, false
 			}
 		} else {
-			log.Info("exec done", "command", info.Command, "duration", res.Duration.Round(time.Millisecond))
+			log.Info("exec done", "program", prog, "duration", res.Duration.Round(time.Millisecond))
 		}
 		if res.Leftovers > 0 {
 			log.Warn("exec left processes behind in its process group; they were stopped. A command that starts a daemon must detach it (systemctl, setsid)",
-				"command", info.Command, "processes", res.Leftovers)
+				"program", prog, "processes", res.Leftovers)
 		}
 	}
 	return false, false
+}
+
+// programName is what logs say of a command: the program, or "sh -c" for a shell script.
+func programName(step *dsl.Step) string {
+	if step.Shell != "" || len(step.Command) == 0 {
+		return "sh -c …"
+	}
+	return step.Command[0]
 }
 
 func execInfo(step *dsl.Step, res exec.Result) dsl.ExecInfo {
@@ -224,6 +257,10 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
 		e.recordErr(fmt.Errorf("rule %q: rendering the message for %q (%s): %w", r.Name, step.Notifier, position(step.Range), err))
+	}
+	if strings.TrimSpace(text) == "" {
+		e.log.Warn("message rendered empty; nothing to send", "rule", r.Name, "notifier", step.Notifier, "at", position(step.Range))
+		return
 	}
 	m := notify.Message{
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,

@@ -276,3 +276,29 @@ rule "disk" {
 		t.Errorf("errors = %v, want the two failed commands", errs)
 	}
 }
+
+// TestClearWhenErrorDoesNotBlock: a clear_when that fails at run time makes the tick
+// unknown for the rule and reports the error; it must not hang the tick.
+func TestClearWhenErrorDoesNotBlock(t *testing.T) {
+	cfg := load(t, `
+rule "r" {
+  when       = "cpu.pct > 50"
+  clear_when = "split(host.name, \"-\")[1] == \"db\""
+}
+`)
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 90}, Host: host.Values{Name: "h"}}, nil)})
+	e.Tick(context.Background(), t0) // fires
+	done := make(chan *Report)
+	go func() { done <- e.Tick(context.Background(), t0.Add(time.Minute)) }()
+	select {
+	case rep := <-done:
+		if rep.Verdicts[0].State != Firing {
+			t.Errorf("state %s, want still firing (unknown tick)", rep.Verdicts[0].State)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Tick hangs when clear_when fails")
+	}
+	if errs := e.Errs(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "evaluating clear_when") {
+		t.Errorf("errors = %v", errs)
+	}
+}

@@ -63,6 +63,9 @@ func (e *Engine) Save() error {
 	if e.opts.Store == nil || e.opts.DryRun {
 		return nil
 	}
+	// saveMu is taken before the copy, so saves are written in the order they copied.
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	e.mu.Lock()
 	doc := persisted{Version: stateVersion, Rules: make(map[string]*RuleState, len(e.states))}
 	for name, st := range e.states {
@@ -80,8 +83,6 @@ func (e *Engine) Save() error {
 		ps := s.State()
 		doc.Probes = &ps
 	}
-	e.saveMu.Lock()
-	defer e.saveMu.Unlock()
 	return e.opts.Store.Save(doc)
 }
 

@@ -73,6 +73,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	rep.Verdicts = append([]Verdict(nil), e.Evaluate(snap, rep.Env)...)
 
 	e.mu.Lock()
+	e.lastSnap = snap
 	dirty := false // a rule's state changed: worth an fsync'd save
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
@@ -107,7 +108,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			if len(st.Chains) == 0 { // a chain still running will have said it all
 				st.Chains = append(st.Chains, Cursor{Chain: ChainRepeat, FiringSince: prev.FiringSince, Values: inputValues(r, rep.Env)})
 			} else {
-				e.log.Info("repeat skipped: the rule's chain is still running", "rule", r.Name)
+				// Not sent: the next tick tries again, instead of waiting a whole period.
+				st.LastNotified = prev.LastNotified
+				e.log.Info("repeat deferred: the rule's chain is still running", "rule", r.Name)
 			}
 		case Resolved:
 			st.Chains = append(st.Chains, Cursor{Chain: ChainResolve, FiringSince: prev.FiringSince, ResolvedAt: now, Values: inputValues(r, rep.Env)})
@@ -137,7 +140,8 @@ func (e *Engine) state(name string) *RuleState {
 	return st
 }
 
-// evalClear evaluates clear_when; an error makes the observation unknown.
+// evalClear evaluates clear_when; an error makes the observation unknown and is kept for
+// Errs. e.mu is held.
 func (e *Engine) evalClear(r *dsl.Rule, snap *probes.Snapshot, env any) (clear, unknown bool) {
 	for _, ref := range r.ClearWhen.Refs {
 		if err := snap.Err(ref); err != nil {
@@ -146,7 +150,7 @@ func (e *Engine) evalClear(r *dsl.Rule, snap *probes.Snapshot, env any) (clear, 
 	}
 	v, err := r.ClearWhen.Eval(&e.machine, env)
 	if err != nil {
-		e.recordErr(fmt.Errorf("rule %q (%s): evaluating clear_when: %w", r.Name, position(r.ClearWhen.Range), err))
+		e.errs = append(e.errs, fmt.Errorf("rule %q (%s): evaluating clear_when: %w", r.Name, position(r.ClearWhen.Range), err))
 		return false, true
 	}
 	b, _ := v.(bool)

@@ -109,10 +109,10 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 	for ref := range named {
 		p, ok := s.named[ref]
 		switch {
-		case !ok:
-			fail(ref, fmt.Errorf("no probe %q %q is declared", ref.Kind, ref.Name))
 		case s.namedErr[ref] != nil:
 			fail(ref, s.namedErr[ref])
+		case !ok:
+			fail(ref, fmt.Errorf("no probe %q %q is declared", ref.Kind, ref.Name))
 		case p.sel != nil:
 			sels[ref.Name] = *p.sel
 		default:

@@ -83,10 +83,15 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 		default:
 		}
 	}
+	quit := make(chan struct{})
+	defer close(quit)
 	go func() {
 		stops := 0
+		done := ctx.Done()
 		for {
 			select {
+			case <-quit:
+				return
 			case s := <-sigs:
 				if s == syscall.SIGHUP {
 					logger.Info("SIGHUP: reloading the rules")
@@ -103,10 +108,11 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 					close(hard)
 					return
 				}
-			case <-ctx.Done():
-				if stops == 0 { // the parent context ended (main's signal handler)
-					stops = 1
-				}
+			case <-done:
+				// Seen once: a closed channel must not spin this loop. Signals are counted
+				// from sigs alone (main's handler sees the same ones), so one SIGTERM
+				// never counts twice.
+				done = nil
 			}
 		}
 	}()
