@@ -66,7 +66,9 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 		start := e.now()
 		rep := e.Tick(ctx, start)
 		e.logChanges(rep, lastErrs)
-		e.flushInBackground()
+		if e.opts.Store != nil {
+			e.kickFlush() // retries what earlier ticks could not deliver
+		}
 		if o.Ticked != nil {
 			o.Ticked(rep)
 		}
@@ -116,20 +118,6 @@ func (e *Engine) logChanges(rep *Report, last map[string]string) {
 	}
 }
 
-// flushInBackground retries the outbox without delaying the next tick; a flush already
-// running is not doubled.
-func (e *Engine) flushInBackground() {
-	if e.opts.Store == nil || !e.flush.mu.TryLock() {
-		return
-	}
-	e.flush.mu.Unlock()
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		_ = e.Flush(e.ctx)
-	}()
-}
-
 // shutdown lets running chains finish within the grace period, flushes and saves.
 func (e *Engine) shutdown(o DaemonOptions) error {
 	e.log.Info("stopping: letting running chains finish", "grace", o.Grace)
@@ -146,11 +134,13 @@ func (e *Engine) shutdown(o DaemonOptions) error {
 	if err := e.Wait(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", err))
 	}
-	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 5*time.Second)
-	if err := e.Flush(flushCtx); err != nil {
-		e.log.Warn("undelivered messages stay in the outbox for the next start", "err", err)
+	// Deliveries in progress get what is left of the grace; what they cannot deliver stays
+	// in the outbox for the next start.
+	if err := e.WaitDeliveries(ctx); err != nil {
+		e.cancel()
+		e.WaitDeliveries(context.Background())
+		e.log.Warn("undelivered messages stay in the outbox for the next start")
 	}
-	cancelFlush()
 	if err := e.Save(); err != nil {
 		errs = append(errs, err)
 	}

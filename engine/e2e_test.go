@@ -196,3 +196,41 @@ rule "r" {
 		t.Errorf("%d messages left", len(pending))
 	}
 }
+
+// TestRejectedMessageDoesNotBlockOthers: a message Telegram refuses (a 400) is kept and
+// retried later, but the messages after it are delivered meanwhile.
+func TestRejectedMessageDoesNotBlockOthers(t *testing.T) {
+	srv := telegramtest.New(t, e2eToken)
+	cfg := load(t, fmt.Sprintf(`
+notifier "telegram" "ops" {
+  token   = %q
+  chat_id = %d
+  api_url = %q
+}
+rule "r" {
+  when = "true"
+  notify "ops" { message = "first" }
+  notify "ops" { message = "second" }
+}
+`, srv.Token(), telegramtest.DefaultChatID, srv.URL()))
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// The first two requests are refused: "first" is refused at least once whichever way
+	// the background flushes fall.
+	srv.Fail(2, telegramtest.APIError(400, "Bad Request: something about this message"))
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st})
+	e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
+	e.WaitDeliveries(context.Background())
+	if got := visible(srv.Messages()); got != "second" {
+		t.Fatalf("delivered %q, want the second message despite the refused first", got)
+	}
+	for i := 0; i < 3 && e.Flush(context.Background()) != nil; i++ {
+	}
+	if got := visible(srv.Messages()); got != "second\n---\nfirst" {
+		t.Errorf("delivered %q, want the first one on the next flush", got)
+	}
+}

@@ -65,6 +65,8 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newValidateCmd(),
+		newTestCmd(),
+		newExplainCmd(),
 		newRunCmd(),
 		newProbeCmd(),
 		newSendCmd(),

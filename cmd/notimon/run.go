@@ -155,6 +155,7 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, logger *slo
 		if err := eng.Wait(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("chains still running after settings.chain_timeout (%s) were stopped; they resume on the next run", cfg.Settings.ChainTimeout))
 		}
+		eng.WaitDeliveries(ctx)
 		cancel()
 		if err := eng.Flush(cmd.Context()); err != nil {
 			errs = append(errs, fmt.Errorf("undelivered messages stay in the outbox for the next run: %w", err))
