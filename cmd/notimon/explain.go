@@ -121,6 +121,7 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 		opts.Store = st
 	}
 	eng := engine.New(&sub, opts)
+	defer eng.Stop()
 	if err := eng.Restore(); err != nil {
 		stateNote = fmt.Sprintf("unreadable (%v); shown as inactive", err)
 	}

@@ -1,0 +1,109 @@
+# Tests of the shipped overload rule (10-overload.hcl). Run them with: notimon test rules.d
+# Each test feeds values tick by tick on a simulated clock; nothing is sent or executed.
+
+test "overload: pending, fires with its message and restart, reports after the wait, resolves" {
+  # Ticks as long as the rule's wait step, so the renotify after the wait reads the next
+  # tick's values: the restart worked.
+  interval = "5s"
+  env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
+
+  input "cpu.avg3"     { values = "10 60x24 20x6" }   # over the limit from 5s to 2m5s
+  input "mem.real_pct" { values = "30x31" }
+
+  expect {
+    at      = "5s"
+    pending = ["overload"]
+  }
+  expect {
+    at      = "2m"
+    pending = ["overload"]    # held 1m55s of its 2m
+  }
+  expect {
+    at     = "2m5s"
+    firing = ["overload"]
+    notify "ops" {
+      text = <<-EOT
+        <b>[web-01 server]</b>
+        cpu usage is over its limit (50%)
+        cpu usage: 60%
+        memory usage: 30%
+        restarting tomcat
+      EOT
+    }
+    exec { command = ["systemctl", "restart", "tomcat"] }
+  }
+  expect {
+    at       = "2m10s"
+    resolved = ["overload"]
+    notify "ops" {
+      state = "firing"        # the renotify, 5 s after the restart
+      text  = "[web-01 server] after restart\ncpu usage: 20%\nmemory usage: 30%"
+    }
+    notify "ops" {
+      state = "resolved"
+      text  = "[web-01 server] overload resolved after 5s"
+    }
+  }
+}
+
+test "overload: memory alone fires it, the notify steps repeat every hour, resolved after 1h3m" {
+  interval = "1m"
+  env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
+
+  input "cpu.avg3"     { values = "12.5x67" }
+  input "mem.real_pct" { values = "61.234x64 40x3" }   # 61.23 % until 1h4m, then 40 %
+
+  expect {
+    at     = "2m"
+    firing = ["overload"]
+    notify "ops" {
+      state    = "firing"
+      contains = ["memory usage is over its limit (50%)", "memory usage: 61.23%"]
+    }
+    notify "ops" { contains = "after restart" }   # the renotify, 5 s later: same tick
+    exec { command = ["systemctl", "restart", "tomcat"] }
+  }
+  expect {
+    at     = "1h2m"                               # repeat = "1h": the notify steps only
+    firing = ["overload"]
+    notify "ops" { matches = "(?m)^memory usage is over its limit \\(50%\\)$" }
+  }
+  expect {
+    at       = "1h5m"
+    resolved = ["overload"]
+    notify "ops" { text = "[web-01 server] overload resolved after 1h3m0s" }
+  }
+}
+
+test "overload: a failed cpu reading is unknown, neither firing nor resetting the rule" {
+  interval = "1m"
+  env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
+
+  input "cpu.avg3"     { values = "10 60 60 _ 60" }  # _ = the cpu probe failed at 3m
+  input "mem.real_pct" { values = "30x4" }
+
+  expect {
+    at      = "3m"                # would have fired now (held 2m) if cpu had been read
+    pending = ["overload"]
+    unknown = ["overload"]
+  }
+  expect {
+    at     = "4m"                 # still pending since 1m: fires
+    firing = ["overload"]
+    notify "ops" { contains = "cpu usage is over its limit (50%)" }
+    notify "ops" { contains = "after restart" }
+    exec { command = ["systemctl", "restart", "tomcat"] }
+  }
+}
+
+test "overload: at the limits exactly, nothing happens" {
+  env = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
+
+  input "cpu.avg3"     { values = "50x40" }       # 10 minutes at 15 s ticks
+  input "mem.real_pct" { values = "49.99x40" }
+
+  expect {
+    at       = "10m"
+    inactive = ["overload"]
+  }
+}

@@ -1,0 +1,26 @@
+# rules.d/00-notimon.hcl
+settings {
+  host     = "web-01"   # default: the machine's hostname
+  interval = "15s"      # daemon tick; a one-shot run is one tick
+}
+
+locals {
+  cpu_limit = 50
+  mem_limit = 50
+}
+
+notifier "telegram" "ops" {
+  token      = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id    = env("NOTIMON_TELEGRAM_CHAT_ID")
+  parse_mode = "HTML"
+  # api_url  = "http://127.0.0.1:8081"   # a Bot API server of your own, or a test double
+}
+
+notifier "console" "stdout" {}           # prints to standard output; needs no credentials
+
+template "usage" {
+  text = <<-EOT
+    cpu usage: {{ cpu.avg3 }}%
+    memory usage: {{ mem.real_pct }}%
+  EOT
+}
