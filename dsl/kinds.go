@@ -111,15 +111,20 @@ var ProbeKinds = []KindSpec{
 	{Kind: "swap"},
 	{Kind: "load"},
 	{Kind: "disk", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "timeout", Type: TypeDuration},
 	}},
-	{Kind: "net"},
+	{Kind: "net", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
+	}},
 	{Kind: "process", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "match", Type: TypeRegexp},
 		{Name: "cmdline", Type: TypeRegexp},
 		{Name: "pidfile", Type: TypeString},
 	}, OneOf: [][]string{{"match", "cmdline", "pidfile"}}},
 	{Kind: "http", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "url", Type: TypeURL, Required: true},
 		{Name: "method", Type: TypeString, Allowed: []string{"GET", "HEAD", "POST", "PUT", "OPTIONS"}},
 		{Name: "headers", Type: TypeStringMap},
@@ -128,14 +133,17 @@ var ProbeKinds = []KindSpec{
 		{Name: "insecure_skip_verify", Type: TypeBool},
 	}},
 	{Kind: "tcp", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "address", Type: TypeString, Required: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},
 	{Kind: "command", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "command", Type: TypeArgv, Required: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},
 	{Kind: "file", Attrs: []AttrSpec{
+		{Name: "interval", Type: TypeDuration},
 		{Name: "path", Type: TypeString, Required: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},

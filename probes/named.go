@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/probes/command"
+	"github.com/notimon/notimon/probes/disk"
 	"github.com/notimon/notimon/probes/file"
 	"github.com/notimon/notimon/probes/http"
+	"github.com/notimon/notimon/probes/net"
 	"github.com/notimon/notimon/probes/process"
 	"github.com/notimon/notimon/probes/tcp"
 )
@@ -33,7 +35,14 @@ type named struct {
 	sel    *process.Selector                            // process
 }
 
-func newNamed(kind string, attrs map[string]any) (named, error) {
+func newNamed(kind string, all map[string]any) (named, error) {
+	// interval is the sampler's business (how often), not the probe's (what).
+	attrs := make(map[string]any, len(all))
+	for k, v := range all {
+		if k != "interval" {
+			attrs[k] = v
+		}
+	}
 	str := func(k string) string { s, _ := attrs[k].(string); return s }
 	switch kind {
 	case "http":
@@ -77,32 +86,57 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 		defer mu.Unlock()
 		snap.SetErr(ref, fmt.Errorf("%s: %w", ref, err))
 	}
-	if want["disk"] {
+	// put records a probe's fresh value (or error) in the snapshot and in the cache that
+	// probes with their own interval are served from between samples.
+	put := func(ref Ref, v any, err error) {
+		s.remember(ref, now, v, err)
+		switch {
+		case err != nil:
+			fail(ref, err)
+		case ref.Kind == "disk":
+			mu.Lock()
+			snap.Disk = v.(map[string]disk.Values)
+			mu.Unlock()
+		case ref.Kind == "net":
+			mu.Lock()
+			snap.Net = v.(net.Values)
+			mu.Unlock()
+		default:
+			set(ref.Kind, ref.Name, v)
+		}
+	}
+	// fromCache serves ref from its last sample when its interval has not elapsed.
+	fromCache := func(ref Ref) bool {
+		c, ok := s.cached(ref, now)
+		if !ok {
+			return false
+		}
+		switch {
+		case c.err != nil:
+			fail(ref, c.err)
+		case ref.Kind == "disk":
+			snap.Disk = c.v.(map[string]disk.Values)
+		case ref.Kind == "net":
+			snap.Net = c.v.(net.Values)
+		default:
+			set(ref.Kind, ref.Name, c.v)
+		}
+		return true
+	}
+	if want["disk"] && !fromCache(Ref{Kind: "disk"}) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			mounts, err := s.disk.Sample(ctx)
-			if err != nil {
-				fail(Ref{Kind: "disk"}, err)
-				return
-			}
-			mu.Lock()
-			snap.Disk = mounts
-			mu.Unlock()
+			put(Ref{Kind: "disk"}, mounts, err)
 		}()
 	}
-	if want["net"] {
+	if want["net"] && !fromCache(Ref{Kind: "net"}) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			v, err := s.net.Sample(now)
-			if err != nil {
-				fail(Ref{Kind: "net"}, err)
-				return
-			}
-			mu.Lock()
-			snap.Net = v
-			mu.Unlock()
+			put(Ref{Kind: "net"}, v, err)
 		}()
 	}
 	sels := map[string]process.Selector{}
@@ -113,13 +147,14 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 			fail(ref, s.namedErr[ref])
 		case !ok:
 			fail(ref, fmt.Errorf("no probe %q %q is declared", ref.Kind, ref.Name))
+		case fromCache(ref):
 		case p.sel != nil:
 			sels[ref.Name] = *p.sel
 		default:
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				set(ref.Kind, ref.Name, p.sample(ctx, now))
+				put(ref, p.sample(ctx, now), nil)
 			}()
 		}
 	}
@@ -129,12 +164,43 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 			defer wg.Done()
 			vals, errs := s.proc.Sample(now, sels)
 			for name, v := range vals {
-				set("process", name, v)
+				put(Ref{Kind: "process", Name: name}, v, nil)
 			}
 			for name, err := range errs {
-				fail(Ref{Kind: "process", Name: name}, err)
+				put(Ref{Kind: "process", Name: name}, nil, err)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// cachedValue is a probe's last sample, kept for probes with an interval of their own.
+type cachedValue struct {
+	at  time.Time
+	v   any
+	err error
+}
+
+// cached returns ref's last sample if ref has an interval and it has not elapsed at now.
+func (s *System) cached(ref Ref, now time.Time) (cachedValue, bool) {
+	every, ok := s.intervals[ref]
+	if !ok {
+		return cachedValue{}, false
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	c, ok := s.cache[ref]
+	if !ok || now.Sub(c.at) >= every || now.Before(c.at) {
+		return cachedValue{}, false
+	}
+	return c, true
+}
+
+func (s *System) remember(ref Ref, now time.Time, v any, err error) {
+	if _, ok := s.intervals[ref]; !ok {
+		return
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	s.cache[ref] = cachedValue{at: now, v: v, err: err}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/notimon/notimon/probes/cpu"
@@ -52,6 +53,10 @@ type System struct {
 	proc     *process.Sampler
 	named    map[Ref]named
 	namedErr map[Ref]error // declared probes whose attributes cannot be used
+
+	intervals map[Ref]time.Duration // probes sampled at most this often (their `interval`)
+	cacheMu   sync.Mutex
+	cache     map[Ref]cachedValue // their last sample
 }
 
 var _ Sampler = (*System)(nil)
@@ -71,14 +76,19 @@ func NewSystem(opts Options) *System {
 			Samples: opts.CPUSamples,
 			Wait:    opts.Wait,
 		},
-		swap:     swap.New(fsys),
-		disk:     disk.New(fsys),
-		net:      net.New(fsys),
-		proc:     process.New(fsys),
-		named:    map[Ref]named{},
-		namedErr: map[Ref]error{},
+		swap:      swap.New(fsys),
+		disk:      disk.New(fsys),
+		net:       net.New(fsys),
+		proc:      process.New(fsys),
+		named:     map[Ref]named{},
+		namedErr:  map[Ref]error{},
+		intervals: map[Ref]time.Duration{},
+		cache:     map[Ref]cachedValue{},
 	}
 	for _, d := range opts.Declared {
+		if every, ok := d.Attrs["interval"].(time.Duration); ok && every > 0 {
+			s.intervals[d.Ref] = every
+		}
 		if d.Ref.Kind == "disk" {
 			if t, ok := d.Attrs["timeout"].(time.Duration); ok {
 				s.disk.Timeout = t

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	stdnet "net"
 	nethttp "net/http"
@@ -414,5 +415,30 @@ func BenchmarkSystemSample(b *testing.B) {
 	for b.Loop() {
 		now = now.Add(time.Second)
 		s.Sample(context.Background(), now, all)
+	}
+}
+
+// TestProbeInterval: a probe with its own interval is sampled at most that often; between
+// samples rules read its last values.
+func TestProbeInterval(t *testing.T) {
+	counter := filepath.Join(t.TempDir(), "n")
+	s := NewSystem(Options{Declared: []Declared{
+		{Ref: Ref{Kind: "command", Name: "slow"}, Attrs: map[string]any{
+			"command":  []string{"/bin/sh", "-c", "echo x >> " + counter + "; wc -l < " + counter},
+			"interval": time.Minute,
+		}},
+		{Ref: Ref{Kind: "command", Name: "fast"}, Attrs: map[string]any{"command": []string{"/bin/echo", "1"}}},
+	}})
+	start := time.Now()
+	var got []float64
+	for i := 0; i < 4; i++ { // at 0, 20, 40, 60 s
+		snap := s.Sample(context.Background(), start.Add(time.Duration(i)*20*time.Second), refs("command.slow", "command.fast"))
+		got = append(got, snap.Named["command"]["slow"].(command.Values).Value)
+		if snap.Named["command"]["fast"].(command.Values).Value != 1 {
+			t.Fatalf("the probe without interval was not sampled at tick %d", i)
+		}
+	}
+	if fmt.Sprint(got) != "[1 1 1 2]" {
+		t.Errorf("slow probe values %v, want [1 1 1 2]: sampled at 0 s and 60 s only", got)
 	}
 }
