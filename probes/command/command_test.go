@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // The tests run real processes from scripts in t.TempDir(). None calls t.Parallel: a script
@@ -128,10 +130,7 @@ func TestFromAttrs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := FromAttrs(tc.attrs)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-				}
+			if fixture.WantError(t, err, tc.wantErr) {
 				return
 			}
 			if err != nil || strings.Join(got.Argv, " ") != strings.Join(tc.want.Argv, " ") || got.Timeout != tc.want.Timeout {

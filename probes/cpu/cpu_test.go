@@ -13,6 +13,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // stepFS serves testdata/<case>/step<N>/ and moves to the next step when the probe waits,
@@ -23,7 +25,7 @@ type stepFS struct {
 }
 
 func (s *stepFS) Open(name string) (fs.File, error) {
-	return os.DirFS(filepath.Join(s.dir, fmt.Sprintf("step%d", s.step))).Open(name)
+	return fixture.Step(s.dir, s.step).Open(name)
 }
 
 func (s *stepFS) wait(ctx context.Context, d time.Duration) error {
@@ -35,12 +37,9 @@ func (s *stepFS) wait(ctx context.Context, d time.Duration) error {
 // the outcome of each Sample call. Every call after the first moves one step on first, as
 // the time between two daemon ticks or cron runs.
 type expected struct {
-	Samples int `json:"samples"`
-	Cores   int `json:"cores"`
-	Calls   []struct {
-		Values *Values `json:"values"`
-		Error  string  `json:"error"`
-	} `json:"calls"`
+	Samples int                    `json:"samples"`
+	Cores   int                    `json:"cores"`
+	Calls   []fixture.Call[Values] `json:"calls"`
 }
 
 // The arithmetic behind each case's expected.json, done by hand. Δ are differences of the
@@ -91,63 +90,32 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if d.Name() != "fuzz" && !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry (and hand-worked expectations) in fixtureCases", d.Name())
-		}
-	}
-
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var want expected
+		fixture.JSON(t, dir, "expected.json", &want)
+		sfs := &stepFS{dir: dir}
+		if want.Cores > 0 {
+			st, err := ReadStat(sfs)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("step0: %v", err)
 			}
-			var want expected
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("expected.json: %v", err)
+			if st.Cores != want.Cores {
+				t.Errorf("cores = %d, want %d", st.Cores, want.Cores)
 			}
-			sfs := &stepFS{dir: dir}
-			if want.Cores > 0 {
-				st, err := ReadStat(sfs)
-				if err != nil {
-					t.Fatalf("step0: %v", err)
-				}
-				if st.Cores != want.Cores {
-					t.Errorf("cores = %d, want %d", st.Cores, want.Cores)
-				}
+		}
+		p := &Probe{FS: sfs, Samples: want.Samples, Wait: sfs.wait}
+		fixture.Calls(t, want.Calls, func(i int) (Values, error) {
+			if i > 0 {
+				sfs.step++
 			}
-			p := &Probe{FS: sfs, Samples: want.Samples, Wait: sfs.wait}
-			for i, c := range want.Calls {
-				if i > 0 {
-					sfs.step++
-				}
-				got, err := p.Sample(context.Background())
-				if c.Error != "" {
-					if err == nil || !strings.Contains(err.Error(), c.Error) {
-						t.Fatalf("call %d: error %v, want one containing %q", i, err, c.Error)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("call %d: %v", i, err)
-				}
-				checkValues(t, fmt.Sprintf("call %d (step %d)", i, sfs.step), got, *c.Values)
-			}
-			if n := countSteps(t, dir); want.Calls[len(want.Calls)-1].Error == "" && sfs.step != n-1 {
-				t.Errorf("the calls used steps 0–%d of 0–%d", sfs.step, n-1)
-			}
+			return p.Sample(context.Background())
+		}, func(t *testing.T, what string, got, want Values) {
+			checkValues(t, fmt.Sprintf("%s (step %d)", what, sfs.step), got, want)
 		})
-	}
+		if n := countSteps(t, dir); want.Calls[len(want.Calls)-1].Error == "" && sfs.step != n-1 {
+			t.Errorf("the calls used steps 0–%d of 0–%d", sfs.step, n-1)
+		}
+	})
 }
 
 func countSteps(t *testing.T, dir string) int {
@@ -170,7 +138,7 @@ func checkValues(t *testing.T, what string, got, want Values) {
 		{"iowait_pct", got.IOWaitPct, want.IOWaitPct},
 		{"steal_pct", got.StealPct, want.StealPct},
 	} {
-		if math.Abs(f.got-f.want) > 1e-9 {
+		if !fixture.Near(f.got, f.want, 1e-9) {
 			t.Errorf("%s: %s = %v, want %v", what, f.name, f.got, f.want)
 		}
 	}
@@ -214,10 +182,7 @@ func TestParseStat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseStat([]byte(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
+			if fixture.WantError(t, err, tt.wantErr) {
 				return
 			}
 			if err != nil {

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // fakeStat is one entry of a case's statfs.json: the numbers statfs returns, or its error.
@@ -97,60 +98,29 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry (and hand-worked expectations) in fixtureCases", d.Name())
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var stats map[string]fakeStat
+		fixture.JSON(t, dir, "statfs.json", &stats)
+		var want struct {
+			IncludeTmpfs bool              `json:"include_tmpfs"`
+			Mounts       map[string]Values `json:"mounts"`
+			Error        string            `json:"error"`
 		}
-	}
+		fixture.JSON(t, dir, "expected.json", &want)
 
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			var stats map[string]fakeStat
-			readJSON(t, filepath.Join(dir, "statfs.json"), &stats)
-			var want struct {
-				IncludeTmpfs bool              `json:"include_tmpfs"`
-				Mounts       map[string]Values `json:"mounts"`
-				Error        string            `json:"error"`
+		p := &Probe{FS: os.DirFS(dir), StatFS: table(stats), IncludeTmpfs: want.IncludeTmpfs}
+		got, err := p.Sample(context.Background())
+		if fixture.WantError(t, err, want.Error) {
+			if got != nil {
+				t.Errorf("values %v alongside the error", got)
 			}
-			readJSON(t, filepath.Join(dir, "expected.json"), &want)
-
-			p := &Probe{FS: os.DirFS(dir), StatFS: table(stats), IncludeTmpfs: want.IncludeTmpfs}
-			got, err := p.Sample(context.Background())
-			if want.Error != "" {
-				if err == nil || !strings.Contains(err.Error(), want.Error) {
-					t.Fatalf("error %v, want one containing %q", err, want.Error)
-				}
-				if got != nil {
-					t.Errorf("values %v alongside the error", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkMounts(t, got, want.Mounts)
-		})
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMounts(t, got, want.Mounts)
+	})
 }
 
 func checkMounts(t *testing.T, got, want map[string]Values) {
@@ -174,7 +144,7 @@ func checkMounts(t *testing.T, got, want map[string]Values) {
 			{"free_bytes", g.FreeBytes, w.FreeBytes},
 			{"inodes_used_pct", g.InodesUsedPct, w.InodesUsedPct},
 		} {
-			if math.Abs(f.got-f.want) > 1e-9 {
+			if !fixture.Near(f.got, f.want, 1e-9) {
 				t.Errorf("%s: %s = %v, want %v", point, f.name, f.got, f.want)
 			}
 		}

@@ -1,13 +1,12 @@
 package host
 
 import (
-	"encoding/json"
-	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 var fixtureCases = []string{
@@ -23,51 +22,25 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if d.Name() != "fuzz" && !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry in fixtureCases", d.Name())
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var want struct {
+			Name   string  `json:"name"`
+			Cores  int     `json:"cores"`
+			Values *Values `json:"values"`
+			Error  string  `json:"error"`
 		}
-	}
-
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want struct {
-				Name   string  `json:"name"`
-				Cores  int     `json:"cores"`
-				Values *Values `json:"values"`
-				Error  string  `json:"error"`
-			}
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("expected.json: %v", err)
-			}
-			got, err := Read(os.DirFS(filepath.Join(dir, "step0")), want.Name, want.Cores)
-			if want.Error != "" {
-				if err == nil || !strings.Contains(err.Error(), want.Error) {
-					t.Fatalf("error %v, want one containing %q", err, want.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w := *want.Values; got.Name != w.Name || got.Cores != w.Cores || math.Abs(got.UptimeS-w.UptimeS) > 1e-9 {
-				t.Errorf("got %+v, want %+v", got, w)
-			}
-		})
-	}
+		fixture.JSON(t, dir, "expected.json", &want)
+		got, err := Read(fixture.Step(dir, 0), want.Name, want.Cores)
+		if fixture.WantError(t, err, want.Error) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := *want.Values; got.Name != w.Name || got.Cores != w.Cores || !fixture.Near(got.UptimeS, w.UptimeS, 1e-9) {
+			t.Errorf("got %+v, want %+v", got, w)
+		}
+	})
 }
 
 func TestNameDefaultsToHostname(t *testing.T) {

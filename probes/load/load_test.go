@@ -1,13 +1,12 @@
 package load
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // The arithmetic behind each case's expected.json: per_core1 = avg1 / cores.
@@ -29,61 +28,35 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if d.Name() != "fuzz" && !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry (and hand-worked expectations) in fixtureCases", d.Name())
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var want struct {
+			Cores  int     `json:"cores"`
+			Values *Values `json:"values"`
+			Error  string  `json:"error"`
 		}
-	}
-
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-			if err != nil {
-				t.Fatal(err)
+		fixture.JSON(t, dir, "expected.json", &want)
+		got, err := Read(fixture.Step(dir, 0), want.Cores)
+		if fixture.WantError(t, err, want.Error) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := *want.Values
+		for _, f := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"avg1", got.Avg1, w.Avg1},
+			{"avg5", got.Avg5, w.Avg5},
+			{"avg15", got.Avg15, w.Avg15},
+			{"per_core1", got.PerCore1, w.PerCore1},
+		} {
+			if !fixture.Near(f.got, f.want, 1e-9) {
+				t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
 			}
-			var want struct {
-				Cores  int     `json:"cores"`
-				Values *Values `json:"values"`
-				Error  string  `json:"error"`
-			}
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("expected.json: %v", err)
-			}
-			got, err := Read(os.DirFS(filepath.Join(dir, "step0")), want.Cores)
-			if want.Error != "" {
-				if err == nil || !strings.Contains(err.Error(), want.Error) {
-					t.Fatalf("error %v, want one containing %q", err, want.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := *want.Values
-			for _, f := range []struct {
-				name      string
-				got, want float64
-			}{
-				{"avg1", got.Avg1, w.Avg1},
-				{"avg5", got.Avg5, w.Avg5},
-				{"avg15", got.Avg15, w.Avg15},
-				{"per_core1", got.PerCore1, w.PerCore1},
-			} {
-				if math.Abs(f.got-f.want) > 1e-9 {
-					t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestReadMissingFile(t *testing.T) {

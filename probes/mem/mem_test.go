@@ -2,15 +2,14 @@ package mem
 
 import (
 	"bufio"
-	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/notimon/notimon/probes/internal/fixture"
 	gopsutil "github.com/shirou/gopsutil/v4/mem"
 )
 
@@ -50,50 +49,24 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if d.Name() != "fuzz" && !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry (and hand-worked expectations) in fixtureCases", d.Name())
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var want struct {
+			Values *Values `json:"values"`
+			Error  string  `json:"error"`
 		}
-	}
-
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-			if err != nil {
-				t.Fatal(err)
+		fixture.JSON(t, dir, "expected.json", &want)
+		got, err := Read(fixture.Step(dir, 0))
+		if fixture.WantError(t, err, want.Error) {
+			if got != (Values{}) {
+				t.Errorf("values %+v alongside an error, want zero", got)
 			}
-			var want struct {
-				Values *Values `json:"values"`
-				Error  string  `json:"error"`
-			}
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("expected.json: %v", err)
-			}
-			got, err := Read(os.DirFS(filepath.Join(dir, "step0")))
-			if want.Error != "" {
-				if err == nil || !strings.Contains(err.Error(), want.Error) {
-					t.Fatalf("error %v, want one containing %q", err, want.Error)
-				}
-				if got != (Values{}) {
-					t.Errorf("values %+v alongside an error, want zero", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkValues(t, got, *want.Values)
-		})
-	}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkValues(t, got, *want.Values)
+	})
 }
 
 func checkValues(t *testing.T, got, want Values) {
@@ -110,7 +83,7 @@ func checkValues(t *testing.T, got, want Values) {
 		{"real_pct", got.RealPct, want.RealPct},
 		{"used_pct", got.UsedPct, want.UsedPct},
 	} {
-		if math.Abs(f.got-f.want) > 1e-9 {
+		if !fixture.Near(f.got, f.want, 1e-9) {
 			t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
 		}
 	}
@@ -140,10 +113,7 @@ func TestLookup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			v, ok, err := in.Lookup(tt.key)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
+			if fixture.WantError(t, err, tt.wantErr) {
 				return
 			}
 			if err != nil || v != tt.want || ok != tt.ok {

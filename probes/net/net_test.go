@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // The arithmetic behind each case's expected.json, done by hand. Call k reads step k at
@@ -54,56 +55,19 @@ var fixtureCases = []string{
 }
 
 func TestFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, c := range fixtureCases {
-		listed[c] = true
-	}
-	for _, d := range dirs {
-		if !listed[d.Name()] {
-			t.Errorf("testdata/%s has no entry (and hand-worked expectations) in fixtureCases", d.Name())
-		}
-	}
-
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, name := range fixtureCases {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", name)
-			raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want struct {
-				IntervalS float64 `json:"interval_s"`
-				Calls     []struct {
-					Values *Values `json:"values"`
-					Error  string  `json:"error"`
-				} `json:"calls"`
-			}
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("expected.json: %v", err)
-			}
-			p := New(nil)
-			for i, c := range want.Calls {
-				p.FS = os.DirFS(filepath.Join(dir, fmt.Sprintf("step%d", i)))
-				now := t0.Add(time.Duration(float64(i) * want.IntervalS * float64(time.Second)))
-				got, err := p.Sample(now)
-				if c.Error != "" {
-					if err == nil || !strings.Contains(err.Error(), c.Error) {
-						t.Fatalf("call %d: error %v, want one containing %q", i, err, c.Error)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("call %d: %v", i, err)
-				}
-				checkValues(t, fmt.Sprintf("call %d", i), got, *c.Values)
-			}
-		})
-	}
+	fixture.Run(t, fixtureCases, func(t *testing.T, dir string) {
+		var want struct {
+			IntervalS float64                `json:"interval_s"`
+			Calls     []fixture.Call[Values] `json:"calls"`
+		}
+		fixture.JSON(t, dir, "expected.json", &want)
+		p := New(nil)
+		fixture.Calls(t, want.Calls, func(i int) (Values, error) {
+			p.FS = fixture.Step(dir, i)
+			return p.Sample(t0.Add(time.Duration(float64(i) * want.IntervalS * float64(time.Second))))
+		}, checkValues)
+	})
 }
 
 func checkValues(t *testing.T, what string, got, want Values) {
@@ -116,7 +80,7 @@ func checkValues(t *testing.T, what string, got, want Values) {
 	}
 	for name, w := range want.Interfaces {
 		g := got.Interfaces[name]
-		if math.Abs(g.RxBytesPerS-w.RxBytesPerS) > 1e-9 || math.Abs(g.TxBytesPerS-w.TxBytesPerS) > 1e-9 {
+		if !fixture.Near(g.RxBytesPerS, w.RxBytesPerS, 1e-9) || !fixture.Near(g.TxBytesPerS, w.TxBytesPerS, 1e-9) {
 			t.Errorf("%s: %s = %+v, want %+v", what, name, g, w)
 		}
 	}
@@ -189,10 +153,7 @@ func TestParseDev(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseDev([]byte(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
+			if fixture.WantError(t, err, tt.wantErr) {
 				return
 			}
 			if err != nil {
@@ -228,10 +189,7 @@ func TestParseTCP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseTCP(TCPFile, []byte(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
+			if fixture.WantError(t, err, tt.wantErr) {
 				return
 			}
 			if err != nil {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/fixture"
 )
 
 // fakeProc is one process of a fake /proc tree.
@@ -461,10 +463,7 @@ func TestParseStat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseStat([]byte(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
+			if fixture.WantError(t, err, tt.wantErr) {
 				return
 			}
 			if err != nil {
