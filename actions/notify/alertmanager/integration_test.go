@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
 )
 
 // TestRealAlertmanager sends a firing and then a resolved alert to a real Alertmanager
@@ -34,8 +35,8 @@ func TestRealAlertmanager(t *testing.T) {
 	base := startAlertmanager(t, bin)
 	t.Logf("ready at %s after %v", base, time.Since(start).Round(time.Millisecond))
 
-	var s sleeps
-	am, err := New("am", Config{URL: base + "/", Timeout: 5 * time.Second, Policy: policy(&s)})
+	var s webhooktest.Sleeps
+	am, err := New("am", Config{URL: base + "/", Timeout: 5 * time.Second, Policy: webhooktest.Policy(&s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +96,8 @@ func TestRealAlertmanager(t *testing.T) {
 			return len(getAlerts(t, base, query)) == 0
 		})
 	}
-	if len(s.all()) != 0 {
-		t.Errorf("the notifier retried: %v", s.all())
+	if len(s.All()) != 0 {
+		t.Errorf("the notifier retried: %v", s.All())
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Millisecond))
 }

@@ -3,101 +3,16 @@ package webhook
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
 )
-
-// sleeps records the waits notify.Retry asks for, without waiting.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return ctx.Err()
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-// policy is notify.DefaultPolicy with 3 tries, no jitter and no real sleeping.
-func policy(s *sleeps) notify.Policy {
-	p := notify.DefaultPolicy
-	p.Attempts = 3
-	p.Sleep = s.sleep
-	p.Jitter = func(time.Duration) time.Duration { return 0 }
-	return p
-}
-
-// request is what the test server saw of one request.
-type request struct {
-	method, path, query, host string
-	header                    http.Header
-	body                      []byte
-}
-
-// server answers the i-th request with handlers[i] (the last one repeats) and records them.
-type server struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []request
-}
-
-func newServer(t *testing.T, handlers ...http.HandlerFunc) *server {
-	t.Helper()
-	s := &server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		n := len(s.requests)
-		s.requests = append(s.requests, request{r.Method, r.URL.Path, r.URL.RawQuery, r.Host, r.Header.Clone(), body})
-		s.mu.Unlock()
-		handlers[min(n, len(handlers)-1)](w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *server) seen() []request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]request(nil), s.requests...)
-}
-
-func status(code int, body string, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(code)
-		io.WriteString(w, body)
-	}
-}
-
-// hangUp drops the connection without answering.
-func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		panic(err)
-	}
-	conn.Close()
-}
 
 var (
 	t0      = time.Date(2024, 5, 1, 10, 2, 3, 456, time.FixedZone("CEST", 2*3600))
@@ -115,7 +30,7 @@ func decode(t *testing.T, body []byte) map[string]any {
 }
 
 func TestPayloadAndHeaders(t *testing.T) {
-	srv := newServer(t, status(204, ""))
+	srv := webhooktest.NewServer(t, webhooktest.Status(204, ""))
 	w, err := New("oncall", Config{
 		URL:     srv.URL + "/hooks/notimon?token=abc123",
 		Headers: map[string]string{"Authorization": "Bearer xyz789", "X-Team": "web", "Host": "hooks.example.test"},
@@ -152,28 +67,28 @@ func TestPayloadAndHeaders(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(srv.seen())
+			before := len(srv.Seen())
 			if retry, err := w.Notify(context.Background(), tc.m); err != nil || retry {
 				t.Fatalf("Notify = %v, %v; want delivered", retry, err)
 			}
-			reqs := srv.seen()[before:]
+			reqs := srv.Seen()[before:]
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))
 			}
 			r := reqs[0]
-			if got := decode(t, r.body); !reflect.DeepEqual(got, tc.want) {
+			if got := decode(t, r.Body); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("payload\n got %#v\nwant %#v", got, tc.want)
 			}
-			if r.method != "POST" || r.path != "/hooks/notimon" || r.query != "token=abc123" {
-				t.Errorf("request %s %s?%s, want POST /hooks/notimon?token=abc123", r.method, r.path, r.query)
+			if r.Method != "POST" || r.Path != "/hooks/notimon" || r.Query != "token=abc123" {
+				t.Errorf("request %s %s?%s, want POST /hooks/notimon?token=abc123", r.Method, r.Path, r.Query)
 			}
 			for k, want := range map[string]string{"Content-Type": "application/json", "User-Agent": "notimon", "Authorization": "Bearer xyz789", "X-Team": "web"} {
-				if got := r.header.Get(k); got != want {
+				if got := r.Header.Get(k); got != want {
 					t.Errorf("header %s = %q, want %q", k, got, want)
 				}
 			}
-			if r.host != "hooks.example.test" {
-				t.Errorf("Host = %q, want the configured hooks.example.test", r.host)
+			if r.Host != "hooks.example.test" {
+				t.Errorf("Host = %q, want the configured hooks.example.test", r.Host)
 			}
 		})
 	}
@@ -218,29 +133,29 @@ func TestDelivery(t *testing.T) {
 		errHas    []string
 		errHasNot []string
 	}{
-		{name: "200", handlers: []http.HandlerFunc{status(200, "ok")}, ok: true, requests: 1},
-		{name: "202", handlers: []http.HandlerFunc{status(202, "")}, ok: true, requests: 1},
-		{name: "400 is final, with the body's first 200 bytes", handlers: []http.HandlerFunc{status(400, long)}, requests: 1,
+		{name: "200", handlers: []http.HandlerFunc{webhooktest.Status(200, "ok")}, ok: true, requests: 1},
+		{name: "202", handlers: []http.HandlerFunc{webhooktest.Status(202, "")}, ok: true, requests: 1},
+		{name: "400 is final, with the body's first 200 bytes", handlers: []http.HandlerFunc{webhooktest.Status(400, long)}, requests: 1,
 			errHas: []string{"webhook: POST", "400 Bad Request", strings.Repeat("a", 200)}, errHasNot: []string{"TAIL"}},
-		{name: "401 is final", handlers: []http.HandlerFunc{status(401, `{"error":"bad token"}`)}, requests: 1,
+		{name: "401 is final", handlers: []http.HandlerFunc{webhooktest.Status(401, `{"error":"bad token"}`)}, requests: 1,
 			errHas: []string{"401 Unauthorized", `bad token`}},
-		{name: "404 is final", handlers: []http.HandlerFunc{status(404, "")}, requests: 1, errHas: []string{"404 Not Found"}},
-		{name: "500 then 200", handlers: []http.HandlerFunc{status(500, "oops"), status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "503 until the tries run out", handlers: []http.HandlerFunc{status(503, "busy")}, retryable: true, requests: 3,
+		{name: "404 is final", handlers: []http.HandlerFunc{webhooktest.Status(404, "")}, requests: 1, errHas: []string{"404 Not Found"}},
+		{name: "500 then 200", handlers: []http.HandlerFunc{webhooktest.Status(500, "oops"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
+		{name: "503 until the tries run out", handlers: []http.HandlerFunc{webhooktest.Status(503, "busy")}, retryable: true, requests: 3,
 			sleeps: []time.Duration{time.Second, 2 * time.Second}, errHas: []string{"503 Service Unavailable", "busy", "gave up for now"}},
-		{name: "408 is retried", handlers: []http.HandlerFunc{status(408, ""), status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "429 Retry-After seconds", handlers: []http.HandlerFunc{status(429, "slow down", "Retry-After", "7"), status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{7 * time.Second}},
-		{name: "429 Retry-After beyond the policy's Max", handlers: []http.HandlerFunc{status(429, "", "Retry-After", "3600"), status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{30 * time.Second}},
-		{name: "429 without Retry-After backs off", handlers: []http.HandlerFunc{status(429, ""), status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "429 until the tries run out", handlers: []http.HandlerFunc{status(429, "", "Retry-After", "2")}, retryable: true, requests: 3,
+		{name: "408 is retried", handlers: []http.HandlerFunc{webhooktest.Status(408, ""), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
+		{name: "429 Retry-After seconds", handlers: []http.HandlerFunc{webhooktest.Status(429, "slow down", "Retry-After", "7"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{7 * time.Second}},
+		{name: "429 Retry-After beyond the policy's Max", handlers: []http.HandlerFunc{webhooktest.Status(429, "", "Retry-After", "3600"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{30 * time.Second}},
+		{name: "429 without Retry-After backs off", handlers: []http.HandlerFunc{webhooktest.Status(429, ""), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
+		{name: "429 until the tries run out", handlers: []http.HandlerFunc{webhooktest.Status(429, "", "Retry-After", "2")}, retryable: true, requests: 3,
 			sleeps: []time.Duration{2 * time.Second, 2 * time.Second}, errHas: []string{"429 Too Many Requests"}},
-		{name: "dropped connection then 200", handlers: []http.HandlerFunc{hangUp, status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "dropped connection every time", handlers: []http.HandlerFunc{hangUp}, retryable: true, requests: 3, errHas: []string{"EOF"}},
+		{name: "dropped connection then 200", handlers: []http.HandlerFunc{webhooktest.HangUp, webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
+		{name: "dropped connection every time", handlers: []http.HandlerFunc{webhooktest.HangUp}, retryable: true, requests: 3, errHas: []string{"EOF"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, tc.handlers...)
-			var s sleeps
-			w, err := New("oncall", Config{URL: srv.URL + "/hook", Policy: policy(&s)})
+			srv := webhooktest.NewServer(t, tc.handlers...)
+			var s webhooktest.Sleeps
+			w, err := New("oncall", Config{URL: srv.URL + "/hook", Policy: webhooktest.Policy(&s)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,10 +163,10 @@ func TestDelivery(t *testing.T) {
 			if tc.ok != (err == nil) || retryable != tc.retryable {
 				t.Fatalf("Notify = %v, %v; want ok=%v retryable=%v", retryable, err, tc.ok, tc.retryable)
 			}
-			if n := len(srv.seen()); n != tc.requests {
+			if n := len(srv.Seen()); n != tc.requests {
 				t.Errorf("%d requests, want %d", n, tc.requests)
 			}
-			if got := s.all(); tc.sleeps != nil && !reflect.DeepEqual(got, tc.sleeps) {
+			if got := s.All(); tc.sleeps != nil && !reflect.DeepEqual(got, tc.sleeps) {
 				t.Errorf("waits %v, want %v", got, tc.sleeps)
 			}
 			for _, want := range tc.errHas {
@@ -270,9 +185,9 @@ func TestDelivery(t *testing.T) {
 
 func TestRetryAfterDate(t *testing.T) {
 	when := time.Now().Add(5 * time.Second).UTC().Format(http.TimeFormat)
-	srv := newServer(t, status(429, "", "Retry-After", when), status(200, ""))
-	var s sleeps
-	w, err := New("oncall", Config{URL: srv.URL, Policy: policy(&s)})
+	srv := webhooktest.NewServer(t, webhooktest.Status(429, "", "Retry-After", when), webhooktest.Status(200, ""))
+	var s webhooktest.Sleeps
+	w, err := New("oncall", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +196,7 @@ func TestRetryAfterDate(t *testing.T) {
 	}
 	// An HTTP date has whole seconds: 5 s from now is between 4 and 5 s away, less the
 	// time the request took.
-	if got := s.all(); len(got) != 1 || got[0] <= 3*time.Second || got[0] > 5*time.Second {
+	if got := s.All(); len(got) != 1 || got[0] <= 3*time.Second || got[0] > 5*time.Second {
 		t.Errorf("waits %v, want one of about 4-5s", got)
 	}
 }
@@ -306,16 +221,9 @@ func TestRetryAfterHeader(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	release := make(chan struct{})
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	t.Cleanup(func() { close(release) }) // before srv.Close, which waits for handlers
-	var s sleeps
-	w, err := New("oncall", Config{URL: srv.URL, Timeout: 50 * time.Millisecond, Policy: policy(&s)})
+	srv := webhooktest.NewServer(t, webhooktest.Hang)
+	var s webhooktest.Sleeps
+	w, err := New("oncall", Config{URL: srv.URL, Timeout: 50 * time.Millisecond, Policy: webhooktest.Policy(&s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +235,7 @@ func TestTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), "no answer within 50ms") {
 		t.Errorf("error %q does not say it timed out", err)
 	}
-	if n := len(srv.seen()); n != 3 {
+	if n := len(srv.Seen()); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -336,14 +244,8 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var s sleeps
-	w, err := New("oncall", Config{URL: "http://" + addr + "/hook", Policy: policy(&s)})
+	var s webhooktest.Sleeps
+	w, err := New("oncall", Config{URL: "http://" + webhooktest.ClosedAddr(t) + "/hook", Policy: webhooktest.Policy(&s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,16 +253,16 @@ func TestConnectionRefused(t *testing.T) {
 	if err == nil || !retryable {
 		t.Fatalf("Notify = %v, %v; want a retryable error", retryable, err)
 	}
-	if !strings.Contains(err.Error(), "refused") || len(s.all()) != 2 {
-		t.Errorf("error %q after %d waits; want connection refused after 2", err, len(s.all()))
+	if !strings.Contains(err.Error(), "refused") || len(s.All()) != 2 {
+		t.Errorf("error %q after %d waits; want connection refused after 2", err, len(s.All()))
 	}
 }
 
 func TestCallerCancels(t *testing.T) {
-	srv := newServer(t, status(503, ""))
+	srv := webhooktest.NewServer(t, webhooktest.Status(503, ""))
 	ctx, cancel := context.WithCancel(context.Background())
-	var s sleeps
-	p := policy(&s)
+	var s webhooktest.Sleeps
+	p := webhooktest.Policy(&s)
 	p.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
 	w, err := New("oncall", Config{URL: srv.URL, Policy: p})
 	if err != nil {
@@ -369,16 +271,16 @@ func TestCallerCancels(t *testing.T) {
 	if _, err := w.Notify(ctx, firing); err == nil {
 		t.Fatal("delivered after cancel")
 	}
-	if n := len(srv.seen()); n != 1 {
+	if n := len(srv.Seen()); n != 1 {
 		t.Errorf("%d requests after the caller cancelled, want 1", n)
 	}
 }
 
 func TestRedirects(t *testing.T) {
 	t.Run("to file:// is refused", func(t *testing.T) {
-		srv := newServer(t, status(302, "", "Location", "file:///etc/passwd"))
-		var s sleeps
-		w, err := New("oncall", Config{URL: srv.URL, Policy: policy(&s)})
+		srv := webhooktest.NewServer(t, webhooktest.Status(302, "", "Location", "file:///etc/passwd"))
+		var s webhooktest.Sleeps
+		w, err := New("oncall", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,12 +291,12 @@ func TestRedirects(t *testing.T) {
 		if !strings.Contains(err.Error(), "refused to follow a redirect to a file: URL") {
 			t.Errorf("error %q does not say the redirect was refused", err)
 		}
-		if n := len(srv.seen()); n != 1 {
+		if n := len(srv.Seen()); n != 1 {
 			t.Errorf("%d requests, want 1", n)
 		}
 	})
 	t.Run("307 to http is followed with the body", func(t *testing.T) {
-		srv := newServer(t, status(307, "", "Location", "/moved"), status(200, ""))
+		srv := webhooktest.NewServer(t, webhooktest.Status(307, "", "Location", "/moved"), webhooktest.Status(200, ""))
 		w, err := New("oncall", Config{URL: srv.URL + "/hook", Client: &http.Client{}})
 		if err != nil {
 			t.Fatal(err)
@@ -402,16 +304,16 @@ func TestRedirects(t *testing.T) {
 		if _, err := w.Notify(context.Background(), firing); err != nil {
 			t.Fatal(err)
 		}
-		reqs := srv.seen()
-		if len(reqs) != 2 || reqs[1].path != "/moved" || decode(t, reqs[1].body)["rule"] != "overload" {
+		reqs := srv.Seen()
+		if len(reqs) != 2 || reqs[1].Path != "/moved" || decode(t, reqs[1].Body)["rule"] != "overload" {
 			t.Errorf("requests %+v; want the payload posted again to /moved", reqs)
 		}
 	})
 	t.Run("an injected client's own redirect policy still applies", func(t *testing.T) {
-		srv := newServer(t, status(302, "", "Location", "/elsewhere"), status(200, ""))
-		var s sleeps
+		srv := webhooktest.NewServer(t, webhooktest.Status(302, "", "Location", "/elsewhere"), webhooktest.Status(200, ""))
+		var s webhooktest.Sleeps
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		w, err := New("oncall", Config{URL: srv.URL, Client: client, Policy: policy(&s)})
+		w, err := New("oncall", Config{URL: srv.URL, Client: client, Policy: webhooktest.Policy(&s)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -422,7 +324,9 @@ func TestRedirects(t *testing.T) {
 }
 
 // TestSecretsNeverInErrors drives every fault with credentials in the URL's userinfo,
-// its query, its path and an Authorization header, against a server that echoes them.
+// its query, its path and an Authorization header, against a server that echoes them. It
+// does so for both kinds of Sender: the webhook's, whose path is secret too (Slack- and
+// Discord-style tokens), and one whose path errors show (the alertmanager notifier's).
 func TestSecretsNeverInErrors(t *testing.T) {
 	const (
 		password = "hunter2-password"
@@ -430,27 +334,14 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		bearer   = "bearer-t0ken-value"
 		pathKey  = "T0000-B0000-XXXXXXXX"
 	)
-	secrets := []string{password, token, bearer, pathKey}
-	echo := func(code int) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			_, pw, _ := r.BasicAuth()
-			w.WriteHeader(code)
-			io.WriteString(w, pw+" "+r.Header.Get("Authorization")+" "+r.URL.String())
-		}
-	}
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
+	headers := map[string]string{"Authorization": "Bearer " + bearer}
 	faults := map[string]http.HandlerFunc{
-		"400 echoing the request": echo(400),
-		"500 echoing the request": echo(500),
-		"429":                     status(429, "", "Retry-After", "1"),
-		"dropped connection":      hangUp,
-		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		},
+		"400 echoing the request": webhooktest.Echo(400),
+		"500 echoing the request": webhooktest.Echo(500),
+		"503 echoing the request": webhooktest.Echo(503),
+		"429":                     webhooktest.Status(429, "", "Retry-After", "1"),
+		"dropped connection":      webhooktest.HangUp,
+		"timeout":                 webhooktest.Hang,
 		"redirect to file://": func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "file:///"+pathKey+"?token="+token, http.StatusFound)
 		},
@@ -458,69 +349,92 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			http.Redirect(w, r, r.URL.String(), http.StatusTemporaryRedirect)
 		},
 	}
-	for name, h := range faults {
-		t.Run(name, func(t *testing.T) {
-			srv := newServer(t, h)
-			u := strings.Replace(srv.URL, "http://", "http://notimon:"+password+"@", 1) + "/services/" + pathKey + "?token=" + token
-			var s sleeps
-			w, err := New("oncall", Config{URL: u, Headers: map[string]string{"Authorization": "Bearer " + bearer}, Timeout: 100 * time.Millisecond, Policy: policy(&s)})
+	for _, mode := range []struct {
+		name       string
+		secretPath bool
+		path       string // below the host; pathKey in it is secret only when secretPath
+		secrets    []string
+		shows      string // what errors must show after the host:port
+	}{
+		{"webhook: path secret", true, "/services/" + pathKey, []string{password, token, bearer, pathKey}, "/***?token=***"},
+		{"path shown", false, "/am/api/v2/alerts", []string{password, token, bearer}, "/am/api/v2/alerts?token=***"},
+	} {
+		// post builds the Sender the way the notifiers do (the webhook notifier itself when
+		// the path is secret) and posts one message with it.
+		post := func(t *testing.T, cfg Config) error {
+			t.Helper()
+			if mode.secretPath {
+				w, err := New("oncall", cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = w.Notify(context.Background(), firing)
+				return err
+			}
+			s, err := NewSender("webhook", cfg, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = w.Notify(context.Background(), firing)
+			_, err = s.Post(context.Background(), []byte(`{}`))
+			return err
+		}
+		check := func(t *testing.T, err error) {
+			t.Helper()
 			if err == nil {
 				t.Fatal("delivered")
 			}
 			t.Log(err)
-			for _, sec := range secrets {
+			for _, sec := range mode.secrets {
 				if strings.Contains(err.Error(), sec) {
 					t.Errorf("error contains the secret %q: %s", sec, err)
 				}
 			}
-			if !strings.Contains(err.Error(), "webhook: POST http://127.0.0.1") {
-				t.Errorf("error %q does not name the target", err)
+		}
+		t.Run(mode.name, func(t *testing.T) {
+			for name, h := range faults {
+				t.Run(name, func(t *testing.T) {
+					srv := webhooktest.NewServer(t, h)
+					u := strings.Replace(srv.URL, "http://", "http://notimon:"+password+"@", 1) + mode.path + "?token=" + token
+					var s webhooktest.Sleeps
+					err := post(t, Config{URL: u, Headers: headers, Timeout: 100 * time.Millisecond, Policy: webhooktest.Policy(&s)})
+					check(t, err)
+					if want := "webhook: POST " + srv.URL + mode.shows; !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name the target as %q", err, want)
+					}
+				})
 			}
+			t.Run("connection refused", func(t *testing.T) {
+				var s webhooktest.Sleeps
+				err := post(t, Config{URL: "http://notimon:" + password + "@" + webhooktest.ClosedAddr(t) + mode.path + "?token=" + token, Headers: headers, Policy: webhooktest.Policy(&s)})
+				check(t, err)
+			})
+			t.Run("bad configuration", func(t *testing.T) {
+				for _, cfg := range []Config{
+					{URL: "ftp://notimon:" + password + "@host" + mode.path + "?token=" + token},
+					{URL: "http://notimon:" + password + "@host:port" + mode.path + "?token=" + token},
+					{URL: "http://notimon:" + password + "@[::1" + mode.path},
+					{URL: "http://host/", Headers: map[string]string{"Bad Header": bearer}},
+					{URL: "http://host/", Headers: map[string]string{"X-Token": bearer + "\r\nInjected: 1"}},
+				} {
+					var err error
+					if mode.secretPath {
+						_, err = New("oncall", cfg)
+					} else {
+						_, err = NewSender("webhook", cfg, false)
+					}
+					if err == nil {
+						t.Errorf("%+v accepted", cfg)
+						continue
+					}
+					for _, sec := range mode.secrets {
+						if strings.Contains(err.Error(), sec) {
+							t.Errorf("error contains the secret %q: %s", sec, err)
+						}
+					}
+				}
+			})
 		})
 	}
-	t.Run("connection refused", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		var s sleeps
-		w, err := New("oncall", Config{URL: "http://notimon:" + password + "@" + addr + "/" + pathKey + "?token=" + token, Headers: map[string]string{"Authorization": "Bearer " + bearer}, Policy: policy(&s)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = w.Notify(context.Background(), firing)
-		for _, sec := range secrets {
-			if err == nil || strings.Contains(err.Error(), sec) {
-				t.Errorf("error %v contains the secret %q", err, sec)
-			}
-		}
-	})
-	t.Run("bad configuration", func(t *testing.T) {
-		for _, cfg := range []Config{
-			{URL: "ftp://notimon:" + password + "@host/" + pathKey + "?token=" + token},
-			{URL: "http://notimon:" + password + "@host:port/" + pathKey + "?token=" + token},
-			{URL: "http://notimon:" + password + "@[::1/" + pathKey},
-			{URL: "http://host/", Headers: map[string]string{"Bad Header": bearer}},
-			{URL: "http://host/", Headers: map[string]string{"X-Token": bearer + "\r\nInjected: 1"}},
-		} {
-			_, err := New("oncall", cfg)
-			if err == nil {
-				t.Errorf("New(%+v) accepted it", cfg)
-				continue
-			}
-			for _, sec := range []string{password, token, pathKey, bearer} {
-				if strings.Contains(err.Error(), sec) {
-					t.Errorf("New error contains the secret %q: %s", sec, err)
-				}
-			}
-		}
-	})
 }
 
 func TestNewRefuses(t *testing.T) {
@@ -542,7 +456,7 @@ func TestNewRefuses(t *testing.T) {
 }
 
 func TestFromAttrs(t *testing.T) {
-	srv := newServer(t, status(200, ""))
+	srv := webhooktest.NewServer(t, webhooktest.Status(200, ""))
 	n, err := FromAttrs("oncall", map[string]any{
 		"url":     srv.URL + "/hook",
 		"headers": map[string]string{"X-Key": "k1"},
@@ -557,7 +471,7 @@ func TestFromAttrs(t *testing.T) {
 	if _, err := n.Notify(context.Background(), firing); err != nil {
 		t.Fatal(err)
 	}
-	if r := srv.seen()[0]; r.header.Get("X-Key") != "k1" || r.path != "/hook" {
+	if r := srv.Seen()[0]; r.Header.Get("X-Key") != "k1" || r.Path != "/hook" {
 		t.Errorf("request %+v, want X-Key: k1 to /hook", r)
 	}
 	if n, err := FromAttrs("oncall", map[string]any{}); err == nil || n != nil {
