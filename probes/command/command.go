@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/exec"
+	"github.com/notimon/notimon/probes/internal/attr"
 )
 
 const (
@@ -37,28 +37,17 @@ type Config struct {
 // and timeout (time.Duration).
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := attrs[k]
-		var err error
+	err := attr.Each("a", "command", attrs, []string{"command", "timeout"}, func(k string, v any) (err error) {
 		switch k {
 		case "command":
-			c.Argv, err = as[[]string](k, v)
+			c.Argv, err = attr.As[[]string](k, v)
 		case "timeout":
-			var d time.Duration
-			if d, err = as[time.Duration](k, v); err == nil && d != 0 {
-				c.Timeout = d
-			}
-		default:
-			return Config{}, fmt.Errorf("unknown attribute %q (a command probe takes command and timeout)", k)
+			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
 		}
-		if err != nil {
-			return Config{}, err
-		}
+		return err
+	})
+	if err != nil {
+		return Config{}, err
 	}
 	switch {
 	case len(c.Argv) == 0:
@@ -128,10 +117,3 @@ func firstLine(s string) string {
 }
 
 // as returns v as a T, or an error naming the attribute and both types.
-func as[T any](name string, v any) (T, error) {
-	t, ok := v.(T)
-	if !ok {
-		return t, fmt.Errorf("attribute %s: want %T, got %T", name, t, v)
-	}
-	return t, nil
-}

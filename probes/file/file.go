@@ -7,10 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/attr"
 )
 
 // DefaultTimeout bounds one stat when the block sets no timeout.
@@ -27,28 +28,17 @@ type Config struct {
 // the same under cron, systemd and a shell.
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := attrs[k]
-		var err error
+	err := attr.Each("a", "file", attrs, []string{"path", "timeout"}, func(k string, v any) (err error) {
 		switch k {
 		case "path":
-			c.Path, err = as[string](k, v)
+			c.Path, err = attr.As[string](k, v)
 		case "timeout":
-			var d time.Duration
-			if d, err = as[time.Duration](k, v); err == nil && d != 0 {
-				c.Timeout = d
-			}
-		default:
-			return Config{}, fmt.Errorf("unknown attribute %q (a file probe takes path and timeout)", k)
+			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
 		}
-		if err != nil {
-			return Config{}, err
-		}
+		return err
+	})
+	if err != nil {
+		return Config{}, err
 	}
 	switch {
 	case c.Path == "":
@@ -170,10 +160,3 @@ func typeOf(m fs.FileMode) string {
 }
 
 // as returns v as a T, or an error naming the attribute and both types.
-func as[T any](name string, v any) (T, error) {
-	t, ok := v.(T)
-	if !ok {
-		return t, fmt.Errorf("attribute %s: want %T, got %T", name, t, v)
-	}
-	return t, nil
-}

@@ -12,10 +12,11 @@ import (
 	nethttp "net/http"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/attr"
 )
 
 const (
@@ -51,36 +52,31 @@ type Config struct {
 // fails for a reason known in advance.
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Method: nethttp.MethodGet, Timeout: DefaultTimeout}
-	for _, k := range sortedKeys(attrs) {
-		v := attrs[k]
-		var err error
+	known := []string{"url", "method", "headers", "body_match", "timeout", "insecure_skip_verify"}
+	err := attr.Each("an", "http", attrs, known, func(k string, v any) (err error) {
 		switch k {
 		case "url":
-			c.URL, err = as[string](k, v)
+			c.URL, err = attr.As[string](k, v)
 		case "method":
-			c.Method, err = as[string](k, v)
+			c.Method, err = attr.As[string](k, v)
 		case "headers":
-			c.Headers, err = as[map[string]string](k, v)
+			c.Headers, err = attr.As[map[string]string](k, v)
 		case "body_match":
 			var s string
-			if s, err = as[string](k, v); err == nil {
+			if s, err = attr.As[string](k, v); err == nil {
 				if c.BodyMatch, err = regexp.Compile(s); err != nil {
 					err = fmt.Errorf("body_match: %w", err)
 				}
 			}
 		case "timeout":
-			var d time.Duration
-			if d, err = as[time.Duration](k, v); err == nil && d != 0 {
-				c.Timeout = d
-			}
+			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
 		case "insecure_skip_verify":
-			c.InsecureSkipVerify, err = as[bool](k, v)
-		default:
-			err = fmt.Errorf("unknown attribute %q (an http probe takes url, method, headers, body_match, timeout and insecure_skip_verify)", k)
+			c.InsecureSkipVerify, err = attr.As[bool](k, v)
 		}
-		if err != nil {
-			return Config{}, err
-		}
+		return err
+	})
+	if err != nil {
+		return Config{}, err
 	}
 	return c, c.check()
 }
@@ -320,19 +316,3 @@ func validToken(s string) bool {
 }
 
 // as returns v as a T, or an error naming the attribute and both types.
-func as[T any](name string, v any) (T, error) {
-	t, ok := v.(T)
-	if !ok {
-		return t, fmt.Errorf("attribute %s: want %T, got %T", name, t, v)
-	}
-	return t, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

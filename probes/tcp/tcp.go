@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/attr"
 )
 
 // DefaultTimeout bounds one connect when the block sets no timeout.
@@ -25,28 +26,17 @@ type Config struct {
 // timeout (time.Duration).
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := attrs[k]
-		var err error
+	err := attr.Each("a", "tcp", attrs, []string{"address", "timeout"}, func(k string, v any) (err error) {
 		switch k {
 		case "address":
-			c.Address, err = as[string](k, v)
+			c.Address, err = attr.As[string](k, v)
 		case "timeout":
-			var d time.Duration
-			if d, err = as[time.Duration](k, v); err == nil && d != 0 {
-				c.Timeout = d
-			}
-		default:
-			return Config{}, fmt.Errorf("unknown attribute %q (a tcp probe takes address and timeout)", k)
+			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
 		}
-		if err != nil {
-			return Config{}, err
-		}
+		return err
+	})
+	if err != nil {
+		return Config{}, err
 	}
 	return c, c.check()
 }
@@ -126,10 +116,3 @@ func describe(ctx context.Context, err error, timeout time.Duration) string {
 }
 
 // as returns v as a T, or an error naming the attribute and both types.
-func as[T any](name string, v any) (T, error) {
-	t, ok := v.(T)
-	if !ok {
-		return t, fmt.Errorf("attribute %s: want %T, got %T", name, t, v)
-	}
-	return t, nil
-}
