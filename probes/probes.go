@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"sort"
 	"time"
@@ -27,27 +26,24 @@ type Kind struct {
 	Name string
 	// Named kinds exist only through `probe "<kind>" "<name>"` blocks and are read as
 	// `<kind>.<name>.<field>`; the others are built in and read as `<kind>.<field>`.
-	Named bool
-	// Available is false for kinds whose sampling has not been built yet: they validate,
-	// and sampling them reports an error that says so.
-	Available bool
-	values    reflect.Type
+	Named  bool
+	values reflect.Type
 }
 
 // Kinds lists every probe kind, built-in ones first.
 var Kinds = []Kind{
-	{Name: "host", Available: true, values: reflect.TypeFor[host.Values]()},
-	{Name: "cpu", Available: true, values: reflect.TypeFor[cpu.Values]()},
-	{Name: "mem", Available: true, values: reflect.TypeFor[mem.Values]()},
-	{Name: "swap", Available: true, values: reflect.TypeFor[swap.Values]()},
-	{Name: "load", Available: true, values: reflect.TypeFor[load.Values]()},
-	{Name: "disk", Available: true, values: reflect.TypeFor[map[string]disk.Values]()},
-	{Name: "net", Available: true, values: reflect.TypeFor[net.Values]()},
-	{Name: "process", Named: true, Available: true, values: reflect.TypeFor[process.Values]()},
-	{Name: "http", Named: true, Available: true, values: reflect.TypeFor[http.Values]()},
-	{Name: "tcp", Named: true, Available: true, values: reflect.TypeFor[tcp.Values]()},
-	{Name: "command", Named: true, Available: true, values: reflect.TypeFor[command.Values]()},
-	{Name: "file", Named: true, Available: true, values: reflect.TypeFor[file.Values]()},
+	{Name: "host", values: reflect.TypeFor[host.Values]()},
+	{Name: "cpu", values: reflect.TypeFor[cpu.Values]()},
+	{Name: "mem", values: reflect.TypeFor[mem.Values]()},
+	{Name: "swap", values: reflect.TypeFor[swap.Values]()},
+	{Name: "load", values: reflect.TypeFor[load.Values]()},
+	{Name: "disk", values: reflect.TypeFor[map[string]disk.Values]()},
+	{Name: "net", values: reflect.TypeFor[net.Values]()},
+	{Name: "process", Named: true, values: reflect.TypeFor[process.Values]()},
+	{Name: "http", Named: true, values: reflect.TypeFor[http.Values]()},
+	{Name: "tcp", Named: true, values: reflect.TypeFor[tcp.Values]()},
+	{Name: "command", Named: true, values: reflect.TypeFor[command.Values]()},
+	{Name: "file", Named: true, values: reflect.TypeFor[file.Values]()},
 }
 
 // LookupKind returns the kind called name.
@@ -131,11 +127,4 @@ type SamplerFunc func(ctx context.Context, now time.Time, refs []Ref) *Snapshot
 
 func (f SamplerFunc) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
 	return f(ctx, now, refs)
-}
-
-// ErrNotAvailable is returned for probe kinds whose sampling is not built yet.
-type ErrNotAvailable struct{ Kind string }
-
-func (e ErrNotAvailable) Error() string {
-	return fmt.Sprintf("probe kind %q is not available yet in this version of notimon (it validates, but cannot be sampled)", e.Kind)
 }

@@ -141,8 +141,6 @@ func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapsho
 		switch {
 		case !ok:
 			snap.SetErr(r, fmt.Errorf("unknown probe kind %q", r.Kind))
-		case !k.Available:
-			snap.SetErr(r, ErrNotAvailable{Kind: r.Kind})
 		case k.Named && r.Name == "": // values(process): every declared one
 			for ref := range s.named {
 				if ref.Kind == r.Kind {

@@ -60,7 +60,7 @@ func probeRefs(args []string) ([]probes.Ref, error) {
 	var refs []probes.Ref
 	if len(args) == 0 {
 		for _, k := range probes.Kinds {
-			if !k.Named && k.Available {
+			if !k.Named {
 				refs = append(refs, probes.Ref{Kind: k.Name})
 			}
 		}
