@@ -1,12 +1,16 @@
 // Package engine runs ticks: sample the probes the rules read, evaluate every rule on that
-// snapshot, and carry out the steps of the rules that hold.
+// snapshot, move each rule through its lifecycle, and carry out the chains the transitions
+// call for.
 //
-// Time and the probe source are parameters (Tick takes now; the Sampler is injected), so the
-// same code serves a cron run, a daemon, recorded-value tests and benchmarks. One rule's
-// failure never stops the others: it is reported in its Verdict with the rule's name and
-// position, and the tick goes on.
+// Time and the probe source are parameters (Tick takes now; the Sampler, clock, sleep and
+// command runner are injected), so the same code serves a cron run, the daemon
+// (RunDaemon), recorded-value tests, `notimon test` and benchmarks. One rule's failure
+// never stops the others: it is reported in its Verdict with the rule's name and position,
+// and the tick goes on.
 //
-// This version evaluates and notifies on every tick where a rule's condition holds; the rule
-// lifecycle (for, repeat, clear_when, resolve), exec, wait and renotify, and state that
-// survives runs come with the lifecycle work, and are reported as not available until then.
+// Data flow: Tick → Evaluate (conditions in batches) → next (the lifecycle, lifecycle.go)
+// → chains queued per rule (chain.go), run in the background with their cursor saved at
+// every step → notify steps write to the outbox of the state directory (deliver.go), and
+// one background loop delivers it, in order per notifier. persist.go keeps rule states,
+// cursors, probe counters and time-window history in engine/store between runs.
 package engine
