@@ -264,7 +264,7 @@ func (c *command) startError(err error) error {
 	fi, statErr := os.Stat(p)
 	switch {
 	case errors.Is(err, syscall.ENOENT) && statErr == nil:
-		return errorIs(fs.ErrNotExist, "%s: interpreter not found (check the #! line)", c.name)
+		return c.explainCRLF(errorIs(fs.ErrNotExist, "%s: interpreter not found (check the #! line)", c.name), true)
 	case errors.Is(err, syscall.ENOENT):
 		return errorIs(fs.ErrNotExist, "%s: not found", c.name)
 	case errors.Is(err, syscall.EACCES) && statErr == nil && fi.IsDir():
@@ -457,7 +457,7 @@ func (c *command) exitError(ex exit) error {
 	if desc, ok := signalDescription(ex.ps); ok {
 		return fmt.Errorf("%s: %s", c.name, desc)
 	}
-	return fmt.Errorf("%s: exit status %d", c.name, ex.ps.ExitCode())
+	return c.explainCRLF(fmt.Errorf("%s: exit status %d", c.name, ex.ps.ExitCode()), false)
 }
 
 // stopReport is how stopping a process group went.
