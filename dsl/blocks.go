@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -230,6 +231,9 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, *probes
 				Detail:   fmt.Sprintf("probe %q: %v.", ref.String(), err),
 				Subject:  b.DefRange().Ptr(),
 			})
+		} else if argv, ok := attrs["command"].([]string); ok && kindName == "command" {
+			a := b.Body.Attributes["command"].AsHCLAttribute()
+			diags = append(diags, crlfScriptWarning(a, exec.Spec{Argv: argv}, fmt.Sprintf("probe %q command", ref.String()))...)
 		}
 	}
 	if diags.HasErrors() {
@@ -487,6 +491,12 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			v, d := ev.decodeAttr(a, AttrSpec{Name: "on_failure", Type: TypeString, Allowed: []string{"continue", "stop"}}, what)
 			diags = append(diags, d...)
 			s.StopOnFailure = v == "stop"
+		}
+		switch {
+		case hasCmd && !hasShell && s.Command != nil:
+			diags = append(diags, crlfScriptWarning(cmd, exec.Spec{Argv: s.Command, Env: s.Env}, what+" command")...)
+		case hasShell && !hasCmd && s.Shell != "":
+			diags = append(diags, crlfScriptWarning(sh, exec.Spec{Shell: s.Shell, Env: s.Env}, what+" shell")...)
 		}
 	case "wait":
 		s.Kind = StepWait

@@ -72,6 +72,9 @@ type Runner struct {
 	// Start is the time of the first tick; zero means DefaultStart.
 	Start time.Time
 	cache map[string]loaded
+	// warned lists the rules directories whose warnings about this machine's files (a
+	// script with Windows line endings) a result has shown already.
+	warned map[string]bool
 }
 
 type loaded struct {
@@ -96,6 +99,27 @@ func (r *Runner) load(dir string, env map[string]string) loaded {
 	}
 	r.cache[key] = l
 	return l
+}
+
+// machineWarnings returns, the first time it is asked about dir, the warnings of its rules
+// that are about files on this machine rather than the rules' text: a test runs nothing, but
+// the script an exec step names will fail in production all the same. Other warnings (an
+// unset env()) depend on the test's own env and are not shown.
+func (r *Runner) machineWarnings(dir string, diags hcl.Diagnostics) hcl.Diagnostics {
+	if r.warned[dir] {
+		return nil
+	}
+	if r.warned == nil {
+		r.warned = map[string]bool{}
+	}
+	r.warned[dir] = true
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning && d.Summary == dsl.SummaryCRLFScript {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // plan is a validated test, ready to simulate.
@@ -156,6 +180,7 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 			Subject: t.rulesRange.Ptr(),
 		})
 	}
+	diags = append(diags, r.machineWarnings(t.RulesDir, l.diags)...)
 	cfg := l.cfg
 	p := &plan{test: t, interval: t.Interval, expects: map[int]*Expect{}, rules: map[string]int{}}
 	if p.interval == 0 {

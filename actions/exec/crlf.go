@@ -31,9 +31,12 @@ type CRLFScript struct {
 	Interpreter string
 }
 
+// Fix is the command that converts the script to LF line endings.
+func (s *CRLFScript) Fix() string { return "sed -i 's/\\r$//' " + shellQuote(s.Path) }
+
 // Explain says in one line what is wrong with the script and how to fix it.
 func (s *CRLFScript) Explain() string {
-	fix := "fix with sed -i 's/\\r$//' " + shellQuote(s.Path)
+	fix := "fix with " + s.Fix()
 	if s.Interpreter != "" {
 		return fmt.Sprintf("script %s has Windows line endings (CRLF): its interpreter is %q; %s", s.Path, s.Interpreter, fix)
 	}

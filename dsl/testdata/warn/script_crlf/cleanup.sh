@@ -1,0 +1,3 @@
+#!/bin/bash
+# removes stale lock files
+rm -f /var/lock/app/*.lock

@@ -1,0 +1,2 @@
+#!/bin/sh
+ls /var/spool/queue | wc -l

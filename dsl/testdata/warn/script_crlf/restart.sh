@@ -1,0 +1,3 @@
+#!/bin/sh
+# restarts the application server
+systemctl restart tomcat
