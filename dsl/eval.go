@@ -487,7 +487,7 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) 
 			return bad()
 		}
 		return b.True(), diags
-	case TypeStringMap:
+	case TypeStringMap, TypeHeaders:
 		m, err := convert.Convert(v, cty.Map(cty.String))
 		if err != nil || !m.IsWhollyKnown() {
 			return bad()
@@ -495,6 +495,11 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) 
 		out := map[string]string{}
 		for k, val := range m.AsValueMap() {
 			out[k] = val.AsString()
+		}
+		if spec.Type == TypeHeaders {
+			if d := checkHeaders(attr, out, what); d.HasErrors() {
+				return nil, append(diags, d...)
+			}
 		}
 		return out, diags
 	case TypeArgv:

@@ -13,6 +13,7 @@ const (
 	TypeArgv                      // a non-empty list of strings, decoded as []string
 	TypeChatID                    // a number or an "@channel" name, decoded as string
 	TypeRegexp                    // a string that compiles as a Go regular expression
+	TypeHeaders                   // { Name = "value" } HTTP headers: valid names, one-line values; map[string]string
 )
 
 func (t AttrType) String() string {
@@ -35,6 +36,8 @@ func (t AttrType) String() string {
 		return `a chat id (a number) or a channel name ("@channel")`
 	case TypeRegexp:
 		return "a regular expression"
+	case TypeHeaders:
+		return `a map of HTTP headers, { Authorization = "Bearer ..." }`
 	}
 	return "a value"
 }
@@ -89,12 +92,12 @@ var NotifierKinds = []KindSpec{
 	}, OneOf: [][]string{{"token", "token_file"}, {"chat_id", "chat_id_file"}}},
 	{Kind: "webhook", Attrs: []AttrSpec{
 		{Name: "url", Type: TypeURL, Required: true, Secret: true},
-		{Name: "headers", Type: TypeStringMap, Secret: true},
+		{Name: "headers", Type: TypeHeaders, Secret: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},
 	{Kind: "alertmanager", Attrs: []AttrSpec{
 		{Name: "url", Type: TypeURL, Required: true},
-		{Name: "headers", Type: TypeStringMap, Secret: true},
+		{Name: "headers", Type: TypeHeaders, Secret: true},
 		{Name: "timeout", Type: TypeDuration},
 	}},
 }
@@ -127,7 +130,7 @@ var ProbeKinds = []KindSpec{
 		{Name: "interval", Type: TypeDuration},
 		{Name: "url", Type: TypeURL, Required: true},
 		{Name: "method", Type: TypeString, Allowed: []string{"GET", "HEAD", "POST", "PUT", "OPTIONS"}},
-		{Name: "headers", Type: TypeStringMap},
+		{Name: "headers", Type: TypeHeaders},
 		{Name: "body_match", Type: TypeRegexp},
 		{Name: "timeout", Type: TypeDuration},
 		{Name: "insecure_skip_verify", Type: TypeBool},

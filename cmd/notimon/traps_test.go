@@ -1,10 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
 )
 
 // crlfScript writes a shell script saved with Windows line endings and returns its path.
@@ -105,5 +110,119 @@ rule "overload" {
 	}
 	if !strings.Contains(out, "warning: Script has Windows line endings") || !strings.HasSuffix(out, "1 passed, 0 failed\n") {
 		t.Errorf("output:\n%s", out)
+	}
+}
+
+// injection is a value that would add a recipient if it reached an email header, or a
+// header of its own in an HTTP request.
+const injection = "x\r\nBcc: evil@example.org"
+
+// TestNoHeaderInjectionThroughPlaceholders: a value read from the system (here a command
+// probe's output, written by a real process) reaches the webhook and alertmanager notifiers
+// through a placeholder. It arrives as data inside the JSON body, whole, and never as a
+// header: each request carries exactly the headers notimon and the rules set.
+func TestNoHeaderInjectionThroughPlaceholders(t *testing.T) {
+	hook := webhooktest.NewServer(t, webhooktest.Status(204, ""))
+	am := webhooktest.NewServer(t, webhooktest.Status(200, ""))
+	dir := writeRules(t, map[string]string{"rules.hcl": `
+probe "command" "evil" { command = ["printf", "x\\r\\nBcc: evil@example.org"] }
+notifier "webhook" "hook" {
+  url     = "` + hook.URL + `/hooks/notimon"
+  headers = { X-Team = "web" }
+}
+notifier "alertmanager" "am" { url = "` + am.URL + `" }
+rule "evil" {
+  when = "command.evil.exit_code == 0"
+  notify "hook" { message = "{{ command.evil.output }}" }
+  notify "am" { message = "{{ command.evil.output }}" }
+}
+`})
+	code, out, errOut := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	wantHeaders := map[string][]string{
+		"hook": {"Accept-Encoding", "Content-Length", "Content-Type", "User-Agent", "X-Team"},
+		"am":   {"Accept-Encoding", "Content-Length", "Content-Type", "User-Agent"},
+	}
+	for name, srv := range map[string]*webhooktest.Server{"hook": hook, "am": am} {
+		reqs := srv.Seen()
+		if len(reqs) != 1 {
+			t.Fatalf("%s: %d requests, want 1", name, len(reqs))
+		}
+		var keys []string
+		for k := range reqs[0].Header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if !slices.Equal(keys, wantHeaders[name]) || reqs[0].Header.Get("Bcc") != "" {
+			t.Errorf("%s: request headers %v, want exactly %v", name, reqs[0].Header, wantHeaders[name])
+		}
+		body := string(reqs[0].Body)
+		if name == "hook" {
+			var p struct{ Message string }
+			if err := json.Unmarshal(reqs[0].Body, &p); err != nil || p.Message != injection {
+				t.Errorf("webhook: message %q (%v), want the value whole, as data: %s", p.Message, err, body)
+			}
+			continue
+		}
+		var alerts []struct{ Annotations map[string]string }
+		if err := json.Unmarshal(reqs[0].Body, &alerts); err != nil || len(alerts) != 1 {
+			t.Fatalf("alertmanager body %s: %v", body, err)
+		}
+		// summary is one line: receivers often make it an email Subject.
+		if a := alerts[0].Annotations; a["summary"] != "x" || a["description"] != injection {
+			t.Errorf("alertmanager annotations %q, want summary \"x\" and the value whole in description", a)
+		}
+	}
+}
+
+// TestNoHeaderInjectionThroughConfig: values read with env() reach the headers of the
+// webhook and alertmanager notifiers and of the http probe; one with a line break is a
+// validation error at the header, naming it but not quoting the value, and nothing runs.
+func TestNoHeaderInjectionThroughConfig(t *testing.T) {
+	t.Setenv("NOTIMON_TEST_TRACE", injection)
+	hook := webhooktest.NewServer(t, webhooktest.Status(204, ""))
+	site := webhooktest.NewServer(t, webhooktest.Status(200, "ok"))
+	dir := writeRules(t, map[string]string{"rules.hcl": `notifier "webhook" "hook" {
+  url     = "` + hook.URL + `"
+  headers = { X-Trace = env("NOTIMON_TEST_TRACE") }
+}
+notifier "alertmanager" "am" {
+  url     = "` + hook.URL + `"
+  headers = { X-Trace = env("NOTIMON_TEST_TRACE") }
+}
+probe "http" "site" {
+  url     = "` + site.URL + `"
+  headers = { X-Trace = env("NOTIMON_TEST_TRACE") }
+}
+rule "site" {
+  when = "!http.site.up"
+  notify "hook" { message = "down" }
+}
+`})
+	code, out, _ := notimon(t, "validate", dir)
+	if code != exitProblems {
+		t.Errorf("validate: exit %d, want 1", code)
+	}
+	file := filepath.Join(dir, "rules.hcl")
+	for _, want := range []string{
+		file + ":3:25: error: Invalid header\n",
+		file + ":7:25: error: Invalid header\n",
+		file + ":11:25: error: Invalid header\n",
+		`probe "http.site" headers: the value of header "X-Trace" contains a line break (CR or LF)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "evil@example.org") {
+		t.Errorf("validate quotes the value:\n%s", out)
+	}
+	if code, _, _ := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir); code != exitProblems {
+		t.Errorf("run --once: exit %d, want 1", code)
+	}
+	if n := len(hook.Seen()) + len(site.Seen()); n != 0 {
+		t.Errorf("%d requests were sent", n)
 	}
 }

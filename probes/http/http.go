@@ -8,14 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	nethttp "net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/probes/internal/attr"
 )
 
@@ -105,12 +108,9 @@ func (c Config) check() error {
 	if c.BodyMatch != nil && c.Method == nethttp.MethodHead {
 		return errors.New("body_match needs a response body, and a HEAD request gets none: use GET")
 	}
-	for k, v := range c.Headers {
-		if !validToken(k) {
-			return fmt.Errorf("header name %q is not a valid HTTP header name", k)
-		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return fmt.Errorf("the value of header %q contains a line break or NUL", k)
+	for _, k := range slices.Sorted(maps.Keys(c.Headers)) {
+		if err := notify.CheckHeader(k, c.Headers[k]); err != nil {
+			return err
 		}
 	}
 	if c.Timeout < 0 {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,5 +284,21 @@ func TestFromAttrs(t *testing.T) {
 	c, err := FromAttrs(map[string]any{"url": "http://a/", "body_match": "^ok"})
 	if err != nil || c.BodyMatch == nil || c.BodyMatch.String() != "^ok" {
 		t.Errorf("body_match: got %v, %v", c.BodyMatch, err)
+	}
+}
+
+// TestSampleRefusesHeaderInjection: a header value holding CR LF ("x\r\nBcc: …", say from
+// an env() read) is refused before any request leaves, even for a Config that did not go
+// through FromAttrs, and the error names the header, not the value.
+func TestSampleRefusesHeaderInjection(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) { requests.Add(1) }))
+	defer srv.Close()
+	v := Sample(context.Background(), Config{URL: srv.URL, Headers: map[string]string{"X-Trace": "x\r\nBcc: evil@example.org"}}, time.Now())
+	if v.Up || !strings.Contains(v.Error, `the value of header "X-Trace" contains a line break`) || strings.Contains(v.Error, "evil") {
+		t.Errorf("up %v, error %q", v.Up, v.Error)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
 	}
 }

@@ -204,10 +204,11 @@ var tag = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>`)
 
 // Summary is the first line of text that is not empty once its HTML tags are removed,
 // with entities unescaped and surrounding space trimmed: a one-line title for the
-// Alertmanager UI and the receivers' templates.
+// Alertmanager UI and the receivers' templates, which often put it in an email Subject, so
+// it is made header-safe (a lone CR or another control character becomes a space).
 func Summary(text string) string {
 	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(html.UnescapeString(tag.ReplaceAllString(line, "")))
+		line = notify.HeaderValue(html.UnescapeString(tag.ReplaceAllString(line, "")))
 		if line != "" {
 			return strings.ToValidUTF8(line, "\uFFFD")
 		}

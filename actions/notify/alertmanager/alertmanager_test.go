@@ -158,6 +158,10 @@ func TestSummary(t *testing.T) {
 		"load < 2 > 1":                              "load < 2 > 1",
 		"<tg-spoiler>s</tg-spoiler><br/>x":          "sx",
 		"   \t\n<code> </code>\n\tlast  ":           "last",
+		// A receiver may put the summary in an email Subject: it stays one line.
+		"x\r\nBcc: evil@example.org":     "x",
+		"x\rBcc: evil@example.org\nmore": "x Bcc: evil@example.org",
+		"a\u2028b\x00c\x1b[31m":          "a b c [31m",
 	} {
 		if got := Summary(in); got != want {
 			t.Errorf("Summary(%q) = %q, want %q", in, got, want)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,12 +85,9 @@ func NewSender(kind string, cfg Config, secretPath bool) (*Sender, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("%s: url has no host", kind)
 	}
-	for k, v := range cfg.Headers {
-		if !validHeaderName(k) {
-			return nil, fmt.Errorf("%s: header name %q is not a valid HTTP header name", kind, k)
-		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return nil, fmt.Errorf("%s: the value of header %q contains a line break or NUL", kind, k)
+	for _, k := range slices.Sorted(maps.Keys(cfg.Headers)) {
+		if err := notify.CheckHeader(k, cfg.Headers[k]); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
 	}
 	s := &Sender{
@@ -319,22 +318,6 @@ func displayURL(u *url.URL, secretPath bool) string {
 		s += "?" + strings.Join(keys, "&")
 	}
 	return s
-}
-
-// validHeaderName reports whether s is an HTTP token (RFC 9110, section 5.6.2).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // drain reads what is left of a body (up to 64 KiB) so the connection can be reused.
