@@ -91,10 +91,12 @@ func TestSystemSamplesEverything(t *testing.T) {
 		t.Errorf("cpu = %+v, want %+v", snap.CPU, want)
 	}
 	// In MiB: total 4096, available 3072 → real 25 %;
-	// used 4096 − 1024 − 256 − 1024 − 256 = 1536 → 37.5 %; cache 1024 + 256 = 1280.
+	// used 4096 − 1024 − 256 − 1024 − 256 = 1536 → 37.5 %; cache 1024 + 256 = 1280;
+	// free 1024; buff/cache 256 + 1280 = 1536; no Shmem line: shared 0.
 	const mib = 1 << 20
 	if want := (mem.Values{TotalBytes: 4096 * mib, AvailableBytes: 3072 * mib, UsedBytes: 1536 * mib,
-		CacheBytes: 1280 * mib, BuffersBytes: 256 * mib, RealPct: 25, UsedPct: 37.5}); snap.Mem != want {
+		CacheBytes: 1280 * mib, BuffersBytes: 256 * mib, RealPct: 25, UsedPct: 37.5,
+		FreeBytes: 1024 * mib, BuffCacheBytes: 1536 * mib}); snap.Mem != want {
 		t.Errorf("mem = %+v, want %+v", snap.Mem, want)
 	}
 	// 1024 − 768 = 256 MiB of 1024 used; no rates on the first sample.

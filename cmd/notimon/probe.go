@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/probes/mem"
 )
 
 func newProbeCmd() *cobra.Command {
@@ -89,7 +92,23 @@ func writeProbesText(w io.Writer, schema *probes.Schema, snap *probes.Snapshot, 
 			continue
 		}
 		writeFields(w, r.String(), reflect.ValueOf(schema.Value(snap, r)))
+		if r.Kind == "mem" {
+			writeFreeView(w, snap.Mem)
+		}
 	}
+}
+
+// writeFreeView prints memory as `free -k` shows it, columns and all, so the numbers can be
+// checked against the tool operators trust, and says where real_pct comes from. used is
+// procps-ng's since 4.0.1: total − available.
+func writeFreeView(w io.Writer, m mem.Values) {
+	kib := func(b float64) string { return strconv.FormatFloat(math.Floor(b/1024), 'f', 0, 64) }
+	fmt.Fprintf(w, "\nmem as `free -k` shows it (KiB; used = total - available, as procps-ng 4.0.1 and later compute it):\n")
+	fmt.Fprintf(w, "%-8s%12s%12s%12s%12s%12s%12s\n", "", "total", "used", "free", "shared", "buff/cache", "available")
+	fmt.Fprintf(w, "%-8s%12s%12s%12s%12s%12s%12s\n", "Mem:", kib(m.TotalBytes), kib(m.TotalBytes-m.AvailableBytes),
+		kib(m.FreeBytes), kib(m.SharedBytes), kib(m.BuffCacheBytes), kib(m.AvailableBytes))
+	fmt.Fprintf(w, "real_pct %s = 100 × used / total: memory in use, leaving out what the kernel can take back from caches.\n", dsl.FormatValue(m.RealPct))
+	fmt.Fprintf(w, "top's \"used\" can look larger: top and free before procps 3.3.10 count page cache and buffers as used (total - free), and top's RES counts shared pages once per process.\n")
 }
 
 // writeFields prints v as the paths rules read: cpu.avg3, disk["/"].used_pct,

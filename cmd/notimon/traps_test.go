@@ -2,10 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -224,5 +229,93 @@ rule "site" {
 	}
 	if n := len(hook.Seen()) + len(site.Seen()); n != 0 {
 		t.Errorf("%d requests were sent", n)
+	}
+}
+
+// freeColumns runs `free -k` and returns its Mem: line's six numbers.
+func freeColumns(t *testing.T, free string) [6]float64 {
+	t.Helper()
+	out, err := osexec.Command(free, "-k").Output()
+	if err != nil {
+		t.Fatalf("free -k: %v", err)
+	}
+	return memLine(t, "free -k", string(out))
+}
+
+// memLine reads the numbers of the "Mem:" line of free's table.
+func memLine(t *testing.T, what, out string) [6]float64 {
+	t.Helper()
+	var cols [6]float64
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 7 || f[0] != "Mem:" {
+			continue
+		}
+		for i := range cols {
+			v, err := strconv.ParseFloat(f[i+1], 64)
+			if err != nil {
+				t.Fatalf("%s: %q: %v", what, line, err)
+			}
+			cols[i] = v
+		}
+		return cols
+	}
+	t.Fatalf("%s printed no Mem: line with 6 numbers:\n%s", what, out)
+	return cols
+}
+
+// TestProbeMemMatchesFree compares `notimon probe mem`'s free view with this machine's own
+// `free -k`, column by column, within 1 %. Memory moves between the reads, so free runs just
+// before and just after, and a column passes when it is within 1 % of the range they span
+// (one retry for a busy machine). procps-ng before 4.0.1 computed used as total − free −
+// buff/cache: with such a free, used is compared with mem.used_bytes, which keeps that formula.
+func TestProbeMemMatchesFree(t *testing.T) {
+	free, err := osexec.LookPath("free")
+	if err != nil {
+		t.Skip("no free on this machine")
+	}
+	v, _ := osexec.Command(free, "-V").CombinedOutput()
+	m := regexp.MustCompile(`procps-ng (\d+)\.(\d+)\.(\d+)`).FindStringSubmatch(string(v))
+	if m == nil {
+		t.Skipf("free is not procps-ng's: %q", v)
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	patch, _ := strconv.Atoi(m[3])
+	modern := major > 4 || major == 4 && (minor > 0 || patch >= 1)
+	t.Logf("free from procps-ng %s.%s.%s (used = %s)", m[1], m[2], m[3], map[bool]string{true: "total - available", false: "total - free - buff/cache"}[modern])
+
+	names := [6]string{"total", "used", "free", "shared", "buff/cache", "available"}
+	var problems []string
+	for attempt := 0; attempt < 3; attempt++ {
+		before := freeColumns(t, free)
+		code, out, errOut := notimon(t, "probe", "mem")
+		after := freeColumns(t, free)
+		if code != exitOK {
+			t.Fatalf("probe mem: exit %d\n%s", code, errOut)
+		}
+		got := memLine(t, "notimon probe mem", out)
+		if !modern {
+			re := regexp.MustCompile(`(?m)^mem\.used_bytes\s+(\d+)$`).FindStringSubmatch(out)
+			if re == nil {
+				t.Fatalf("no mem.used_bytes in:\n%s", out)
+			}
+			b, _ := strconv.ParseFloat(re[1], 64)
+			got[1] = math.Floor(b / 1024)
+		}
+		problems = problems[:0]
+		for i, name := range names {
+			lo, hi := min(before[i], after[i]), max(before[i], after[i])
+			if got[i] < lo*0.99 || got[i] > hi*1.01 {
+				problems = append(problems, fmt.Sprintf("%s: notimon %v, free %v … %v", name, got[i], before[i], after[i]))
+			}
+		}
+		if len(problems) == 0 {
+			t.Logf("notimon %.0f\nfree    %.0f", got, after)
+			break
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("probe mem differs from free -k by more than 1 %%:\n%s", strings.Join(problems, "\n"))
 	}
 }

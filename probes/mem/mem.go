@@ -23,7 +23,10 @@ func Read(fsys fs.FS) (Values, error) {
 //   - used is MemTotal − MemFree − Buffers − Cached − SReclaimable (the "used" column of
 //     procps-ng 3.3.10 `free`, floored at 0), so used_pct ignores every kind of cache.
 //   - real_pct is 100 × (1 − available/total): memory that cannot be had back by dropping
-//     caches. It is the number an operator means by "memory usage".
+//     caches. It is the number an operator means by "memory usage", and free's own "used"
+//     column over total since procps-ng 4.0.1 (used = total − available).
+//   - free is MemFree, shared is Shmem, buff/cache is Buffers + Cached + SReclaimable: the
+//     other columns of `free`.
 func FromInfo(in Info) (Values, error) {
 	var firstErr error
 	get := func(key string, required bool) float64 {
@@ -44,6 +47,7 @@ func FromInfo(in Info) (Values, error) {
 	buffers := get("Buffers", false)
 	cached := get("Cached", false)
 	reclaimable := get("SReclaimable", false)
+	shared := get("Shmem", false)
 	availRaw, hasAvail, err := in.Lookup("MemAvailable")
 	if firstErr == nil {
 		firstErr = err
@@ -69,5 +73,8 @@ func FromInfo(in Info) (Values, error) {
 		BuffersBytes:   buffers,
 		RealPct:        100 * (1 - available/total),
 		UsedPct:        100 * used / total,
+		FreeBytes:      free,
+		SharedBytes:    shared,
+		BuffCacheBytes: buffers + cached + reclaimable,
 	}, nil
 }

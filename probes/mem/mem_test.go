@@ -21,14 +21,17 @@ var fixtureCases = []string{
 	// MemAvailable 24395684, Buffers 4532, Cached 185480, SReclaimable 30396
 	//   used = 24683656 − 24402560 − 4532 − 185480 − 30396 = 60688 kB → used_pct 0.2459
 	//   cache = 185480 + 30396 = 215876 kB; real_pct = 100 × 287972/24683656 = 1.1667
+	//   free 24402560, shared (Shmem) 8952, buff/cache = 4532 + 185480 + 30396 = 220408 kB
 	"real",
 	// A 3.10-era kernel with no MemAvailable: available = MemFree + Buffers + Cached
 	// = 200000 + 50000 + 250000 = 500000 of 1000000 → real_pct 50;
-	// used = 1000000 − 200000 − 50000 − 250000 − 50000 = 450000 → used_pct 45
+	// used = 1000000 − 200000 − 50000 − 250000 − 50000 = 450000 → used_pct 45;
+	// no Shmem line: shared 0; buff/cache = 50000 + 250000 + 50000 = 350000
 	"no_memavailable",
 	// Mostly page cache: MemAvailable 6000000 of 8000000 → real_pct 25;
 	// used = 8000000 − 100000 − 200000 − 5000000 − 300000 = 2400000 → used_pct 30;
-	// cache = 5000000 + 300000 = 5300000. The unit-less HugePages_Total line parses too.
+	// cache = 5000000 + 300000 = 5300000; buff/cache = 200000 + 5300000 = 5500000; shared 150000.
+	// The unit-less HugePages_Total line parses too.
 	"heavy_cache",
 	// Free + caches exceed the total (1100 of 1000): used is floored at 0, and a
 	// MemAvailable above MemTotal (1200) is capped at it → real_pct 0.
@@ -82,6 +85,9 @@ func checkValues(t *testing.T, got, want Values) {
 		{"buffers_bytes", got.BuffersBytes, want.BuffersBytes},
 		{"real_pct", got.RealPct, want.RealPct},
 		{"used_pct", got.UsedPct, want.UsedPct},
+		{"free_bytes", got.FreeBytes, want.FreeBytes},
+		{"shared_bytes", got.SharedBytes, want.SharedBytes},
+		{"buff_cache_bytes", got.BuffCacheBytes, want.BuffCacheBytes},
 	} {
 		if !fixture.Near(f.got, f.want, 1e-9) {
 			t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
@@ -190,7 +196,7 @@ func FuzzFromInfo(f *testing.F) {
 				t.Fatalf("%+v: percentage out of range", v)
 			}
 		}
-		for _, x := range []float64{v.TotalBytes, v.AvailableBytes, v.UsedBytes, v.CacheBytes, v.BuffersBytes} {
+		for _, x := range []float64{v.TotalBytes, v.AvailableBytes, v.UsedBytes, v.CacheBytes, v.BuffersBytes, v.FreeBytes, v.SharedBytes, v.BuffCacheBytes} {
 			if !(x >= 0) {
 				t.Fatalf("%+v: negative or NaN bytes", v)
 			}

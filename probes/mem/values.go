@@ -9,4 +9,9 @@ type Values struct {
 	BuffersBytes   float64 `expr:"buffers_bytes" json:"buffers_bytes"`
 	RealPct        float64 `expr:"real_pct" json:"real_pct"` // 100 × (1 − available/total), what `free` calls used
 	UsedPct        float64 `expr:"used_pct" json:"used_pct"` // 100 × used/total
+	// The rest of free's columns: free (MemFree, never used at all), shared (Shmem: tmpfs and
+	// shared memory) and buff/cache (Buffers + Cached + SReclaimable).
+	FreeBytes      float64 `expr:"free_bytes" json:"free_bytes"`
+	SharedBytes    float64 `expr:"shared_bytes" json:"shared_bytes"`
+	BuffCacheBytes float64 `expr:"buff_cache_bytes" json:"buff_cache_bytes"`
 }
