@@ -1,4 +1,5 @@
-# Scripts saved with Windows line endings (CRLF) next to one saved with LF (fine.sh).
+# Scripts saved with Windows line endings (CRLF) next to one saved with LF (fine.sh). Their
+# paths are relative to the working directory, as commands run them: the dsl package's.
 notifier "console" "ops" {}
 
 probe "command" "queue" {
