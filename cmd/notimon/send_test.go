@@ -96,7 +96,7 @@ func TestSendFailures(t *testing.T) {
 
 	srv.Fail(100, telegramtest.APIError(403, "Forbidden: bot was kicked from the group chat"))
 	code, _, errOut := notimon(t, "send", "--config", rules, "hi")
-	if code != exitProblems || !strings.Contains(errOut, "not delivered through \"ops\" (telegram)") || !strings.Contains(errOut, "bot was kicked") {
+	if code != exitProblems || !strings.Contains(errOut, "message not sent through \"ops\" (telegram)") || !strings.Contains(errOut, "bot was kicked") {
 		t.Errorf("kicked bot: exit %d, stderr %q", code, errOut)
 	}
 	if strings.Contains(errOut, testToken) {
