@@ -22,7 +22,7 @@ import (
 // included: an unreachable Bot API fails in seconds, not minutes.
 var sendPolicy = notify.Policy{Attempts: 3, Base: time.Second, Max: 2 * time.Second, Budget: 5 * time.Second}
 
-const sendTimeout = 12 * time.Second
+var sendTimeout = 12 * time.Second // a variable for tests
 
 func newSendCmd() *cobra.Command {
 	var to, config, envFile string

@@ -45,11 +45,6 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 				args = []string{"rules.d"}
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			files, err := testFiles(args)
-			if err != nil {
-				fmt.Fprintf(stderr, "notimon: %v\n", err)
-				return exitError{exitProblems}
-			}
 			runner := &ruletest.Runner{}
 			if envFile != "" {
 				vars, err := readEnvFile(envFile)
@@ -58,6 +53,11 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 					return exitError{exitProblems}
 				}
 				runner.Env = vars
+			}
+			files, err := testFiles(args)
+			if err != nil {
+				fmt.Fprintf(stderr, "notimon: %v\n", err)
+				return exitError{exitProblems}
 			}
 			passed, failed, ran := 0, 0, 0
 			for _, name := range files {
