@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
 )
@@ -189,5 +193,46 @@ test "the test's env wins" {
 	code, out, _ = notimon(t, "test", dir)
 	if code != exitProblems || lastLine(out) != "1 passed, 1 failed" {
 		t.Errorf("without the file: exit %d, want the first test to fail:\n%s", code, out)
+	}
+}
+
+// TestDaemonWithEnvFile: the daemon reads env("NAME") from --env-file too, in an environment
+// that has none of the variables (as under systemd without EnvironmentFile=).
+func TestDaemonWithEnvFile(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
+settings { interval = "1s" }
+notifier "telegram" "ops" {
+  token   = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id = env("NOTIMON_TELEGRAM_CHAT_ID")
+  api_url = %q
+}
+rule "up" {
+  when = "host.cores > 0"
+  notify "ops" { message = "daemon up" }
+}
+`, srv.URL())})
+	env := writeEnvFile(t, fmt.Sprintf("export NOTIMON_TELEGRAM_TOKEN='%s'\nexport NOTIMON_TELEGRAM_CHAT_ID=%d\n", srv.Token(), telegramtest.DefaultChatID))
+	cmd := exec.Command(binary(t), "run", "--env-file", env, "--state-dir", filepath.Join(t.TempDir(), "state"), rules)
+	cmd.Env = cronEnv
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	got := srv.WaitMessages(t, 1, 30*time.Second)
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if len(got) != 1 || got[0].Visible != "daemon up" || err != nil {
+		t.Errorf("delivered %+v; exit %v; output:\n%s", got, err, out.String())
+	}
+	if strings.Contains(out.String(), srv.Token()) || strings.Contains(out.String(), "not set") {
+		t.Errorf("the log shows the token or a missing variable:\n%s", out.String())
 	}
 }
