@@ -251,14 +251,9 @@ func writeAction(w io.Writer, n int, a engine.Action) {
 	case dsl.StepExec:
 		if s.Shell != "" {
 			fmt.Fprintf(w, "    %d. exec sh -c (timeout %s)", n, s.Timeout)
-			defer func() {
-				for _, line := range strings.Split(strings.TrimRight(s.Shell, "\n"), "\n") {
-					fmt.Fprintf(w, "         $ %s\n", line)
-				}
-			}()
-			break
+		} else {
+			fmt.Fprintf(w, "    %d. exec %s (timeout %s)", n, strings.Join(s.Command, " "), s.Timeout)
 		}
-		fmt.Fprintf(w, "    %d. exec %s (timeout %s)", n, strings.Join(s.Command, " "), s.Timeout)
 	case dsl.StepWait:
 		fmt.Fprintf(w, "    %d. wait %s", n, s.Duration)
 	}
@@ -274,5 +269,11 @@ func writeAction(w io.Writer, n int, a engine.Action) {
 		fmt.Fprintf(w, ": skipped: %s\n", a.Skipped)
 	default:
 		fmt.Fprintln(w)
+	}
+	if s.Kind == dsl.StepExec && s.Shell != "" {
+		// The script, under the step's line: it may be several lines long.
+		for _, line := range strings.Split(strings.TrimRight(s.Shell, "\n"), "\n") {
+			fmt.Fprintf(w, "         $ %s\n", line)
+		}
 	}
 }

@@ -120,6 +120,7 @@ func send(cmd *cobra.Command, config, to, text string, markup bool, loadOpts dsl
 	defer cancel()
 	start := time.Now()
 	if _, err := notifier.Notify(ctx, m); err != nil {
+		// The retry loop's note promises a later retry, which send never makes.
 		reason := strings.TrimSuffix(err.Error(), " (gave up for now after the retry budget)")
 		fmt.Fprintf(stderr, "notimon: message not sent through %q (%s) after %s: %s; send has no outbox, so nothing will retry it\n",
 			n.Name, n.Kind, time.Since(start).Round(100*time.Millisecond), reason)
