@@ -73,7 +73,7 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 // unclosed call's range ends at 0:0), and a diagnostic about such a node must still point
 // inside its file.
 func (l *loader) finish(diags hcl.Diagnostics) hcl.Diagnostics {
-	diags = dropConsequences(diags)
+	diags = dropConsequences(l.dropUnreadable(diags))
 	valid := func(r *hcl.Range) bool {
 		if r == nil {
 			return false
@@ -198,6 +198,9 @@ type loader struct {
 	unset   []string                      // env vars read but not set, since the last reset
 	lines   map[string]*lineIndex         // line starts by file, built on first use
 	defined map[string]hcl.Range          // "rule overload" → first definition
+	// broken is, by file, the part of it that the parser's recovery from its first syntax
+	// error makes unreadable.
+	broken map[string][]brokenSpan
 }
 
 func newLoader(opts Options) *loader {
@@ -210,6 +213,7 @@ func newLoader(opts Options) *loader {
 		blocks:  map[string][]*hclsyntax.Block{},
 		defined: map[string]hcl.Range{},
 		lines:   map[string]*lineIndex{},
+		broken:  map[string][]brokenSpan{},
 	}
 }
 
@@ -227,6 +231,10 @@ func (l *loader) addFile(parser *hclparse.Parser, name string, src []byte) hcl.D
 	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	f, diags := parser.ParseHCL(src, name)
+	if diags.HasErrors() {
+		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
+		f, diags, l.broken[name] = parseByBlock(src, name)
+	}
 	if f == nil {
 		return diags
 	}

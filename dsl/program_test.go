@@ -177,17 +177,23 @@ func TestShippedMessage(t *testing.T) {
 	r := cfg.Rules[0]
 	env := renderEnv()
 	env["host"] = host.Values{Name: "web<01>"}
+	env["exec"] = dsl.ExecInfo{Succeeded: true, Output: "top 5 by cpu:\n  PID COMMAND\n  42 <defunct>"}
+	failed := renderEnv()
+	failed["exec"] = dsl.ExecInfo{Error: "sh: exit status 127", Stderr: "sh: 2: ps: not found\n"}
 	tests := []struct {
+		name string
 		step *dsl.Step
+		env  map[string]any
 		want string
 	}{
-		{r.Fire[0], "<b>[web&lt;01&gt; server]</b>\ncpu usage is over its limit (50%)\ncpu usage: 75.5%\nmemory usage: 40%\nrestarting tomcat\n"},
-		{r.Fire[3], "[web&lt;01&gt; server] after restart\ncpu usage: 75.5%\nmemory usage: 40%"},
-		{r.Resolve[0], "[web&lt;01&gt; server] overload resolved after 2m30s"},
+		{"notify", r.Fire[0], env, "<b>[web&lt;01&gt; server]</b>\ncpu usage is over its limit (50%)\ncpu usage: 75.5%\nmemory usage: 40%\n"},
+		{"renotify", r.Fire[2], env, "<b>[web&lt;01&gt; server]</b> top processes\ncpu usage: 75.5%\nmemory usage: 40%\n<pre>top 5 by cpu:\n  PID COMMAND\n  42 &lt;defunct&gt;</pre>\n"},
+		{"renotify, ps failed", r.Fire[2], failed, "<b>[web-01 server]</b> top processes\ncpu usage: 75.5%\nmemory usage: 40%\n<pre></pre>\ncould not list the processes: sh: exit status 127\n"},
+		{"resolve", r.Resolve[0], env, "[web&lt;01&gt; server] overload resolved after 2m30s"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.step.Kind.String(), func(t *testing.T) {
-			got, err := tt.step.Message.Render(nil, env, html.EscapeString)
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.step.Message.Render(nil, tt.env, html.EscapeString)
 			if err != nil {
 				t.Fatal(err)
 			}

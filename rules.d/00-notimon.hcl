@@ -1,6 +1,6 @@
 # rules.d/00-notimon.hcl
 settings {
-  host     = "web-01"   # default: the machine's hostname
+  # host   = "web-01"   # default: the machine's hostname
   interval = "15s"      # daemon tick; a one-shot run is one tick
 }
 
@@ -9,6 +9,9 @@ locals {
   mem_limit = 50
 }
 
+# The credentials come from the environment: systemd's EnvironmentFile=/etc/notimon/env, or
+# `--env-file /etc/notimon/env` on the cron line. Or read them from files of their own:
+#   token_file = "/etc/notimon/telegram-token"
 notifier "telegram" "ops" {
   token      = env("NOTIMON_TELEGRAM_TOKEN")
   chat_id    = env("NOTIMON_TELEGRAM_CHAT_ID")

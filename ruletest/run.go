@@ -71,6 +71,10 @@ type Event struct {
 type Runner struct {
 	// Start is the time of the first tick; zero means DefaultStart.
 	Start time.Time
+	// Env is the environment of env("NAME") under each test's own env (which wins), e.g.
+	// from notimon test --env-file. The process environment is never read: a test runs the
+	// same on every machine.
+	Env   map[string]string
 	cache map[string]loaded
 	// warned lists the rules directories whose warnings about this machine's files (a
 	// script with Windows line endings) a result has shown already.
@@ -82,7 +86,12 @@ type loaded struct {
 	diags hcl.Diagnostics
 }
 
-func (r *Runner) load(dir string, env map[string]string) loaded {
+func (r *Runner) load(dir string, testEnv map[string]string) loaded {
+	env := maps.Clone(r.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	maps.Copy(env, testEnv)
 	keys := slices.Sorted(maps.Keys(env))
 	key := dir
 	for _, k := range keys {

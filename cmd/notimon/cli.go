@@ -59,7 +59,9 @@ conditions over their values, messages, and the steps to take when a rule fires.
 Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(), // --version, the same line as `notimon version`
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

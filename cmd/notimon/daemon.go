@@ -23,7 +23,7 @@ import (
 // runDaemon is `notimon run` without --once: tick every settings.interval, reload the rules
 // when they change (directory watch, SIGHUP, a periodic content check), stop gracefully on
 // SIGTERM or SIGINT, at once on a second one.
-func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) error {
+func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
 	stderr := cmd.ErrOrStderr()
 	// running is the content hash of the rules that run. It is taken before loading and kept
 	// only if the files did not change during the load, so a save that lands mid-load is
@@ -35,7 +35,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, logger *slog.Logger) e
 		if before != "" && before == running.Load().(string) {
 			return nil, nil
 		}
-		cfg, diags := dsl.Load([]string{path}, dsl.Options{})
+		cfg, diags := dsl.Load([]string{path}, loadOpts)
 		if diags.HasErrors() {
 			var b strings.Builder
 			dsl.WriteDiagnostics(&b, cfg.Files, diags)

@@ -543,9 +543,14 @@ func outlook(r *dsl.Rule, v engine.Verdict, after engine.RuleState, now time.Tim
 			case dsl.StepNotify, dsl.StepRenotify:
 				s = append(s, fmt.Sprintf("%s %q", st.Kind, st.Notifier))
 			case dsl.StepExec:
-				cmd := st.Shell
-				if cmd == "" {
-					cmd = strings.Join(st.Command, " ")
+				cmd := strings.Join(st.Command, " ")
+				if st.Shell != "" {
+					// A script on one line: its first line, and … when it has more.
+					first, rest, _ := strings.Cut(strings.TrimSpace(st.Shell), "\n")
+					if rest != "" {
+						first += " …"
+					}
+					cmd = "sh -c '" + first + "'"
 				}
 				s = append(s, "exec "+cmd)
 			case dsl.StepWait:

@@ -43,9 +43,9 @@ func defaultStateDir() string {
 
 func newRunCmd() *cobra.Command {
 	var once, dryRun bool
-	var stateDir, logFormat, logLevel string
+	var stateDir, logFormat, logLevel, envFile string
 	cmd := &cobra.Command{
-		Use:   "run [--once] [--dry-run] [--state-dir DIR] [PATH]",
+		Use:   "run [--once] [--dry-run] [--state-dir DIR] [--env-file FILE] [PATH]",
 		Short: "Evaluate the rules and act on them: a daemon, or one tick with --once (cron)",
 		Long: `run loads the rules directory (default ./rules.d), samples the probes the rules read,
 evaluates every rule, moves it through its lifecycle and runs its action chains.
@@ -55,9 +55,12 @@ within a second of a change (directory watch, SIGHUP, a periodic content check);
 save keeps the running rules and logs the errors. SIGTERM or SIGINT stops it after
 running chains finish (at most 30 s); a second signal stops them at once. State is saved.
 
-  --once      one tick, then exit: the mode for cron (* * * * * notimon run --once /etc/notimon/rules.d)
+  --once      one tick, then exit: the mode for cron
+              (* * * * * root /usr/local/bin/notimon run --once --env-file /etc/notimon/env /etc/notimon/rules.d)
   --dry-run   with --once: print each rule's verdict, the values it read and the messages
               it would send; send, execute and save nothing
+  --env-file  KEY=VALUE lines (systemd's EnvironmentFile syntax) for env("NAME") in the rules,
+              e.g. the Telegram credentials; they win over the process environment
 
 Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery failed
 (each is printed on stderr); 2 usage error.`,
@@ -77,13 +80,17 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 			if err != nil {
 				return usageError{err}
 			}
+			loadOpts, err := loadOptions(cmd, envFile)
+			if err != nil {
+				return err
+			}
 			if !once {
 				if dryRun {
 					return usageError{fmt.Errorf("--dry-run goes with --once")}
 				}
-				return runDaemon(cmd, path, stateDir, logger)
+				return runDaemon(cmd, path, stateDir, loadOpts, logger)
 			}
-			return runOnce(cmd, path, stateDir, dryRun, logger)
+			return runOnce(cmd, path, stateDir, dryRun, loadOpts, logger)
 		},
 	}
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "text, or json for journald and log collectors")
@@ -91,6 +98,7 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where rule states, chain cursors, probe counters and the outbox are kept")
 	cmd.Flags().BoolVar(&once, "once", false, "run one tick, then exit (cron mode)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print verdicts, values and messages; send and execute nothing")
+	addEnvFileFlag(cmd, &envFile)
 	return cmd
 }
 
@@ -110,9 +118,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
-func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, logger *slog.Logger) error {
+func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts dsl.Options, logger *slog.Logger) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	cfg, diags := dsl.Load([]string{path}, dsl.Options{})
+	cfg, diags := dsl.Load([]string{path}, loadOpts)
 	if len(diags) > 0 {
 		dsl.WriteDiagnostics(stderr, cfg.Files, diags)
 	}
@@ -241,7 +249,11 @@ func writeAction(w io.Writer, n int, a engine.Action) {
 	case dsl.StepNotify, dsl.StepRenotify:
 		fmt.Fprintf(w, "    %d. %s %q", n, s.Kind, s.Notifier)
 	case dsl.StepExec:
-		fmt.Fprintf(w, "    %d. exec %s (timeout %s)", n, strings.Join(s.Command, " "), s.Timeout)
+		if s.Shell != "" {
+			fmt.Fprintf(w, "    %d. exec sh -c (timeout %s)", n, s.Timeout)
+		} else {
+			fmt.Fprintf(w, "    %d. exec %s (timeout %s)", n, strings.Join(s.Command, " "), s.Timeout)
+		}
 	case dsl.StepWait:
 		fmt.Fprintf(w, "    %d. wait %s", n, s.Duration)
 	}
@@ -257,5 +269,11 @@ func writeAction(w io.Writer, n int, a engine.Action) {
 		fmt.Fprintf(w, ": skipped: %s\n", a.Skipped)
 	default:
 		fmt.Fprintln(w)
+	}
+	if s.Kind == dsl.StepExec && s.Shell != "" {
+		// The script, under the step's line: it may be several lines long.
+		for _, line := range strings.Split(strings.TrimRight(s.Shell, "\n"), "\n") {
+			fmt.Fprintf(w, "         $ %s\n", line)
+		}
 	}
 }

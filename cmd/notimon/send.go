@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,11 +16,19 @@ import (
 	"github.com/notimon/notimon/dsl"
 )
 
+// sendPolicy is send's retry policy. send has no outbox to fall back on, so instead of an
+// alert's two minutes it tries 3 times, 1 s and 2 s apart, and starts no try after 5 s; the
+// exit code tells the caller. sendTimeout bounds the whole delivery, a hanging server
+// included: an unreachable Bot API fails in seconds, not minutes.
+var sendPolicy = notify.Policy{Attempts: 3, Base: time.Second, Max: 2 * time.Second, Budget: 5 * time.Second}
+
+var sendTimeout = 12 * time.Second // a variable for tests
+
 func newSendCmd() *cobra.Command {
-	var to, config string
+	var to, config, envFile string
 	var markup bool
 	cmd := &cobra.Command{
-		Use:   "send [--to NOTIFIER] [--config PATH] MESSAGE ...",
+		Use:   "send [--to NOTIFIER] [--config PATH] [--env-file FILE] MESSAGE ...",
 		Short: "Send a message through a notifier of the rules (the recipe's send_msg.py)",
 		Long: `send delivers a message through one of the notifiers declared in the rules.
 
@@ -30,6 +39,9 @@ mode) are escaped, unless --markup says the text is markup already.
 Without --to, the notifier is the only one declared, or else the only one that is not a
 console notifier.
 
+send has no outbox: it tries 3 times within a few seconds and gives up after 12 s at most
+(an unreachable Bot API, a DNS failure), saying so; nothing retries the message later.
+
 Exit status: 0 delivered, 1 not delivered (the reason is printed), 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -39,12 +51,17 @@ Exit status: 0 delivered, 1 not delivered (the reason is printed), 2 usage error
 			if err != nil {
 				return usageError{err}
 			}
-			return send(cmd, config, to, text, markup)
+			loadOpts, err := loadOptions(cmd, envFile)
+			if err != nil {
+				return err
+			}
+			return send(cmd, config, to, text, markup, loadOpts)
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the notifier to send through (its name in the rules)")
 	cmd.Flags().StringVar(&config, "config", "rules.d", "the rules directory or file that declares the notifier")
 	cmd.Flags().BoolVar(&markup, "markup", false, "the message is markup for the notifier's parse_mode; do not escape it")
+	addEnvFileFlag(cmd, &envFile)
 	return cmd
 }
 
@@ -69,9 +86,9 @@ func messageText(args []string, stdin io.Reader) (string, error) {
 	return text, nil
 }
 
-func send(cmd *cobra.Command, config, to, text string, markup bool) error {
+func send(cmd *cobra.Command, config, to, text string, markup bool, loadOpts dsl.Options) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	cfg, diags := dsl.Load([]string{config}, dsl.Options{})
+	cfg, diags := dsl.Load([]string{config}, loadOpts)
 	if diags.HasErrors() {
 		dsl.WriteDiagnostics(stderr, cfg.Files, diags)
 		fmt.Fprintf(stderr, "notimon: %s has errors; nothing was sent. Fix them ('notimon validate %s' lists them).\n", config, config)
@@ -82,9 +99,13 @@ func send(cmd *cobra.Command, config, to, text string, markup bool) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger, Policy: retryPolicy})
+	policy := sendPolicy
+	if retryPolicy != nil {
+		policy = *retryPolicy
+	}
+	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger, Policy: &policy})
 	if err != nil {
-		fmt.Fprintf(stderr, "notimon: not delivered: %v\n", err)
+		fmt.Fprintf(stderr, "notimon: message not sent: %v\n", err)
 		return exitError{exitProblems}
 	}
 	if esc := actions.Escaper(n.Kind, n.Attrs); esc != nil && !markup {
@@ -95,8 +116,14 @@ func send(cmd *cobra.Command, config, to, text string, markup bool) error {
 		host, _ = os.Hostname()
 	}
 	m := notify.Message{Notifier: n.Name, Host: host, Text: text, Time: time.Now()}
-	if _, err := notifier.Notify(cmd.Context(), m); err != nil {
-		fmt.Fprintf(stderr, "notimon: not delivered through %q (%s): %v\n", n.Name, n.Kind, err)
+	ctx, cancel := context.WithTimeout(cmd.Context(), sendTimeout)
+	defer cancel()
+	start := time.Now()
+	if _, err := notifier.Notify(ctx, m); err != nil {
+		// The retry loop's note promises a later retry, which send never makes.
+		reason := strings.TrimSuffix(err.Error(), " (gave up for now after the retry budget)")
+		fmt.Fprintf(stderr, "notimon: message not sent through %q (%s) after %s: %s; send has no outbox, so nothing will retry it\n",
+			n.Name, n.Kind, time.Since(start).Round(100*time.Millisecond), reason)
 		return exitError{exitProblems}
 	}
 	if n.Kind != "console" {

@@ -16,10 +16,10 @@ import (
 )
 
 func newTestCmd() *cobra.Command {
-	var runRE string
+	var runRE, envFile string
 	var verbose bool
 	cmd := &cobra.Command{
-		Use:   "test [--run REGEX] [-v] [PATH ...]",
+		Use:   "test [--run REGEX] [-v] [--env-file FILE] [PATH ...]",
 		Short: "Run rule tests (*_test.hcl): values per tick in, states, messages and commands checked",
 		Long: `test runs the rule tests in *_test.hcl files: each test feeds probe values tick by
 tick to the rules on a simulated clock (a day takes a fraction of a second) and checks the
@@ -32,6 +32,8 @@ expectation, as "- expected" and "+ got" lines. The last line is "N passed, M fa
 
   --run REGEX   run only the tests whose name matches REGEX
   -v            also print each test's timeline: transitions, messages and commands
+  --env-file    KEY=VALUE lines for env("NAME") in the rules under test; a test's own
+                env wins. The process environment is never read by a test.
 
 Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -43,12 +45,20 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 				args = []string{"rules.d"}
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			runner := &ruletest.Runner{}
+			if envFile != "" {
+				vars, err := readEnvFile(envFile)
+				if err != nil {
+					fmt.Fprintf(stderr, "notimon: %v\n", err)
+					return exitError{exitProblems}
+				}
+				runner.Env = vars
+			}
 			files, err := testFiles(args)
 			if err != nil {
 				fmt.Fprintf(stderr, "notimon: %v\n", err)
 				return exitError{exitProblems}
 			}
-			runner := &ruletest.Runner{}
 			passed, failed, ran := 0, 0, 0
 			for _, name := range files {
 				// Problems inside a test are shown with its result; the rest here.
@@ -89,6 +99,7 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 	}
 	cmd.Flags().StringVar(&runRE, "run", "", "run only the tests whose name matches this regular expression")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each test's timeline: transitions, messages and commands")
+	addEnvFileFlag(cmd, &envFile)
 	return cmd
 }
 

@@ -17,10 +17,10 @@ func TestTestShippedRules(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "PASS  overload: pending, fires with its message and restart") {
+	if !strings.Contains(out, "PASS  overload: pending, fires with its message, reports the top processes, resolves") {
 		t.Errorf("no PASS line for the overload test:\n%s", out)
 	}
-	if last := lastLine(out); last != "4 passed, 0 failed" {
+	if last := lastLine(out); last != "5 passed, 0 failed" {
 		t.Errorf("last line %q, want the summary", last)
 	}
 }

@@ -13,21 +13,27 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate [PATH ...]",
+	var envFile string
+	cmd := &cobra.Command{
+		Use:   "validate [--env-file FILE] [PATH ...]",
 		Short: "Check rules files and report every problem with file:line:col",
 		Long: `validate loads the rules and reports every problem at once, each with its
 file:line:col, the source line and a caret under the offending token.
 
 Each directory is checked as one configuration (its *.hcl files in lexical order); all
 files named directly are checked together as one configuration. Default: ./rules.d.
+With --env-file, env("NAME") reads that file first, as run does with it.
 
 Exit status: 0 valid (warnings allowed), 1 problems found, 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			loadOpts, err := loadOptions(cmd, envFile)
+			if err != nil {
+				return err
+			}
 			groups := configGroups(args)
 			failed := false
 			for _, paths := range groups {
-				if !validate(cmd.OutOrStdout(), paths) {
+				if !validate(cmd.OutOrStdout(), paths, loadOpts) {
 					failed = true
 				}
 			}
@@ -37,6 +43,8 @@ Exit status: 0 valid (warnings allowed), 1 problems found, 2 usage error.`,
 			return nil
 		},
 	}
+	addEnvFileFlag(cmd, &envFile)
+	return cmd
 }
 
 // configGroups splits validate's arguments into configurations: one per directory, and one
@@ -62,8 +70,8 @@ func configGroups(args []string) [][]string {
 
 // validate loads one configuration, prints its diagnostics and a summary line, and reports
 // whether it is valid.
-func validate(w io.Writer, paths []string) bool {
-	cfg, diags := dsl.Load(paths, dsl.Options{})
+func validate(w io.Writer, paths []string, loadOpts dsl.Options) bool {
+	cfg, diags := dsl.Load(paths, loadOpts)
 	dsl.WriteDiagnostics(w, cfg.Files, diags)
 	errs, warns := countDiags(diags)
 	status := "valid"

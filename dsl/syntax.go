@@ -1,0 +1,117 @@
+package dsl
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// After a syntax error, hcl's parser recovers by skipping tokens, and can leave its braces
+// out of step with the file's. A block written on one line with a block inside,
+//
+//	on_resolve { notify "ops" { message = "x" } }
+//
+// ends at the first "}", so the rule around it runs on to the end of the file: every block
+// after it parses as nested in that rule (and is reported as misplaced: "Blocks of type
+// "rule" are not expected here"), or is skipped outright, and what those blocks define is
+// missing for the other files ("Unknown notifier"). So a file with a syntax error is parsed
+// again one top-level block at a time, each block being whatever starts with a top-level
+// block type in column 1: an error then stays inside its own block, every other block
+// loads as written, and of the broken block only the first syntax error is reported.
+
+// brokenSpan is the part of a file that a syntax error makes unreadable: from the error to
+// the end of the top-level block it is in.
+type brokenSpan struct {
+	first      *hcl.Diagnostic // the first syntax error of the block, reported
+	start, end int             // byte offsets
+}
+
+// parseByBlock parses src one top-level block at a time. It returns the file, every
+// diagnostic, and the span each first syntax error makes unreadable.
+func parseByBlock(src []byte, name string) (*hcl.File, hcl.Diagnostics, []brokenSpan) {
+	starts := []hcl.Pos{{Line: 1, Column: 1, Byte: 0}}
+	tokens, _ := hclsyntax.LexConfig(src, name, hcl.InitialPos)
+	for i, tok := range tokens {
+		if tok.Type != hclsyntax.TokenIdent || tok.Range.Start.Column != 1 || tok.Range.Start.Byte == 0 {
+			continue
+		}
+		if _, top := blockTypes[string(tok.Bytes)]; !top || (i > 0 && tokens[i-1].Type != hclsyntax.TokenNewline) {
+			continue
+		}
+		starts = append(starts, tok.Range.Start)
+	}
+	body := &hclsyntax.Body{
+		Attributes: hclsyntax.Attributes{},
+		SrcRange:   hcl.Range{Filename: name, Start: hcl.InitialPos, End: endPos(src)},
+	}
+	body.EndRange = hcl.Range{Filename: name, Start: body.SrcRange.End, End: body.SrcRange.End}
+	var diags hcl.Diagnostics
+	var spans []brokenSpan
+	for i, start := range starts {
+		end := len(src)
+		if i+1 < len(starts) {
+			end = starts[i+1].Byte
+		}
+		f, d := hclsyntax.ParseConfig(src[start.Byte:end], name, start)
+		diags = append(diags, d...)
+		if first := firstError(d); first != nil {
+			spans = append(spans, brokenSpan{first: first, start: first.Subject.Start.Byte, end: end})
+		}
+		b := f.Body.(*hclsyntax.Body)
+		body.Blocks = append(body.Blocks, b.Blocks...)
+		for k, a := range b.Attributes {
+			if _, dup := body.Attributes[k]; !dup {
+				body.Attributes[k] = a
+			}
+		}
+	}
+	return &hcl.File{Body: body, Bytes: src}, diags, spans
+}
+
+// firstError is the error of d that comes first in the source (hcl does not sort them).
+func firstError(d hcl.Diagnostics) *hcl.Diagnostic {
+	var first *hcl.Diagnostic
+	for _, x := range d {
+		if x.Severity != hcl.DiagError || x.Subject == nil {
+			continue
+		}
+		if first == nil || x.Subject.Start.Byte < first.Subject.Start.Byte {
+			first = x
+		}
+	}
+	return first
+}
+
+func endPos(src []byte) hcl.Pos {
+	pos := hcl.InitialPos
+	for _, c := range src {
+		pos.Byte++
+		pos.Column++
+		if c == '\n' {
+			pos.Line++
+			pos.Column = 1
+		}
+	}
+	return pos
+}
+
+// dropUnreadable drops the diagnostics, syntax errors included, that lie in a broken span
+// after its first syntax error: they come from the parser's recovery, not from the file.
+// Everything else, in that file and the others, is reported as usual.
+func (l *loader) dropUnreadable(diags hcl.Diagnostics) hcl.Diagnostics {
+	if len(l.broken) == 0 {
+		return diags
+	}
+	out := diags[:0:0]
+next:
+	for _, d := range diags {
+		if d.Subject != nil {
+			for _, span := range l.broken[d.Subject.Filename] {
+				if d != span.first && d.Subject.Start.Byte >= span.start && d.Subject.Start.Byte < span.end {
+					continue next
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
