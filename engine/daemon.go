@@ -58,13 +58,17 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	for {
 		select {
 		case <-ctx.Done():
+			e.busy("shutdown", o.Grace+StallMargin)
 			return e.shutdown(o)
 		case <-o.Reload:
+			e.busy("reload", StallMargin)
 			e.reload(o)
+			e.idle()
 			continue
 		case <-timer:
 		}
 		start := e.now()
+		e.busy("tick", TickLimit(e.config()))
 		rep := e.Tick(ctx, start)
 		e.logChanges(rep, lastErrs)
 		if e.opts.Store != nil {
@@ -73,6 +77,7 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 		if o.Ticked != nil {
 			o.Ticked(rep)
 		}
+		e.idle()
 		wait := e.config().Settings.Interval - e.now().Sub(start)
 		timer = after(max(wait, 0))
 	}

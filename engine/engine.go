@@ -73,6 +73,8 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+
+	loop loopState // what RunDaemon's loop is doing, for Alive
 }
 
 // batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.
