@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify/alertmanager"
+	"github.com/notimon/notimon/actions/notify/alertmanager/alertmanagertest"
 	"github.com/notimon/notimon/actions/notify/webhook"
 	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
 	"github.com/notimon/notimon/probes"
@@ -98,5 +99,44 @@ rule "memory" {
 				t.Errorf("host was asked for %d times in %v, want 2 (the tick and the renotify)", hosts, asked)
 			}
 		})
+	}
+}
+
+// TestRealAlertmanagerAlertHasInstance: the real engine posts, for a rule that reads only
+// mem.*, to a real Alertmanager (skipped when none is installed), and the alert it lists
+// has the machine's host name as its instance label.
+func TestRealAlertmanagerAlertHasInstance(t *testing.T) {
+	base := alertmanagertest.Start(t)
+	machine, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, fmt.Sprintf(`
+notifier "alertmanager" "am" { url = %q }
+rule "memory_only" {
+  when     = "mem.total_bytes > 0"
+  severity = "info"
+  notify "am" { message = "memory {{ mem.real_pct }}%%" }
+}
+`, base))
+	e := New(cfg, Options{Sampler: probes.NewSystem(probes.Options{})})
+	rep := e.Tick(context.Background(), time.Now())
+	if err := e.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if errs := append(rep.Errs(), e.Errs()...); len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	var got alertmanagertest.Alert
+	alertmanagertest.Poll(t, "the alert to be active", func() bool {
+		alerts := alertmanagertest.Alerts(t, base, "memory_only", "")
+		if len(alerts) == 1 && alerts[0].Status.State == "active" {
+			got = alerts[0]
+			return true
+		}
+		return false
+	})
+	if got.Labels["instance"] != machine {
+		t.Errorf("labels %v, want instance %q", got.Labels, machine)
 	}
 }
