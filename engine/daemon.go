@@ -74,10 +74,10 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 		if e.opts.Store != nil {
 			e.kickFlush() // retries what earlier ticks could not deliver
 		}
+		e.idle() // before Ticked: a tick is over when Ticked hears of it
 		if o.Ticked != nil {
 			o.Ticked(rep)
 		}
-		e.idle()
 		wait := e.config().Settings.Interval - e.now().Sub(start)
 		timer = after(max(wait, 0))
 	}
