@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/notimon/notimon/dsl"
 )
@@ -57,18 +58,23 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	for {
 		select {
 		case <-ctx.Done():
+			e.busy("shutdown", o.Grace+StallMargin)
 			return e.shutdown(o)
 		case <-o.Reload:
+			e.busy("reload", StallMargin)
 			e.reload(o)
+			e.idle()
 			continue
 		case <-timer:
 		}
 		start := e.now()
+		e.busy("tick", TickLimit(e.config()))
 		rep := e.Tick(ctx, start)
 		e.logChanges(rep, lastErrs)
 		if e.opts.Store != nil {
 			e.kickFlush() // retries what earlier ticks could not deliver
 		}
+		e.idle() // before Ticked: a tick is over when Ticked hears of it
 		if o.Ticked != nil {
 			o.Ticked(rep)
 		}
@@ -77,27 +83,54 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 }
 
-// reload loads the rules and swaps them in, or keeps the running ones.
+// reload loads the rules and swaps them in, or keeps the running ones. After a failed
+// reload, files that are valid again are recorded as a good reload and logged once, even
+// when they equal the running rules (a broken file added, then removed) and nothing is
+// swapped.
 func (e *Engine) reload(o DaemonOptions) {
 	start := time.Now()
 	cfg, err := o.Load()
-	if cfg == nil && err == nil {
+	e.mu.Lock()
+	failing := e.reloadStatus != nil && !e.reloadStatus.OK
+	e.mu.Unlock()
+	status := ReloadStatus{Time: e.now(), OK: err == nil}
+	switch {
+	case err != nil:
+		status.Error = capReloadError(err.Error())
+		e.log.Error("reload failed: the previous rules keep running", "err", err)
+	case cfg == nil && !failing:
 		e.log.Debug("rules unchanged; nothing to reload")
 		return
-	}
-	status := ReloadStatus{Time: e.now(), OK: err == nil}
-	if err != nil {
-		status.Error = err.Error()
-		e.log.Error("reload failed: the previous rules keep running", "err", err)
-	} else {
+	case cfg == nil:
+		e.log.Info("rules are valid again; they equal the running rules, which keep running")
+	default:
 		e.Reload(cfg)
-		e.log.Info("rules reloaded", "rules", len(cfg.Rules), "notifiers", len(cfg.Notifiers),
-			"took", time.Since(start).Round(time.Millisecond))
+		args := []any{"rules", len(cfg.Rules), "notifiers", len(cfg.Notifiers), "took", time.Since(start).Round(time.Millisecond)}
+		if failing {
+			args = append(args, "valid_again", true)
+		}
+		e.log.Info("rules reloaded", args...)
 	}
 	e.mu.Lock()
 	e.reloadStatus = &status
 	e.mu.Unlock()
 	e.save()
+}
+
+// maxReloadError bounds last_reload.error in the state file: a directory full of broken
+// files can produce megabytes of diagnostics, which the log has in full.
+const maxReloadError = 4096
+
+// capReloadError cuts s to maxReloadError bytes, on a character boundary, and says so.
+func capReloadError(s string) string {
+	if len(s) <= maxReloadError {
+		return s
+	}
+	n := maxReloadError
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("\n… (%d more bytes: the log has them all, and `notimon validate` lists every problem)", len(s)-n)
 }
 
 // logChanges logs a rule's evaluation error when it appears or changes, not on every tick.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +57,7 @@ type Engine struct {
 	verdicts  []Verdict // reused by Evaluate
 	holds     []bool    // reused by Evaluate
 	batches   []batch
+	refs      []probes.Ref // what a tick samples: the configuration's refs and host
 
 	ctx    context.Context // chains and deliveries; cancelled by Stop
 	cancel context.CancelFunc
@@ -71,6 +73,8 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+
+	loop loopState // what RunDaemon's loop is doing, for Alive
 }
 
 // batch is a run of consecutive rules whose conditions evaluate as one dsl.Batch.
@@ -107,6 +111,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.cfg = cfg
 	e.notifiers, e.batches = e.prepare(cfg)
+	e.refs = withHost(cfg.Refs)
 	return e
 }
 
@@ -155,7 +160,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 		names[r.Name] = true
 	}
 	e.mu.Lock()
-	e.cfg, e.notifiers, e.batches = cfg, notifiers, batches
+	e.cfg, e.notifiers, e.batches, e.refs = cfg, notifiers, batches, withHost(cfg.Refs)
 	for name := range e.states {
 		if !names[name] && !e.running[name] {
 			delete(e.states, name)
@@ -244,6 +249,19 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, er
 	}
 	holds, _ := v.(bool) // compiled with AsBool
 	return holds, nil
+}
+
+// withHost is refs plus the host probe. Host is sampled on every tick and renotify, read by
+// a rule or not, because every message carries the host name (Alertmanager's instance
+// label, the webhook's host, NOTIMON_HOST); it costs microseconds.
+func withHost(refs []probes.Ref) []probes.Ref {
+	host := probes.Ref{Kind: "host"}
+	if slices.Contains(refs, host) {
+		return refs
+	}
+	out := make([]probes.Ref, 0, len(refs)+1)
+	out = append(out, host) // host is first in registry order
+	return append(out, refs...)
 }
 
 func hostName(snap *probes.Snapshot) string { return snap.Host.Name }

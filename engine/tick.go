@@ -66,7 +66,7 @@ func lifecycle(r *dsl.Rule) Lifecycle {
 // Wait lets them finish.
 func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	start := time.Now()
-	snap := e.opts.Sampler.Sample(ctx, now, e.cfg.Refs)
+	snap := e.opts.Sampler.Sample(ctx, now, e.refs)
 	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
 	e.updateWindows(e.cfg, snap, now)
 	rep.Env = e.cfg.Schema.Env(snap)

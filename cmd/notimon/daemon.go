@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -135,6 +135,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	}
 	logger.Info("notimon started", "rules", len(cfg.Rules), "dir", path, "interval", cfg.Settings.Interval, "state_dir", st.Dir())
 	notifier := newSystemdNotifier()
+	stopPings := startWatchdog(notifier, eng, cfg.Settings.Interval, logger)
 	first := true
 	err = eng.RunDaemon(ctx, engine.DaemonOptions{
 		Load:   load,
@@ -145,9 +146,9 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 				notifier.notify("READY=1")
 				first = false
 			}
-			notifier.watchdog()
 		},
 	})
+	stopPings()
 	notifier.notify("STOPPING=1")
 	if err != nil {
 		logger.Error("stopped with problems", "err", err)
@@ -157,37 +158,37 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	return nil
 }
 
-// systemdNotifier speaks systemd's notify protocol (Type=notify, WatchdogSec=): a datagram
-// to $NOTIFY_SOCKET. It does nothing when notimon does not run under systemd.
-type systemdNotifier struct {
-	socket string
-	pings  bool
-}
-
-func newSystemdNotifier() *systemdNotifier {
-	s := &systemdNotifier{socket: os.Getenv("NOTIFY_SOCKET"), pings: os.Getenv("WATCHDOG_USEC") != ""}
-	if strings.HasPrefix(s.socket, "@") { // an abstract socket
-		s.socket = "\x00" + s.socket[1:]
-	}
-	return s
-}
-
-func (s *systemdNotifier) notify(state string) {
-	if s.socket == "" {
-		return
-	}
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: s.socket, Net: "unixgram"})
+// startWatchdog pings systemd's watchdog, when one applies to this process, every half
+// period for as long as the daemon loop is alive; the returned function stops it.
+func startWatchdog(notifier *systemdNotifier, eng *engine.Engine, interval time.Duration, logger *slog.Logger) (stop func()) {
+	period, err := watchdogPeriod(os.Getenv, os.Getpid())
 	if err != nil {
-		return
+		logger.Warn("not pinging the systemd watchdog", "err", err)
 	}
-	defer conn.Close()
-	_, _ = conn.Write([]byte(state))
-}
-
-// watchdog pings systemd after every tick: a daemon whose ticks stop is restarted. Set
-// WatchdogSec to at least three times settings.interval.
-func (s *systemdNotifier) watchdog() {
-	if s.pings {
-		s.notify("WATCHDOG=1")
+	if period == 0 || notifier.socket == "" {
+		return func() {}
+	}
+	if interval > period {
+		logger.Warn("settings.interval is longer than the systemd watchdog period (WatchdogSec); notimon pings the watchdog on a timer of its own, every half period, so it is not restarted for it, but check that this is what you meant",
+			"interval", interval.String(), "watchdog", period.String())
+	}
+	ticker := time.NewTicker(period / 2)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	w := &watchdogPinger{
+		send:  notifier.notify,
+		alive: func() error { return eng.Alive(clock()) },
+		ticks: ticker.C,
+		log:   logger,
+	}
+	go func() {
+		defer close(finished)
+		w.run(done)
+	}()
+	logger.Debug("pinging the systemd watchdog", "every", (period / 2).String())
+	return func() {
+		ticker.Stop()
+		close(done)
+		<-finished
 	}
 }

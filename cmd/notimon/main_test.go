@@ -167,7 +167,7 @@ rule "always" {
 	if code != exitProblems {
 		t.Errorf("exit %d, want 1", code)
 	}
-	if !strings.Contains(errOut, `notify "ops": telegram: unauthorized, Unauthorized (check the bot token)`) {
+	if !strings.Contains(errOut, `notify "ops": telegram: HTTP 401: Unauthorized (check the bot token)`) {
 		t.Errorf("stderr does not explain the rejected token:\n%s", errOut)
 	}
 	if strings.Contains(errOut, "secret-token") {

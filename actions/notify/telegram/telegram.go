@@ -8,6 +8,9 @@
 // 429s wait retry_after; 5xx, timeouts and dropped connections are retried with backoff; a
 // 400 "can't parse entities" is resent once as plain text with a note, so the alert still
 // arrives; and the token, which the Bot API puts in the URL, is removed from every error.
+// Errors name the HTTP status and Telegram's description ("HTTP 400: Bad Request: chat not
+// found"); an answer that is not Bot API JSON (nginx's 502 page) is named by its status
+// alone ("HTTP 502 Bad Gateway"), never quoted.
 package telegram
 
 import (
@@ -91,7 +94,7 @@ func New(cfg Config) (*Telegram, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	// The default transport honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
-	httpClient := &http.Client{Timeout: cfg.Timeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	httpClient := &http.Client{Timeout: cfg.Timeout, Transport: apiTransport{next: http.DefaultTransport.(*http.Transport).Clone()}}
 	opts := []bot.Option{
 		bot.WithSkipGetMe(),
 		bot.WithHTTPClient(cfg.Timeout, httpClient),
@@ -163,12 +166,21 @@ func (t *Telegram) send(ctx context.Context, text, mode string) (bool, error) {
 	if mode != ModeNone {
 		params.ParseMode = models.ParseMode(mode)
 	}
-	_, orig := t.client.SendMessage(ctx, params)
+	var ans answer
+	_, orig := t.client.SendMessage(context.WithValue(ctx, answerKey{}, &ans), params)
 	if orig == nil {
 		return false, nil
 	}
-	// Classify on the library's error; hand on only the redacted text.
+	var notAPI *statusError
+	if errors.As(orig, &notAPI) {
+		return ctx.Err() == nil && notAPI.retryable(), notAPI
+	}
+	// Classify on the library's error; hand on the HTTP status and Telegram's description
+	// when there was an error answer, else the redacted text (a transport error).
 	err := notify.RedactError(orig, t.cfg.Token)
+	if ans.status != 0 && (ans.status < 200 || ans.status > 299) {
+		err = notify.RedactError(errors.New(ans.String()), t.cfg.Token)
+	}
 	var tooMany *bot.TooManyRequestsError
 	var migrate *bot.MigrateError
 	switch {

@@ -3,8 +3,12 @@ package telegram_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +233,69 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		if _, err := telegram.New(cfg); err == nil || strings.Contains(err.Error(), token) {
 			t.Errorf("New(%+v) = %v", cfg, err)
 		}
+	}
+}
+
+// TestErrorsNameStatusAndDescription: every error says the HTTP status and Telegram's
+// description, and never quotes an answer that is not Bot API JSON (an nginx page).
+func TestErrorsNameStatusAndDescription(t *testing.T) {
+	const gaveUp = " (gave up for now after the retry budget)"
+	for _, tc := range []struct {
+		fault     telegramtest.Fault
+		want      string
+		retryable bool
+	}{
+		{telegramtest.ServerErrorHTML(502), "telegram: HTTP 502 Bad Gateway" + gaveUp, true},
+		{telegramtest.ServerErrorHTML(504), "telegram: HTTP 504 Gateway Timeout" + gaveUp, true},
+		{telegramtest.ServerError(500), "telegram: HTTP 500: Internal Server Error" + gaveUp, true},
+		{telegramtest.TooManyRequests(1), "telegram: HTTP 429: Too Many Requests: retry after 1" + gaveUp, true},
+		{telegramtest.APIError(400, "Bad Request: chat not found"),
+			"telegram: HTTP 400: Bad Request: chat not found (check chat_id, and that the bot was added to the chat)", false},
+		{telegramtest.APIError(403, "Forbidden: bot was kicked from the group chat"),
+			"telegram: HTTP 403: Forbidden: bot was kicked from the group chat (is the bot a member of the chat, and allowed to post?)", false},
+		{telegramtest.APIError(401, "Unauthorized"), "telegram: HTTP 401: Unauthorized (check the bot token)", false},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			srv := telegramtest.New(t, token)
+			srv.Fail(10, tc.fault) // more than the retry budget
+			retryable, err := newNotifier(t, srv, nil).Notify(context.Background(), msg("x"))
+			if err == nil || err.Error() != tc.want || retryable != tc.retryable {
+				t.Errorf("Notify = %v, %v; want %v, %q", retryable, err, tc.retryable, tc.want)
+			}
+		})
+	}
+}
+
+// TestAnswersThatAreNotBotAPIJSON: a server that is not a Bot API (a wrong api_url, a
+// captive portal, a proxy) answers HTML; the error names the status and says so, once,
+// without the page.
+func TestAnswersThatAreNotBotAPIJSON(t *testing.T) {
+	page := "<!DOCTYPE html>\n<html><head><title>Sign in to the Wi-Fi</title></head><body>" + strings.Repeat("x", 5000) + "</body></html>"
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{
+		{404, "telegram: HTTP 404 Not Found, and the answer is not Bot API JSON (is api_url a Bot API server? a proxy in the way?)"},
+		{200, "telegram: HTTP 200 OK, but the answer is not Bot API JSON (is api_url a Bot API server?)"},
+	} {
+		var requests atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, page)
+		}))
+		n, err := telegram.New(telegram.Config{Token: token, ChatID: "1", APIURL: srv.URL, Policy: fastPolicy(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		retryable, err := n.Notify(context.Background(), msg("x"))
+		if err == nil || err.Error() != tc.want || retryable {
+			t.Errorf("HTTP %d with a page: Notify = %v, %v; want false, %q", tc.status, retryable, err, tc.want)
+		}
+		if requests.Load() != 1 {
+			t.Errorf("HTTP %d with a page: %d requests, want 1 (not retried)", tc.status, requests.Load())
+		}
+		srv.Close()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/notify"
 )
@@ -29,6 +32,9 @@ const UserAgent = "notimon"
 
 // bodyExcerpt is how much of a refusing response's body an error quotes.
 const bodyExcerpt = 200
+
+// bodyRead is how much of a refusing response's body is read to judge what it is.
+const bodyRead = 4096
 
 // maxRedirects is how many redirects one try follows, as net/http does by default.
 const maxRedirects = 10
@@ -156,10 +162,10 @@ func (s *Sender) try(ctx context.Context, body []byte) (bool, error) {
 		drain(resp.Body)
 		return false, nil
 	}
-	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, bodyExcerpt))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, bodyRead))
 	drain(resp.Body)
-	e := fmt.Errorf("%s: POST %s: %s", s.kind, s.display, resp.Status)
-	if text := strings.TrimSpace(strings.ToValidUTF8(string(excerpt), "\uFFFD")); text != "" {
+	e := fmt.Errorf("%s: POST %s: %s", s.kind, s.display, notify.HTTPStatus(resp.StatusCode))
+	if text := excerpt(resp.Header.Get("Content-Type"), answer); text != "" {
 		e = fmt.Errorf("%w: %q", e, text)
 	}
 	switch {
@@ -322,3 +328,31 @@ func displayURL(u *url.URL, secretPath bool) string {
 
 // drain reads what is left of a body (up to 64 KiB) so the connection can be reused.
 func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10)) }
+
+// excerpt is what an error quotes of a refusing response's body: the receiver's reason
+// (Alertmanager's JSON, a one-line text), made one line of at most bodyExcerpt bytes. An
+// HTML page (a proxy's or load balancer's error page) is left out: its status says it all,
+// and its markup would fill the log and the outbox.
+func excerpt(contentType string, body []byte) string {
+	text := strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
+	if text == "" || strings.Contains(strings.ToLower(contentType), "html") || strings.HasPrefix(text, "<") {
+		return ""
+	}
+	var str string
+	var compact bytes.Buffer
+	switch {
+	case json.Unmarshal([]byte(text), &str) == nil: // Alertmanager's reason is a JSON string
+		text = str
+	case json.Compact(&compact, []byte(text)) == nil:
+		text = compact.String()
+	}
+	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if len(text) <= bodyExcerpt {
+		return text
+	}
+	n := bodyExcerpt
+	for n > 0 && !utf8.RuneStart(text[n]) {
+		n--
+	}
+	return text[:n] + "…"
+}

@@ -1,4 +1,4 @@
-package alertmanager
+package alertmanagertest
 
 import (
 	"os/exec"

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package alertmanager
+package alertmanagertest
 
 import "os/exec"
 
