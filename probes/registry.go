@@ -6,6 +6,7 @@ import (
 	"github.com/notimon/notimon/probes/command"
 	"github.com/notimon/notimon/probes/cpu"
 	"github.com/notimon/notimon/probes/disk"
+	"github.com/notimon/notimon/probes/fd"
 	"github.com/notimon/notimon/probes/file"
 	"github.com/notimon/notimon/probes/host"
 	"github.com/notimon/notimon/probes/http"
@@ -31,6 +32,7 @@ var Kinds = []Kind{
 	field(load.Kind, func(s *Snapshot) *load.Values { return &s.Load }),
 	field(disk.Kind, func(s *Snapshot) *map[string]disk.Values { return &s.Disk }),
 	field(net.Kind, func(s *Snapshot) *net.Values { return &s.Net }),
+	{Probe: fd.Kind},
 	{Probe: process.Kind},
 	{Probe: http.Kind},
 	{Probe: tcp.Kind},
