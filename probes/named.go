@@ -57,6 +57,9 @@ func newNamed(k Kind, all map[string]any, proc fs.FS) (named, error) {
 	if sel, ok := cfg.(process.Selector); ok { // one scan of /proc serves every process probe
 		return named{sel: &sel}, nil
 	}
+	if k.Sample == nil {
+		return named{}, fmt.Errorf("probe kind %q has no Sample and is not one System samples itself", k.Name)
+	}
 	return named{sample: func(ctx context.Context, now time.Time) any {
 		v, _ := k.Sample(ctx, cfg, proc, now) // a named kind reports failures in its values
 		return v

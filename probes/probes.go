@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"reflect"
 	"sort"
 	"time"
 
@@ -72,45 +71,17 @@ const WindowsField = "notimon_windows"
 // none (a named probe or a built-in kind without a field of its own that was not sampled,
 // an unknown kind).
 func (s *Snapshot) Get(ref Ref) any {
-	k, ok := LookupKind(ref.Kind)
-	switch {
-	case !ok:
-		return nil
-	case k.Named:
-		return s.Named[ref.Kind][ref.Name]
-	case k.at != nil:
-		return k.at(s).Interface()
+	if k, ok := LookupKind(ref.Kind); ok {
+		return k.get(s, ref.Name)
 	}
-	return s.Builtin[ref.Kind]
+	return nil
 }
 
 // Put stores v, of the Values type of ref's kind, as the values of the probe ref; nil
 // leaves none (zero values). A ref of an unknown kind is ignored.
 func (s *Snapshot) Put(ref Ref, v any) {
-	k, ok := LookupKind(ref.Kind)
-	switch {
-	case !ok:
-	case k.Named && v == nil:
-		delete(s.Named[ref.Kind], ref.Name)
-	case k.Named:
-		if s.Named == nil {
-			s.Named = map[string]map[string]any{}
-		}
-		if s.Named[ref.Kind] == nil {
-			s.Named[ref.Kind] = map[string]any{}
-		}
-		s.Named[ref.Kind][ref.Name] = v
-	case k.at != nil && v == nil:
-		k.at(s).SetZero()
-	case k.at != nil:
-		k.at(s).Set(reflect.ValueOf(v))
-	case v == nil:
-		delete(s.Builtin, ref.Kind)
-	default:
-		if s.Builtin == nil {
-			s.Builtin = map[string]any{}
-		}
-		s.Builtin[ref.Kind] = v
+	if k, ok := LookupKind(ref.Kind); ok {
+		k.put(s, ref.Name, v)
 	}
 }
 

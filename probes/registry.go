@@ -62,3 +62,41 @@ func LookupKind(name string) (Kind, bool) {
 	}
 	return Kind{}, false
 }
+
+// get returns the values of k's probe called name (none for a built-in kind) in s.
+func (k Kind) get(s *Snapshot, name string) any {
+	switch {
+	case k.Named:
+		return s.Named[k.Name][name]
+	case k.at != nil:
+		return k.at(s).Interface()
+	}
+	return s.Builtin[k.Name]
+}
+
+// put stores v as the values of k's probe called name in s; nil leaves none.
+func (k Kind) put(s *Snapshot, name string, v any) {
+	switch {
+	case k.Named && v == nil:
+		delete(s.Named[k.Name], name)
+	case k.Named:
+		if s.Named == nil {
+			s.Named = map[string]map[string]any{}
+		}
+		if s.Named[k.Name] == nil {
+			s.Named[k.Name] = map[string]any{}
+		}
+		s.Named[k.Name][name] = v
+	case k.at != nil && v == nil:
+		k.at(s).SetZero()
+	case k.at != nil:
+		k.at(s).Set(reflect.ValueOf(v))
+	case v == nil:
+		delete(s.Builtin, k.Name)
+	default:
+		if s.Builtin == nil {
+			s.Builtin = map[string]any{}
+		}
+		s.Builtin[k.Name] = v
+	}
+}

@@ -100,17 +100,9 @@ func (s *Schema) Map(snap *Snapshot) map[string]any {
 
 func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
 	for _, k := range Kinds {
-		if k.Named {
-			continue
+		if !k.Named {
+			set(k.Name, builtinValue(k, snap))
 		}
-		v := reflect.New(k.Values).Elem()
-		if cur := snap.Get(Ref{Kind: k.Name}); cur != nil {
-			v.Set(reflect.ValueOf(cur))
-		}
-		if v.Kind() == reflect.Map && v.IsNil() {
-			v.Set(reflect.MakeMap(k.Values)) // values(disk) with no mounts is an empty list
-		}
-		set(k.Name, v)
 	}
 	windows := snap.Windows
 	if windows == nil {
@@ -126,6 +118,24 @@ func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
 		}
 		set(kind, v)
 	}
+}
+
+// builtinValue is the values of built-in kind k in snap, zero when it has none, a map
+// never nil (values(disk) with no mounts is an empty list).
+func builtinValue(k Kind, snap *Snapshot) reflect.Value {
+	var v reflect.Value
+	switch cur := snap.Builtin[k.Name]; {
+	case k.at != nil:
+		v = k.at(snap)
+	case cur != nil:
+		v = reflect.ValueOf(cur)
+	default:
+		v = reflect.Zero(k.Values)
+	}
+	if v.Kind() == reflect.Map && v.IsNil() {
+		v = reflect.MakeMap(k.Values)
+	}
+	return v
 }
 
 // Value returns the values of one probe in snap, for display.
