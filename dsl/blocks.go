@@ -11,8 +11,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/spec"
 )
 
 // identRE is what a probe or notifier name must look like: rules read probes as
@@ -104,28 +106,29 @@ func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hc
 	return s, diags
 }
 
-// kindSchema builds the body schema of a notifier or probe kind.
-func kindSchema(spec KindSpec) *hcl.BodySchema {
+// kindSchema builds the body schema of a notifier or probe kind's block.
+func kindSchema(kb spec.Block) *hcl.BodySchema {
 	s := &hcl.BodySchema{}
-	for _, a := range spec.Attrs {
+	for _, a := range kb.Attrs {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a.Name, Required: a.Required})
 	}
 	return s
 }
 
-// decodeKindBody decodes the attributes of a notifier or probe body against its kind.
-func (l *loader) decodeKindBody(b *hclsyntax.Block, spec KindSpec, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
-	content, diags := b.Body.Content(kindSchema(spec))
+// decodeKindBody decodes the attributes of a notifier or probe body against its kind's
+// block, as the kind's descriptor declares it.
+func (l *loader) decodeKindBody(b *hclsyntax.Block, kb spec.Block, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
+	content, diags := b.Body.Content(kindSchema(kb))
 	attrs := map[string]any{}
 	for name, a := range content.Attributes {
-		as, _ := spec.attr(name)
+		as, _ := kb.Attr(name)
 		v, d := ev.decodeAttr(a, as, what)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			attrs[name] = v
 		}
 	}
-	for _, group := range spec.OneOf {
+	for _, group := range kb.OneOf {
 		var set []string
 		for _, n := range group {
 			if _, ok := content.Attributes[n]; ok {
@@ -157,16 +160,20 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 	diags := l.define("notifier", name, b.DefRange())
 	dup := diags.HasErrors()
 	diags = append(diags, checkName("notifier", name, b.LabelRanges[1])...)
-	spec, ok := lookupSpec(NotifierKinds, kind)
+	k, ok := actions.LookupNotifier(kind)
 	if !ok {
+		names := make([]string, len(actions.NotifierKinds))
+		for i, k := range actions.NotifierKinds {
+			names[i] = k.Name
+		}
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown notifier kind",
-			Detail:   fmt.Sprintf("There is no %q notifier.%s The kinds are: %s.", kind, suggest(kind, specNames(NotifierKinds)), strings.Join(specNames(NotifierKinds), ", ")),
+			Detail:   fmt.Sprintf("There is no %q notifier.%s The kinds are: %s.", kind, suggest(kind, names), strings.Join(names, ", ")),
 			Subject:  b.LabelRanges[0].Ptr(),
 		})
 	}
-	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("notifier %q", name))
+	attrs, d := l.decodeKindBody(b, k.Block, ev, fmt.Sprintf("notifier %q", name))
 	diags = append(diags, d...)
 	if dup {
 		return nil, diags
@@ -218,8 +225,7 @@ func (l *loader) decodeProbe(b *hclsyntax.Block, ev *evaluator) (*Probe, *probes
 	if !diags.HasErrors() {
 		declared = &ref
 	}
-	spec, _ := lookupSpec(ProbeKinds, kindName)
-	attrs, d := l.decodeKindBody(b, spec, ev, fmt.Sprintf("probe %q", ref.String()))
+	attrs, d := l.decodeKindBody(b, kind.Block, ev, fmt.Sprintf("probe %q", ref.String()))
 	diags = append(diags, d...)
 	if !diags.HasErrors() {
 		// What the probe itself will refuse at run time (an address without a port, a
@@ -481,14 +487,14 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			}
 		}
 		if a, ok := content.Attributes["env"]; ok {
-			v, d := ev.decodeAttr(a, AttrSpec{Name: "env", Type: TypeStringMap}, what)
+			v, d := ev.decodeAttr(a, spec.Attr{Name: "env", Type: spec.TypeStringMap}, what)
 			diags = append(diags, d...)
 			if m, ok := v.(map[string]string); ok {
 				s.Env = m
 			}
 		}
 		if a, ok := content.Attributes["on_failure"]; ok {
-			v, d := ev.decodeAttr(a, AttrSpec{Name: "on_failure", Type: TypeString, Allowed: []string{"continue", "stop"}}, what)
+			v, d := ev.decodeAttr(a, spec.Attr{Name: "on_failure", Type: spec.TypeString, Allowed: []string{"continue", "stop"}}, what)
 			diags = append(diags, d...)
 			s.StopOnFailure = v == "stop"
 		}

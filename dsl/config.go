@@ -37,16 +37,6 @@ func (c *Config) Notifier(name string) *Notifier {
 	return nil
 }
 
-// Probe returns the probe block for ref, or nil if there is none.
-func (c *Config) Probe(ref probes.Ref) *Probe {
-	for _, p := range c.Probes {
-		if p.Ref == ref {
-			return p
-		}
-	}
-	return nil
-}
-
 // Settings is the `settings` block.
 type Settings struct {
 	Host     string        // "" means the machine's hostname
@@ -66,7 +56,7 @@ const (
 )
 
 // Notifier is a `notifier "<kind>" "<name>"` block. Attrs holds the decoded attributes by
-// name, typed per the kind's AttrSpec (string, float64, bool, time.Duration,
+// name, typed per the kind's attributes, spec.Attr (string, float64, bool, time.Duration,
 // map[string]string, []string).
 type Notifier struct {
 	Kind  string

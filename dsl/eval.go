@@ -18,6 +18,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/notimon/notimon/spec"
 )
 
 // evaluator holds what HCL expressions can read at load time: local.*, template.*, env()
@@ -434,26 +436,26 @@ func friendly(v cty.Value) string {
 	return v.Type().FriendlyName()
 }
 
-// decodeAttr evaluates and checks one attribute of a notifier or probe block by its spec.
-func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) (any, hcl.Diagnostics) {
-	what = fmt.Sprintf("%s %s", what, spec.Name)
-	switch spec.Type {
-	case TypeDuration:
+// decodeAttr evaluates and checks one attribute of a notifier or probe block by its declaration in the kind's descriptor.
+func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (any, hcl.Diagnostics) {
+	what = fmt.Sprintf("%s %s", what, as.Name)
+	switch as.Type {
+	case spec.TypeDuration:
 		return e.decodeDuration(attr, what)
-	case TypeString, TypeURL, TypeRegexp:
+	case spec.TypeString, spec.TypeURL, spec.TypeRegexp:
 		s, diags := e.decodeString(attr, what)
 		if diags.HasErrors() {
 			return nil, diags
 		}
-		if len(spec.Allowed) > 0 && !contains(spec.Allowed, s) {
-			return nil, append(diags, attrError(attr, "Invalid value", fmt.Sprintf("%s must be one of %s; got %q.", what, quoteList(spec.Allowed), s))...)
+		if len(as.Allowed) > 0 && !contains(as.Allowed, s) {
+			return nil, append(diags, attrError(attr, "Invalid value", fmt.Sprintf("%s must be one of %s; got %q.", what, quoteList(as.Allowed), s))...)
 		}
-		switch spec.Type {
-		case TypeURL:
+		switch as.Type {
+		case spec.TypeURL:
 			if err := checkURL(s); err != nil {
 				return nil, append(diags, attrError(attr, "Invalid URL", fmt.Sprintf("%s: %v.", what, err))...)
 			}
-		case TypeRegexp:
+		case spec.TypeRegexp:
 			if _, err := regexp.Compile(s); err != nil {
 				return nil, append(diags, attrError(attr, "Invalid regular expression", fmt.Sprintf("%s: %v.", what, err))...)
 			}
@@ -465,29 +467,29 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) 
 		return nil, diags
 	}
 	if v.IsNull() {
-		return nil, append(diags, attrError(attr, "Missing value", fmt.Sprintf("%s is null; give it %s or leave it out.", what, spec.Type))...)
+		return nil, append(diags, attrError(attr, "Missing value", fmt.Sprintf("%s is null; give it %s or leave it out.", what, as.Type))...)
 	}
 	bad := func() (any, hcl.Diagnostics) {
-		return nil, append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be %s; this is %s.", what, spec.Type, friendly(v)))...)
+		return nil, append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be %s; this is %s.", what, as.Type, friendly(v)))...)
 	}
-	switch spec.Type {
-	case TypeNumber:
+	switch as.Type {
+	case spec.TypeNumber:
 		n, err := convert.Convert(v, cty.Number)
 		if err != nil || !n.IsKnown() {
 			return bad()
 		}
 		f, _ := n.AsBigFloat().Float64()
-		if spec.Min != nil && f < *spec.Min {
-			return nil, append(diags, attrError(attr, "Value too small", fmt.Sprintf("%s must be at least %v; got %v.", what, *spec.Min, f))...)
+		if as.Min != nil && f < *as.Min {
+			return nil, append(diags, attrError(attr, "Value too small", fmt.Sprintf("%s must be at least %v; got %v.", what, *as.Min, f))...)
 		}
 		return f, diags
-	case TypeBool:
+	case spec.TypeBool:
 		b, err := convert.Convert(v, cty.Bool)
 		if err != nil || !b.IsKnown() {
 			return bad()
 		}
 		return b.True(), diags
-	case TypeStringMap, TypeHeaders:
+	case spec.TypeStringMap, spec.TypeHeaders:
 		m, err := convert.Convert(v, cty.Map(cty.String))
 		if err != nil || !m.IsWhollyKnown() {
 			return bad()
@@ -496,15 +498,15 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) 
 		for k, val := range m.AsValueMap() {
 			out[k] = val.AsString()
 		}
-		if spec.Type == TypeHeaders {
+		if as.Type == spec.TypeHeaders {
 			if d := checkHeaders(attr, out, what); d.HasErrors() {
 				return nil, append(diags, d...)
 			}
 		}
 		return out, diags
-	case TypeArgv:
+	case spec.TypeArgv:
 		return decodeArgv(attr, v, what, diags)
-	case TypeChatID:
+	case spec.TypeChatID:
 		if v.Type() == cty.Number {
 			bf := v.AsBigFloat()
 			if !bf.IsInt() {
@@ -527,7 +529,7 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, spec AttrSpec, what string) 
 
 func decodeArgv(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnostics) ([]string, hcl.Diagnostics) {
 	if !v.Type().IsListType() && !v.Type().IsTupleType() {
-		detail := fmt.Sprintf(`%s must be %s; this is %s.`, what, TypeArgv, friendly(v))
+		detail := fmt.Sprintf(`%s must be %s; this is %s.`, what, spec.TypeArgv, friendly(v))
 		if v.Type() == cty.String {
 			detail += fmt.Sprintf(` Commands run without a shell: write ["systemctl", "restart", "tomcat"], not %q.`, v.AsString())
 		}

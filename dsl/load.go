@@ -402,16 +402,24 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 
 // suggest returns " Did you mean "x"?" when one of the options is close to given.
 func suggest(given string, options []string) string {
+	best := Closest(given, options)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// Closest returns the option nearest to given when it is close enough to be a typo (an
+// edit distance under 3), else "". Every "did you mean" of notimon asks it: validate's,
+// notimon test's and explain's.
+func Closest(given string, options []string) string {
 	best, bestDist := "", 3
 	for _, o := range options {
 		if d := levenshtein.Distance(given, o, nil); d < bestDist {
 			best, bestDist = o, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return best
 }
 
 func keys[V any](m map[string]V) []string {

@@ -3,16 +3,14 @@ package probes
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"sync"
 	"time"
 
-	"github.com/notimon/notimon/probes/command"
 	"github.com/notimon/notimon/probes/disk"
-	"github.com/notimon/notimon/probes/file"
-	"github.com/notimon/notimon/probes/http"
 	"github.com/notimon/notimon/probes/net"
 	"github.com/notimon/notimon/probes/process"
-	"github.com/notimon/notimon/probes/tcp"
+	"github.com/notimon/notimon/spec"
 )
 
 // Declared is a `probe "<kind>" ["<name>"]` block: the probe and its decoded attributes.
@@ -25,7 +23,11 @@ type Declared struct {
 // needs a port, a file path must be absolute, a pidfile too …), so that `validate` reports
 // what would otherwise only fail at run time.
 func CheckAttrs(kind string, attrs map[string]any) error {
-	_, err := newNamed(kind, attrs)
+	k, ok := LookupKind(kind)
+	if !ok {
+		return fmt.Errorf("unknown probe kind %q", kind)
+	}
+	_, err := newNamed(k, attrs, nil)
 	return err
 }
 
@@ -35,33 +37,33 @@ type named struct {
 	sel    *process.Selector                            // process
 }
 
-func newNamed(kind string, all map[string]any) (named, error) {
+// newNamed decodes a probe block's attributes with its kind's descriptor; proc is what
+// the probe reads /proc from.
+func newNamed(k Kind, all map[string]any, proc fs.FS) (named, error) {
+	if k.Decode == nil {
+		return named{}, nil
+	}
 	// interval is the sampler's business (how often), not the probe's (what).
 	attrs := make(map[string]any, len(all))
-	for k, v := range all {
-		if k != "interval" {
-			attrs[k] = v
+	for name, v := range all {
+		if name != spec.Interval.Name {
+			attrs[name] = v
 		}
 	}
-	str := func(k string) string { s, _ := attrs[k].(string); return s }
-	switch kind {
-	case "http":
-		c, err := http.FromAttrs(attrs)
-		return named{sample: func(ctx context.Context, now time.Time) any { return http.Sample(ctx, c, now) }}, err
-	case "tcp":
-		c, err := tcp.FromAttrs(attrs)
-		return named{sample: func(ctx context.Context, now time.Time) any { return tcp.Sample(ctx, c, now) }}, err
-	case "command":
-		c, err := command.FromAttrs(attrs)
-		return named{sample: func(ctx context.Context, now time.Time) any { return command.Sample(ctx, c, now) }}, err
-	case "file":
-		c, err := file.FromAttrs(attrs)
-		return named{sample: func(ctx context.Context, now time.Time) any { return file.Sample(ctx, c, now) }}, err
-	case "process":
-		sel, err := process.NewSelector(str("match"), str("cmdline"), str("pidfile"))
-		return named{sel: &sel}, err
+	cfg, err := k.Decode(attrs)
+	if err != nil {
+		return named{}, err
 	}
-	return named{}, nil
+	if sel, ok := cfg.(process.Selector); ok { // one scan of /proc serves every process probe
+		return named{sel: &sel}, nil
+	}
+	if k.Sample == nil {
+		return named{}, fmt.Errorf("probe kind %q has no Sample and is not one System samples itself", k.Name)
+	}
+	return named{sample: func(ctx context.Context, now time.Time) any {
+		v, _ := k.Sample(ctx, cfg, proc, now) // a named kind reports failures in its values
+		return v
+	}}, nil
 }
 
 // sampleSlow samples disk, net, the process table and the named probes asked for, each in

@@ -2,59 +2,17 @@ package probes
 
 import (
 	"context"
-	"reflect"
 	"sort"
 	"time"
 
-	"github.com/notimon/notimon/probes/command"
 	"github.com/notimon/notimon/probes/cpu"
 	"github.com/notimon/notimon/probes/disk"
-	"github.com/notimon/notimon/probes/file"
 	"github.com/notimon/notimon/probes/host"
-	"github.com/notimon/notimon/probes/http"
 	"github.com/notimon/notimon/probes/load"
 	"github.com/notimon/notimon/probes/mem"
 	"github.com/notimon/notimon/probes/net"
-	"github.com/notimon/notimon/probes/process"
 	"github.com/notimon/notimon/probes/swap"
-	"github.com/notimon/notimon/probes/tcp"
 )
-
-// Kind describes one probe kind: the name rules use, whether it needs a block, and the type
-// of the values it yields. This list is the registry of every probe kind notimon knows.
-type Kind struct {
-	Name string
-	// Named kinds exist only through `probe "<kind>" "<name>"` blocks and are read as
-	// `<kind>.<name>.<field>`; the others are built in and read as `<kind>.<field>`.
-	Named  bool
-	values reflect.Type
-}
-
-// Kinds lists every probe kind, built-in ones first.
-var Kinds = []Kind{
-	{Name: "host", values: reflect.TypeFor[host.Values]()},
-	{Name: "cpu", values: reflect.TypeFor[cpu.Values]()},
-	{Name: "mem", values: reflect.TypeFor[mem.Values]()},
-	{Name: "swap", values: reflect.TypeFor[swap.Values]()},
-	{Name: "load", values: reflect.TypeFor[load.Values]()},
-	{Name: "disk", values: reflect.TypeFor[map[string]disk.Values]()},
-	{Name: "net", values: reflect.TypeFor[net.Values]()},
-	{Name: "process", Named: true, values: reflect.TypeFor[process.Values]()},
-	{Name: "http", Named: true, values: reflect.TypeFor[http.Values]()},
-	{Name: "tcp", Named: true, values: reflect.TypeFor[tcp.Values]()},
-	{Name: "command", Named: true, values: reflect.TypeFor[command.Values]()},
-	{Name: "file", Named: true, values: reflect.TypeFor[file.Values]()},
-}
-
-// LookupKind returns the kind called name.
-func LookupKind(name string) (Kind, bool) {
-	for _, k := range Kinds {
-		if k.Name == name {
-			return k, true
-		}
-	}
-	return Kind{}, false
-}
 
 // Ref names one probe instance: {Kind: "cpu"} or {Kind: "process", Name: "httpd"}.
 type Ref struct {
@@ -84,7 +42,9 @@ func SortRefs(refs []Ref) {
 }
 
 // Snapshot is the values of one tick. Only the probes that were asked for are filled in;
-// a probe that failed is listed in Errors and its values are zero.
+// a probe that failed is listed in Errors and its values are zero. Get and Put reach any
+// probe's values by its Ref; the fields below are for Go code that reads a built-in kind
+// directly (the registry line of each says which field it has).
 type Snapshot struct {
 	Time time.Time
 	Host host.Values
@@ -94,6 +54,8 @@ type Snapshot struct {
 	Load load.Values
 	Disk map[string]disk.Values
 	Net  net.Values
+	// Builtin holds the values of the other built-in kinds, by kind ("fd" → fd.Values).
+	Builtin map[string]any
 	// Named holds the values of named probes by kind, then name (e.g. "process" → "httpd").
 	Named  map[string]map[string]any
 	Errors map[Ref]error
@@ -104,6 +66,24 @@ type Snapshot struct {
 
 // WindowsField is the environment field that holds Snapshot.Windows.
 const WindowsField = "notimon_windows"
+
+// Get returns the values of the probe ref in s, of its kind's Values type; nil when s holds
+// none (a named probe or a built-in kind without a field of its own that was not sampled,
+// an unknown kind).
+func (s *Snapshot) Get(ref Ref) any {
+	if k, ok := LookupKind(ref.Kind); ok {
+		return k.get(s, ref.Name)
+	}
+	return nil
+}
+
+// Put stores v, of the Values type of ref's kind, as the values of the probe ref; nil
+// leaves none (zero values). A ref of an unknown kind is ignored.
+func (s *Snapshot) Put(ref Ref, v any) {
+	if k, ok := LookupKind(ref.Kind); ok {
+		k.put(s, ref.Name, v)
+	}
+}
 
 // Err returns the error of the probe ref this tick, if it failed.
 func (s *Snapshot) Err(ref Ref) error { return s.Errors[ref] }

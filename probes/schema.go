@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-
-	"github.com/notimon/notimon/probes/disk"
 )
 
 // Schema is the shape of the expression environment for one configuration: one typed struct
@@ -40,7 +38,7 @@ func NewSchema(declared []Ref) (*Schema, error) {
 	s := &Schema{fields: map[string]int{}, named: map[string]*namespace{}}
 	var top []reflect.StructField
 	for _, k := range Kinds {
-		typ := k.values
+		typ := k.Values
 		if k.Named {
 			ns := newNamespace(k, byKind[k.Name])
 			s.named[k.Name] = ns
@@ -74,7 +72,7 @@ func newNamespace(k Kind, names []string) *namespace {
 		ns.index[n] = len(fields)
 		fields = append(fields, reflect.StructField{
 			Name: fmt.Sprintf("P%d", len(fields)),
-			Type: k.values,
+			Type: k.Values,
 			Tag:  reflect.StructTag(fmt.Sprintf(`expr:%q json:%q`, n, n)),
 		})
 	}
@@ -101,17 +99,11 @@ func (s *Schema) Map(snap *Snapshot) map[string]any {
 }
 
 func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
-	set("host", reflect.ValueOf(snap.Host))
-	set("cpu", reflect.ValueOf(snap.CPU))
-	set("mem", reflect.ValueOf(snap.Mem))
-	set("swap", reflect.ValueOf(snap.Swap))
-	set("load", reflect.ValueOf(snap.Load))
-	mounts := snap.Disk
-	if mounts == nil {
-		mounts = map[string]disk.Values{}
+	for _, k := range Kinds {
+		if !k.Named {
+			set(k.Name, builtinValue(k, snap))
+		}
 	}
-	set("disk", reflect.ValueOf(mounts))
-	set("net", reflect.ValueOf(snap.Net))
 	windows := snap.Windows
 	if windows == nil {
 		windows = map[string]float64{}
@@ -126,6 +118,24 @@ func (s *Schema) fill(snap *Snapshot, set func(string, reflect.Value)) {
 		}
 		set(kind, v)
 	}
+}
+
+// builtinValue is the values of built-in kind k in snap, zero when it has none, a map
+// never nil (values(disk) with no mounts is an empty list).
+func builtinValue(k Kind, snap *Snapshot) reflect.Value {
+	var v reflect.Value
+	switch cur := snap.Builtin[k.Name]; {
+	case k.at != nil:
+		v = k.at(snap)
+	case cur != nil:
+		v = reflect.ValueOf(cur)
+	default:
+		v = reflect.Zero(k.Values)
+	}
+	if v.Kind() == reflect.Map && v.IsNil() {
+		v = reflect.MakeMap(k.Values)
+	}
+	return v
 }
 
 // Value returns the values of one probe in snap, for display.

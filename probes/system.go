@@ -25,16 +25,17 @@ type Options struct {
 	ProcFS fs.FS
 	// Hostname is settings.host; empty means the machine's hostname.
 	Hostname string
-	// CPUWindow is how long cpu watches the counters when it has no previous reading
-	// (cpu.DefaultWindow when 0).
+	// CPUWindow is how long cpu watches the counters when it has no previous reading; when
+	// 0, the cpu block's window, else cpu.DefaultWindow.
 	CPUWindow time.Duration
-	// CPUSamples is how many such windows fill cpu.avg3 in one stateless run (1 when 0).
+	// CPUSamples is how many such windows fill cpu.avg3 in one stateless run; when 0, the
+	// cpu block's samples, else 1.
 	CPUSamples int
 	// Wait blocks for d or until ctx ends; nil means a timer. Tests replace it so they
 	// do not sleep.
 	Wait func(ctx context.Context, d time.Duration) error
 	// Declared are the rules' probe blocks: named probes to sample, and the tuning of
-	// built-in ones (disk timeout).
+	// built-in ones (cpu window and samples, disk timeout).
 	Declared []Declared
 }
 
@@ -94,10 +95,23 @@ func NewSystem(opts Options) *System {
 				s.disk.Timeout = t
 			}
 		}
+		if d.Ref.Kind == "cpu" {
+			if w, ok := d.Attrs["window"].(time.Duration); ok && opts.CPUWindow == 0 {
+				s.cpu.Window = w
+			}
+			if n, ok := d.Attrs["samples"].(float64); ok && opts.CPUSamples == 0 {
+				s.cpu.Samples = int(n)
+			}
+		}
 		if d.Ref.Name == "" {
 			continue
 		}
-		n, err := newNamed(d.Ref.Kind, d.Attrs)
+		k, ok := LookupKind(d.Ref.Kind)
+		if !ok {
+			s.namedErr[d.Ref] = fmt.Errorf("unknown probe kind %q", d.Ref.Kind)
+			continue
+		}
+		n, err := newNamed(k, d.Attrs, fsys)
 		if err != nil {
 			s.namedErr[d.Ref] = err
 			continue
@@ -231,7 +245,24 @@ func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapsho
 		}
 		s.record(snap, "load", err)
 	}
+	s.sampleOthers(ctx, now, snap, want)
 	return snap
+}
+
+// sampleOthers samples the built-in kinds that read their own files (a descriptor with a
+// Sample: fd). It runs once every other probe of the tick is done, so it has snap to itself.
+func (s *System) sampleOthers(ctx context.Context, now time.Time, snap *Snapshot, want map[string]bool) {
+	for _, k := range Kinds {
+		if k.Named || k.Sample == nil || !want[k.Name] {
+			continue
+		}
+		v, err := k.Sample(ctx, nil, s.fs, now)
+		if err != nil {
+			snap.SetErr(Ref{Kind: k.Name}, fmt.Errorf("%s: %w", k.Name, err))
+			continue
+		}
+		snap.Put(Ref{Kind: k.Name}, v)
+	}
 }
 
 // record notes a failed probe. Every probe package returns zero values with its error, so

@@ -44,9 +44,8 @@ type Field struct {
 	Ref  probes.Ref // the probe it belongs to: a `_` marks this probe failed
 	Kind ValueKind
 
-	snapField int          // index in probes.Snapshot of a built-in probe's values
-	named     reflect.Type // the kind's Values type, for a named probe
-	steps     []fieldStep  // from the probe's values to the field
+	values reflect.Type // the kind's Values type
+	steps  []fieldStep  // from the probe's values to the field
 }
 
 type fieldStep struct {
@@ -89,20 +88,9 @@ func ResolveField(schema *probes.Schema, path string) (*Field, error) {
 		}
 		sf, _ := exprField(typ, rest[0])
 		typ = sf.Type
-		f.named = typ
 		rest = rest[1:]
-	} else {
-		f.snapField = -1
-		st := reflect.TypeFor[probes.Snapshot]()
-		for i := range st.NumField() {
-			if strings.EqualFold(st.Field(i).Name, kind.Name) && st.Field(i).Type == typ {
-				f.snapField = i
-			}
-		}
-		if f.snapField < 0 {
-			return nil, fmt.Errorf("probe %q cannot be set by a test", kind.Name)
-		}
 	}
+	f.values = typ
 	where := strings.Join(segs[:len(segs)-len(rest)], ".")
 	for _, seg := range rest {
 		switch typ.Kind() {
@@ -279,41 +267,19 @@ func (f *Field) Set(snap *probes.Snapshot, s Sample) {
 		snap.SetErr(f.Ref, fmt.Errorf("%s: %w", f.Ref, ErrProbeFailed))
 		return
 	}
-	if f.named == nil {
-		setPath(reflect.ValueOf(snap).Elem().Field(f.snapField), f.steps, s)
-		return
-	}
-	if snap.Named == nil {
-		snap.Named = map[string]map[string]any{}
-	}
-	byName := snap.Named[f.Ref.Kind]
-	if byName == nil {
-		byName = map[string]any{}
-		snap.Named[f.Ref.Kind] = byName
-	}
-	v := reflect.New(f.named).Elem()
-	if cur := byName[f.Ref.Name]; cur != nil {
+	v := reflect.New(f.values).Elem()
+	if cur := snap.Get(f.Ref); cur != nil {
 		v.Set(reflect.ValueOf(cur))
 	}
 	setPath(v, f.steps, s)
-	byName[f.Ref.Name] = v.Interface()
+	snap.Put(f.Ref, v.Interface())
 }
 
 // ClearFailed zeroes the values of every probe snap lists as failed, as a real sampler
 // leaves them.
 func ClearFailed(snap *probes.Snapshot) {
-	root := reflect.ValueOf(snap).Elem()
-	st := root.Type()
 	for ref := range snap.Errors {
-		if ref.Name != "" {
-			delete(snap.Named[ref.Kind], ref.Name)
-			continue
-		}
-		for i := range st.NumField() {
-			if strings.EqualFold(st.Field(i).Name, ref.Kind) {
-				root.Field(i).SetZero()
-			}
-		}
+		snap.Put(ref, nil)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/probes/fd"
 	"github.com/notimon/notimon/probes/http"
 )
 
@@ -116,5 +117,39 @@ func TestFieldSet(t *testing.T) {
 	f, _ = ResolveField(s, "host.cores")
 	if _, err := f.SampleOf(2.5); err == nil || !strings.Contains(err.Error(), "whole number") {
 		t.Errorf("host.cores accepted 2.5: %v", err)
+	}
+}
+
+// TestBuiltinWithoutSnapshotField: a built-in kind with no Snapshot field of its own (fd)
+// is set, read by rules and cleared by its Ref like any other.
+func TestBuiltinWithoutSnapshotField(t *testing.T) {
+	s := schema(t)
+	ref := probes.Ref{Kind: "fd"}
+	snap := &probes.Snapshot{}
+	for path, v := range map[string]float64{"fd.used_pct": 95, "fd.max": 65536} {
+		f, err := ResolveField(s, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Ref != ref || f.Kind != Number {
+			t.Errorf("%s: ref %v, kind %v", path, f.Ref, f.Kind)
+		}
+		f.Set(snap, Sample{Num: v})
+	}
+	want := fd.Values{UsedPct: 95, Max: 65536}
+	if got := snap.Get(ref); got != want {
+		t.Errorf("snapshot holds %#v, want %#v", got, want)
+	}
+	if got := s.Map(snap)["fd"]; got != want {
+		t.Errorf("rules read fd as %#v, want %#v", got, want)
+	}
+	f, _ := ResolveField(s, "fd.used")
+	f.Set(snap, Sample{Failed: true})
+	ClearFailed(snap)
+	if got := snap.Get(ref); got != nil {
+		t.Errorf("failed fd still holds %#v", got)
+	}
+	if got := s.Map(snap)["fd"]; got != (fd.Values{}) {
+		t.Errorf("rules read a failed fd as %#v, want zero values", got)
 	}
 }

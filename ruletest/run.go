@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/notimon/notimon/actions/notify"
@@ -210,7 +209,7 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 	}
 	unknownRule := func(n NameRef, where string) *hcl.Diagnostic {
 		detail := fmt.Sprintf("%s names rule %q, which is not in %s; its rules are: %s.", where, n.Name, t.RulesDir, strings.Join(names, ", "))
-		if s := suggest(n.Name, names); s != "" {
+		if s := dsl.Closest(n.Name, names); s != "" {
 			detail = fmt.Sprintf("%s names rule %q, which is not in %s. Did you mean %q?", where, n.Name, t.RulesDir, s)
 		}
 		if len(names) == 0 {
@@ -564,15 +563,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// suggest returns the name closest to given when it is close enough to be a typo.
-func suggest(given string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein.Distance(given, n, nil); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
 }

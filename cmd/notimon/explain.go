@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/agext/levenshtein"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -84,7 +83,7 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 		}
 	}
 	if rule == nil {
-		if s := closest(name, names); s != "" {
+		if s := dsl.Closest(name, names); s != "" {
 			return usageError{fmt.Errorf("no rule %q in %s. Did you mean %q?", name, path, s)}
 		}
 		return usageError{fmt.Errorf("no rule %q in %s; its rules are: %s", name, path, strings.Join(names, ", "))}
@@ -605,15 +604,4 @@ func outlook(r *dsl.Rule, v engine.Verdict, after engine.RuleState, now time.Tim
 		s += fmt.Sprintf(" (once it holds, it fires after %s)", ruletest.FormatOffset(r.For))
 	}
 	return s
-}
-
-// closest returns the name nearest to given when it is close enough to be a typo.
-func closest(given string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein.Distance(given, n, nil); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
 }

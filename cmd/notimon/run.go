@@ -182,19 +182,11 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 	return nil
 }
 
-// newSampler builds the system sampler with the configuration's tuning.
+// newSampler builds the system sampler with the configuration's probe blocks.
 func newSampler(cfg *dsl.Config) *probes.System {
 	opts := probes.Options{Hostname: cfg.Settings.Host}
 	for _, p := range cfg.Probes {
 		opts.Declared = append(opts.Declared, probes.Declared{Ref: p.Ref, Attrs: p.Attrs})
-	}
-	if p := cfg.Probe(probes.Ref{Kind: "cpu"}); p != nil {
-		if w, ok := p.Attrs["window"].(time.Duration); ok {
-			opts.CPUWindow = w
-		}
-		if n, ok := p.Attrs["samples"].(float64); ok {
-			opts.CPUSamples = int(n)
-		}
 	}
 	return probes.NewSystem(opts)
 }

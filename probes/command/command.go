@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/exec"
-	"github.com/notimon/notimon/probes/internal/attr"
+	"github.com/notimon/notimon/spec"
 )
 
 const (
@@ -37,12 +37,12 @@ type Config struct {
 // and timeout (time.Duration).
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	err := attr.Each("a", "command", attrs, []string{"command", "timeout"}, func(k string, v any) (err error) {
+	err := block.Each("a command probe", attrs, func(k string, v any) (err error) {
 		switch k {
 		case "command":
-			c.Argv, err = attr.As[[]string](k, v)
+			c.Argv, err = spec.As[[]string](k, v)
 		case "timeout":
-			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
+			c.Timeout, err = spec.Duration(k, v, DefaultTimeout)
 		}
 		return err
 	})

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/notimon/notimon/probes/internal/attr"
+	"github.com/notimon/notimon/spec"
 )
 
 // DefaultTimeout bounds one stat when the block sets no timeout.
@@ -28,12 +28,12 @@ type Config struct {
 // the same under cron, systemd and a shell.
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	err := attr.Each("a", "file", attrs, []string{"path", "timeout"}, func(k string, v any) (err error) {
+	err := block.Each("a file probe", attrs, func(k string, v any) (err error) {
 		switch k {
 		case "path":
-			c.Path, err = attr.As[string](k, v)
+			c.Path, err = spec.As[string](k, v)
 		case "timeout":
-			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
+			c.Timeout, err = spec.Duration(k, v, DefaultTimeout)
 		}
 		return err
 	})

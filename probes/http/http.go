@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
-	"github.com/notimon/notimon/probes/internal/attr"
+	"github.com/notimon/notimon/spec"
 )
 
 const (
@@ -55,26 +55,25 @@ type Config struct {
 // fails for a reason known in advance.
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Method: nethttp.MethodGet, Timeout: DefaultTimeout}
-	known := []string{"url", "method", "headers", "body_match", "timeout", "insecure_skip_verify"}
-	err := attr.Each("an", "http", attrs, known, func(k string, v any) (err error) {
+	err := block.Each("an http probe", attrs, func(k string, v any) (err error) {
 		switch k {
 		case "url":
-			c.URL, err = attr.As[string](k, v)
+			c.URL, err = spec.As[string](k, v)
 		case "method":
-			c.Method, err = attr.As[string](k, v)
+			c.Method, err = spec.As[string](k, v)
 		case "headers":
-			c.Headers, err = attr.As[map[string]string](k, v)
+			c.Headers, err = spec.As[map[string]string](k, v)
 		case "body_match":
 			var s string
-			if s, err = attr.As[string](k, v); err == nil {
+			if s, err = spec.As[string](k, v); err == nil {
 				if c.BodyMatch, err = regexp.Compile(s); err != nil {
 					err = fmt.Errorf("body_match: %w", err)
 				}
 			}
 		case "timeout":
-			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
+			c.Timeout, err = spec.Duration(k, v, DefaultTimeout)
 		case "insecure_skip_verify":
-			c.InsecureSkipVerify, err = attr.As[bool](k, v)
+			c.InsecureSkipVerify, err = spec.As[bool](k, v)
 		}
 		return err
 	})

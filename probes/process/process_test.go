@@ -529,11 +529,19 @@ func TestLive(t *testing.T) {
 
 	s := New(os.DirFS("/proc"))
 	sels := map[string]Selector{"sleep": sel(t, "", "^sleep "+regexp.QuoteMeta(arg)+"$", "")}
-	vals, errs := s.Sample(time.Now(), sels)
-	if len(errs) > 0 {
-		t.Fatal(errs)
+	var v Values
+	// The kernel sums a process's resident pages from per-CPU counters it folds in lazily:
+	// on a busy machine a process just started can read rss 0 for a moment. Sample until it
+	// does not, or 5 s have passed.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		vals, errs := s.Sample(time.Now(), sels)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if v = vals["sleep"]; v.RSSBytes > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
-	v := vals["sleep"]
 	if v.Count != 1 || v.OldestAgeS < 0 || v.RSSBytes <= 0 {
 		t.Errorf("sleep %s: %+v, want count 1, oldest_age_s ≥ 0, rss_bytes > 0", arg, v)
 	}
@@ -545,7 +553,7 @@ func TestLive(t *testing.T) {
 		t.Errorf("state %+v, want the sleep's PID %d", st, cmd.Process.Pid)
 	}
 	// The same process by name, with the other selector: the cheap scan finds it too.
-	vals, _ = s.Sample(time.Now(), map[string]Selector{"sleep": sel(t, "^sleep$", "", "")})
+	vals, _ := s.Sample(time.Now(), map[string]Selector{"sleep": sel(t, "^sleep$", "", "")})
 	if vals["sleep"].Count < 1 {
 		t.Errorf("no process named sleep: %+v", vals["sleep"])
 	}

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/notimon/notimon/probes/internal/attr"
+	"github.com/notimon/notimon/spec"
 )
 
 // DefaultTimeout bounds one connect when the block sets no timeout.
@@ -26,12 +26,12 @@ type Config struct {
 // timeout (time.Duration).
 func FromAttrs(attrs map[string]any) (Config, error) {
 	c := Config{Timeout: DefaultTimeout}
-	err := attr.Each("a", "tcp", attrs, []string{"address", "timeout"}, func(k string, v any) (err error) {
+	err := block.Each("a tcp probe", attrs, func(k string, v any) (err error) {
 		switch k {
 		case "address":
-			c.Address, err = attr.As[string](k, v)
+			c.Address, err = spec.As[string](k, v)
 		case "timeout":
-			c.Timeout, err = attr.Duration(k, v, DefaultTimeout)
+			c.Timeout, err = spec.Duration(k, v, DefaultTimeout)
 		}
 		return err
 	})

@@ -67,14 +67,14 @@ func New(name string, cfg Config) (*Alertmanager, error) {
 	return &Alertmanager{name: name, sender: s}, nil
 }
 
-// FromAttrs builds the notifier from its block's decoded attributes (url string, timeout
-// time.Duration), as the actions registry holds them.
+// FromAttrs builds the notifier from its block's decoded attributes (url string, headers
+// map[string]string, timeout time.Duration), as the dsl typed them.
 func FromAttrs(name string, attrs map[string]any) (notify.Notifier, error) {
-	var cfg Config
-	cfg.URL, _ = attrs["url"].(string)
-	cfg.Headers, _ = attrs["headers"].(map[string]string)
-	cfg.Timeout, _ = attrs["timeout"].(time.Duration)
-	a, err := New(name, cfg)
+	wc, err := webhook.ConfigFromAttrs("an alertmanager notifier", block, attrs)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(name, Config{URL: wc.URL, Headers: wc.Headers, Timeout: wc.Timeout})
 	if err != nil {
 		return nil, err
 	}

@@ -48,12 +48,12 @@ func New(name string, cfg Config) (*Webhook, error) {
 }
 
 // FromAttrs builds the notifier from its block's decoded attributes (url string, headers
-// map[string]string, timeout time.Duration), as the actions registry holds them.
+// map[string]string, timeout time.Duration), as the dsl typed them.
 func FromAttrs(name string, attrs map[string]any) (notify.Notifier, error) {
-	var cfg Config
-	cfg.URL, _ = attrs["url"].(string)
-	cfg.Headers, _ = attrs["headers"].(map[string]string)
-	cfg.Timeout, _ = attrs["timeout"].(time.Duration)
+	cfg, err := ConfigFromAttrs("a webhook notifier", block, attrs)
+	if err != nil {
+		return nil, err
+	}
 	w, err := New(name, cfg)
 	if err != nil {
 		return nil, err

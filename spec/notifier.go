@@ -1,0 +1,19 @@
+package spec
+
+import "github.com/notimon/notimon/actions/notify"
+
+// Notifier describes one notifier kind: its name, its block and how a notifier of the kind
+// is built. The actions registry (actions/registry.go) lists one per kind.
+type Notifier struct {
+	// Name is the kind as a block names it: notifier "telegram" "ops".
+	Name string
+	// Block is the attributes its block takes.
+	Block
+	// New builds the notifier called name from its block's attributes, as the dsl typed
+	// them. It makes no request: notimon must start offline.
+	New func(name string, attrs map[string]any, env notify.Env) (notify.Notifier, error)
+	// Escape, when set, returns how every placeholder's output is escaped before it goes
+	// into a message for a notifier with these attributes (HTML for Telegram's default
+	// parse mode); nil, or a nil result, means as it is.
+	Escape func(attrs map[string]any) func(string) string
+}
