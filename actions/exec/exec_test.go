@@ -192,11 +192,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			res := run(t, tt.spec)
-			if elapsed := time.Since(start); elapsed > 2*time.Second {
-				t.Errorf("Run took %v", elapsed)
-			}
+			res := run(t, tt.spec) // a command that hung would end at run's timeout, with an error
 			if res.ExitCode != tt.wantExit {
 				t.Errorf("ExitCode = %d, want %d", res.ExitCode, tt.wantExit)
 			}
@@ -267,11 +263,7 @@ func TestOutputIsBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			res := run(t, tt.spec)
-			if elapsed := time.Since(start); elapsed > 3*time.Second {
-				t.Errorf("writing 10 MiB took %v", elapsed)
-			}
+			res := run(t, tt.spec) // a command blocked on a full pipe would time out: res.Err
 			out := res.Stdout + res.Stderr
 			marker := fmt.Sprintf("\n[… %d bytes truncated]", total-tt.max)
 			if res.Err != nil || len(out) != tt.max+len(marker) || !strings.HasSuffix(out, marker) ||
@@ -304,10 +296,12 @@ while :; do sleep 1; done
 	if !wantErr.MatchString(errString(res.Err)) || !errors.Is(res.Err, context.DeadlineExceeded) {
 		t.Errorf("Err = %q, want it to match %s", errString(res.Err), wantErr)
 	}
-	if res.Duration < timeout+grace || res.Duration > timeout+grace+2*time.Second {
-		t.Errorf("Duration = %v, want timeout + grace = %v (+ at most 2s)", res.Duration, timeout+grace)
+	// The upper bounds are failure bounds for a loaded machine, below the 5 s Run allows
+	// SIGKILLed processes to disappear.
+	if res.Duration < timeout+grace || res.Duration > timeout+grace+3*time.Second {
+		t.Errorf("Duration = %v, want timeout + grace = %v (+ at most 3s)", res.Duration, timeout+grace)
 	}
-	if elapsed > timeout+grace+3*time.Second {
+	if elapsed > timeout+grace+4*time.Second {
 		t.Errorf("Run took %v", elapsed)
 	}
 	assertGone(t, readPID(t, dir, "parent.pid"), readPID(t, dir, "child.pid"))
@@ -318,7 +312,9 @@ func TestTimeoutPoliteCommandEndsWithinGrace(t *testing.T) {
 	p := script(t, dir, "polite.sh", "echo $$ > \"$DIR/pid\"\nsleep 30\n")
 	const timeout, grace = 200 * time.Millisecond, 5 * time.Second
 	res := exec.Run(context.Background(), exec.Spec{Argv: []string{p}, Env: map[string]string{"DIR": dir}, Timeout: timeout, Grace: grace})
-	if res.Duration > timeout+time.Second {
+	// "SIGTERM" in the error says no SIGKILL was needed; the duration, a failure bound,
+	// says Run did not sit out the grace anyway.
+	if res.Duration >= timeout+grace/2 {
 		t.Errorf("Duration = %v, want about the timeout (%v), far less than timeout + grace", res.Duration, timeout)
 	}
 	wantErr := regexp.MustCompile(`: timed out after 200ms; killed process group \d+ \(2 processes, SIGTERM\)$`)
@@ -336,7 +332,7 @@ func TestContextCancellation(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
 	res := exec.Run(ctx, exec.Spec{Argv: []string{p}, Env: map[string]string{"DIR": dir}, Timeout: time.Minute, Grace: 200 * time.Millisecond})
-	if elapsed := time.Since(start); elapsed > 3*time.Second {
+	if elapsed := time.Since(start); elapsed > 5*time.Second { // a failure bound; the timeout is 1m
 		t.Errorf("Run took %v after a cancel at 200ms", elapsed)
 	}
 	wantErr := regexp.MustCompile(`: canceled \(context canceled\); killed process group \d+ \(2 processes, SIGKILL after 200ms grace\)$`)
@@ -513,11 +509,11 @@ func readPID(t *testing.T, dir, name string) int {
 	return pid
 }
 
-// assertGone checks that each process has ended. Run promises that on return, so there is
-// only a short grace for the kernel to finish an exit already under way.
+// assertGone checks that each process has ended. Run promises that on return, so the wait
+// is only a failure bound for the kernel to finish an exit already under way.
 func assertGone(t *testing.T, pids ...int) {
 	t.Helper()
-	deadline := time.Now().Add(500 * time.Millisecond)
+	deadline := time.Now().Add(2 * time.Second)
 	for _, pid := range pids {
 		for alive(pid) {
 			if time.Now().After(deadline) {
