@@ -88,7 +88,21 @@ func TestKilledDuringChainResumes(t *testing.T) {
 
 	run1, out1 := startRun(t, state, rules, srv)
 	srv.WaitMessages(t, 1, 20*time.Second)
-	time.Sleep(300 * time.Millisecond) // well inside the wait step
+	// Kill it once the saved cursor is in the wait step and the delivered message has left
+	// the outbox: before that, the notify step or the delivery may not be recorded as done,
+	// and the message would rightly be sent again (at least once, by design).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		chains, _ := ruleChains(t, state, "always")
+		entries, _ := filepath.Glob(filepath.Join(state, "outbox", "*.json"))
+		if len(chains) == 1 && chains[0].Step == 1 && chains[0].Started && !chains[0].WaitUntil.IsZero() && len(entries) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the state never showed the chain in its wait step: %+v\n%s", chains, out1)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	run1.Process.Signal(syscall.SIGKILL)
 	run1.Wait()
 
@@ -121,7 +135,7 @@ func TestKilledWithFullOutboxDelivers(t *testing.T) {
 		// notify step is saved, a kill leaves that step to be run again by the next run
 		// (an interrupted notify may be sent twice, by design).
 		entries, _ := filepath.Glob(filepath.Join(outbox, "*.json"))
-		if len(entries) == 3 && chainsOver(t, state, "always") {
+		if chains, ok := ruleChains(t, state, "always"); len(entries) == 3 && ok && len(chains) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -145,27 +159,35 @@ func TestKilledWithFullOutboxDelivers(t *testing.T) {
 	}
 }
 
-// chainsOver reports whether state.json (written atomically) shows rule with no chain left
-// to run.
-func chainsOver(t *testing.T, state, rule string) bool {
+// chainCursor is how far a chain has got, as state.json says.
+type chainCursor struct {
+	Chain     string    `json:"chain"`
+	Step      int       `json:"step"`
+	Started   bool      `json:"started"`
+	WaitUntil time.Time `json:"wait_until"`
+}
+
+// ruleChains reads rule's chain cursors from state.json, which is written atomically; ok is
+// false while the file or the rule is not there yet.
+func ruleChains(t *testing.T, state, rule string) (chains []chainCursor, ok bool) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(state, "state.json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return false
+		return nil, false
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
 		Rules map[string]struct {
-			Chains []json.RawMessage `json:"chains"`
+			Chains []chainCursor `json:"chains"`
 		} `json:"rules"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("state.json: %v", err)
 	}
 	r, ok := doc.Rules[rule]
-	return ok && len(r.Chains) == 0
+	return r.Chains, ok
 }
 
 func visibleTexts(msgs []telegramtest.Message) []string {
