@@ -197,10 +197,10 @@ notifier "telegram" "ops" {
 	}
 	hot := filepath.Join(v1, "10-hot.hcl")
 	reloaded("add a rule file", func() { os.WriteFile(hot, []byte(ruleFile("v1 fires")), 0o644) })
-	waitText(t, srv, "v1 fires", 2*time.Second)
+	waitText(t, srv, "v1 fires", 5*time.Second)
 
 	reloaded("edit by atomic rename", func() { atomicWrite(t, hot, ruleFile("v2 text")) })
-	waitText(t, srv, "v2 text", 2*time.Second)
+	waitText(t, srv, "v2 text", 5*time.Second)
 
 	// A broken save: the old rule keeps firing, the error is logged with file:line.
 	os.WriteFile(hot, []byte(`rule "hot" { when = "cpu.avgg > 1" }`), 0o644)
@@ -215,7 +215,7 @@ notifier "telegram" "ops" {
 	}
 
 	reloaded("fix it", func() { atomicWrite(t, hot, ruleFile("v3 fixed")) })
-	waitText(t, srv, "v3 fixed", 2*time.Second)
+	waitText(t, srv, "v3 fixed", 5*time.Second)
 
 	// A rule that notifies at every tick: its messages show ticks going by, so that "no
 	// more messages from the deleted rule" is judged over ticks, not by a sleep.
@@ -249,7 +249,7 @@ notifier "telegram" "ops" {
 		os.Symlink(v2, tmp)
 		os.Rename(tmp, rules)
 	})
-	waitText(t, srv, "v4 swapped", 2*time.Second)
+	waitText(t, srv, "v4 swapped", 5*time.Second)
 
 	reloaded("SIGHUP", func() { d.cmd.Process.Signal(syscall.SIGHUP) })
 
