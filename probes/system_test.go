@@ -260,12 +260,15 @@ func TestSystemNamedProbes(t *testing.T) {
 	defer ln.Close()
 	log := filepath.Join(t.TempDir(), "app.log")
 	os.WriteFile(log, []byte("hello"), 0o644)
+	// The name alone may match other probes.test processes: other test runs on the machine.
+	pidfile := filepath.Join(t.TempDir(), "me.pid")
+	os.WriteFile(pidfile, []byte(fmt.Sprintln(os.Getpid())), 0o644)
 	s := NewSystem(Options{Declared: []Declared{
 		{Ref: Ref{Kind: "http", Name: "site"}, Attrs: map[string]any{"url": srv.URL, "body_match": "^ok$"}},
 		{Ref: Ref{Kind: "tcp", Name: "db"}, Attrs: map[string]any{"address": ln.Addr().String()}},
 		{Ref: Ref{Kind: "command", Name: "queue"}, Attrs: map[string]any{"command": []string{"/bin/sh", "-c", "sleep 0.1; echo 42"}}},
 		{Ref: Ref{Kind: "file", Name: "applog"}, Attrs: map[string]any{"path": log}},
-		{Ref: Ref{Kind: "process", Name: "me"}, Attrs: map[string]any{"match": "^probes\\.test$"}},
+		{Ref: Ref{Kind: "process", Name: "me"}, Attrs: map[string]any{"match": "^probes\\.test$", "pidfile": pidfile}},
 	}})
 	start := time.Now()
 	snap := s.Sample(context.Background(), time.Now(), refs("http.site", "tcp.db", "command.queue", "file.applog", "process", "disk", "net"))
