@@ -30,8 +30,8 @@ func newOutput(max int) (*output, error) {
 	return &output{r: r, w: w, buf: capture{max: max}, done: make(chan struct{})}, nil
 }
 
-// start closes our copy of the write end, which the command has its own copy of by now (or
-// never will, if it did not start), and starts reading.
+// start closes our copy of the write end, the started command having its own, and starts
+// reading: the pipe ends (EOF) when every process holding the write end has closed it.
 func (o *output) start() {
 	o.w.Close()
 	go func() {
@@ -64,7 +64,7 @@ func (o *output) finish() string {
 	return o.buf.String()
 }
 
-// close releases the pipe when Run returns early.
+// close releases both ends; Run defers it, so that an early return releases them too.
 func (o *output) close() {
 	o.w.Close()
 	o.r.Close()
