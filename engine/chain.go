@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/expr-lang/expr/vm"
 
@@ -172,10 +173,6 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		} else {
 			log.Info("exec done", "program", prog, "duration", res.Duration.Round(time.Millisecond))
 		}
-		if res.Leftovers > 0 {
-			log.Warn("exec left processes behind in its process group; they were stopped. A command that starts a daemon must detach it (systemctl, setsid)",
-				"program", prog, "processes", res.Leftovers)
-		}
 	}
 	return false, false
 }
@@ -194,7 +191,11 @@ func execInfo(step *dsl.Step, res exec.Result) dsl.ExecInfo {
 		cmd = strings.Join(step.Command, " ")
 	}
 	info := dsl.ExecInfo{
-		ExitCode: res.ExitCode, Output: res.Stdout, Stderr: res.Stderr, Duration: res.Duration,
+		// Trailing whitespace trimmed: a message quoting {{ exec.output }} mid-sentence
+		// would otherwise carry the command's final newline.
+		ExitCode: res.ExitCode, Duration: res.Duration,
+		Output:   strings.TrimRightFunc(res.Stdout, unicode.IsSpace),
+		Stderr:   strings.TrimRightFunc(res.Stderr, unicode.IsSpace),
 		TimedOut: res.TimedOut, Command: cmd, Succeeded: res.Err == nil,
 	}
 	if res.Err != nil {

@@ -277,6 +277,33 @@ rule "disk" {
 	}
 }
 
+// TestExecOutputIsTrimmed: exec.output and exec.stderr lose the command's trailing
+// whitespace (its final newline, blank lines at the end) and keep the rest, so a message can
+// quote them mid-sentence.
+func TestExecOutputIsTrimmed(t *testing.T) {
+	cfg := load(t, `
+notifier "console" "ops" {}
+rule "disk" {
+  when = "true"
+  exec {
+    shell = "printf '  freed 2 GB\\nin /var/log\\n\\n \\t\\n'; printf 'one warning\\n\\n' >&2"
+  }
+  notify "ops" { message = "[{{ exec.output }}] [{{ exec.stderr }}]" }
+}
+`)
+	var out bytes.Buffer
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Stdout: &out, Now: func() time.Time { return t0 }})
+	e.Tick(context.Background(), t0)
+	e.Wait(context.Background())
+	want := "[2026-11-25T03:00:00Z] ops · rule disk (warning) firing\n    [  freed 2 GB\n    in /var/log] [one warning]\n"
+	if out.String() != want {
+		t.Errorf("console:\n%q\nwant:\n%q", out.String(), want)
+	}
+	if errs := e.Errs(); len(errs) != 0 {
+		t.Errorf("errors = %v", errs)
+	}
+}
+
 // TestClearWhenErrorDoesNotBlock: a clear_when that fails at run time makes the tick
 // unknown for the rule and reports the error; it must not hang the tick.
 func TestClearWhenErrorDoesNotBlock(t *testing.T) {

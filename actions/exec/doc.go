@@ -11,21 +11,28 @@
 //     in the PATH the command will see (Spec.Env and the inherited environment), never in
 //     the current directory, and a miss names the PATH it searched: cron's PATH is short.
 //
-//   - Bounded in time, and nothing left behind. The command runs in its own process group
-//     with stdin from /dev/null. When Spec.Timeout passes or the caller's context ends, the
-//     whole group gets SIGTERM (and SIGCONT, so stopped members can act on it), then after
-//     Spec.Grace (DefaultGrace) SIGKILL. Run returns only once no member of the group is
-//     left running (zombies waiting for their reaper count as gone), so a script that
-//     ignores SIGTERM and a child it spawned that also ignores it both end.
+//   - Bounded in time. The command runs in its own process group with stdin from
+//     /dev/null. When Spec.Timeout passes or the caller's context ends, the whole group
+//     gets SIGTERM (and SIGCONT, so stopped members can act on it), then after Spec.Grace
+//     (DefaultGrace) SIGKILL. Run then returns only once no member of the group is left
+//     running (zombies waiting for their reaper count as gone), so a script that ignores
+//     SIGTERM and a child it spawned that also ignores it both end.
 //
-//   - The group ends with its leader. When the command exits on its own, members of its
-//     group that are still running (a backgrounded `sleep`, a helper that lingers) are
-//     stopped the same way, SIGTERM then SIGKILL after the grace, and counted in
-//     Result.Leftovers. A command that means to leave a daemon running must detach it into
-//     a session of its own: `systemctl`, `service`, `start-stop-daemon --background` and
-//     `setsid` all do; `nohup cmd &` does not. Processes that did detach are not touched,
-//     and Run stops waiting for them to close its output pipes shortly after the group is
-//     gone.
+//   - What a command leaves running when it exits on its own is left alone. The group is
+//     stopped only when the command is stopped (timeout, context); after the leader exits,
+//     by itself and whatever its exit status, Run signals nobody. That is the only rule
+//     that keeps `setsid cmd &` reliable: the child calls setsid(2) a moment after it is
+//     forked, so when the shell exits first the child is still in the group, and nothing
+//     tells it apart from a process that means to stay there (`nohup cmd &`, `cmd &`). So
+//     `setsid cmd &`, `nohup cmd &`, a double fork (daemon(3)) and `systemctl start` all
+//     keep their process, every time.
+//
+//   - Run never waits for a pipe that a process left running holds. Stdout and stderr are
+//     pipes of Run's own (not os/exec's, whose Wait waits for every holder to close them).
+//     Once the leader has exited, everything it wrote is in the pipes: Run takes that
+//     without waiting for more and closes its end. A process left running that writes to
+//     the inherited stdout or stderr afterwards gets EPIPE (SIGPIPE), so a daemon must send
+//     its output elsewhere (`setsid cmd >/var/log/cmd.log 2>&1 &`), as daemons do.
 //
 //   - Bounded output. Stdout and stderr are read continuously into buffers that keep the
 //     first Spec.MaxOutput bytes (DefaultMaxOutput) and discard the rest, so a chatty

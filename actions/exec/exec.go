@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -29,9 +27,10 @@ const (
 	// milliseconds; one stuck in uninterruptible sleep (a dead NFS mount) may never go, and
 	// Run must return anyway.
 	killWait = 5 * time.Second
-	// drainWait bounds the wait for the output pipes to close once the group is gone: only a
-	// process that left the group (setsid) can still hold them, and Run does not wait for it.
-	drainWait = 500 * time.Millisecond
+	// drainMax bounds what is read from a pipe once the leader has exited: what the command
+	// wrote fits in the pipe's buffer (64 KiB by default, at most 1 MiB, fs.pipe-max-size),
+	// and a process it left running that keeps writing must not keep Run reading.
+	drainMax = 1 << 20
 	// defaultPath is searched when the command's environment has no PATH (systemd's default).
 	defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
@@ -78,10 +77,6 @@ type Result struct {
 	// TimedOut is set when Spec.Timeout passed and the command was stopped; a canceled
 	// context is reported in Err but is not a timeout.
 	TimedOut bool
-	// Leftovers counts processes of the command's group that were still running after it
-	// exited on its own and that Run therefore stopped (-1: some, on a system without /proc
-	// to count them). Non-zero usually means a daemon was started without being detached.
-	Leftovers int
 	// Err is nil exactly when the command exited with status 0 within its time; otherwise it
 	// names the program and says what happened.
 	Err error
@@ -307,40 +302,34 @@ type exit struct {
 func (c *command) run(ctx context.Context) Result {
 	res := Result{ExitCode: -1}
 	// Our own pipes rather than os/exec's: cmd.Wait then returns when the leader exits, not
-	// when every holder of the pipe has, and Run decides how long to wait for the output.
-	outR, outW, err := os.Pipe()
+	// when every holder of the pipe has (a daemon the command started may hold it for
+	// months), and Run takes the output once the leader is gone.
+	stdout, err := newOutput(c.max)
 	if err != nil {
 		res.Err = fmt.Errorf("%s: cannot start: %w", c.name, err)
 		return res
 	}
-	defer outR.Close()
-	errR, errW, err := os.Pipe()
+	defer stdout.close()
+	stderr, err := newOutput(c.max)
 	if err != nil {
-		outW.Close()
 		res.Err = fmt.Errorf("%s: cannot start: %w", c.name, err)
 		return res
 	}
-	defer errR.Close()
+	defer stderr.close()
 
 	cmd := &osexec.Cmd{
 		Path: c.path, Args: c.argv, Env: c.env, Dir: c.dir,
-		Stdin: nil, Stdout: outW, Stderr: errW, // nil Stdin is /dev/null
+		Stdin: nil, Stdout: stdout.w, Stderr: stderr.w, // nil Stdin is /dev/null
 		SysProcAttr: groupAttr(),
 	}
 	start := time.Now()
-	err = cmd.Start()
-	outW.Close()
-	errW.Close()
-	if err != nil {
-		res.Err = c.startError(err)
+	if err := cmd.Start(); err != nil {
+		res.Err = c.startError(err) // the deferred closes release the pipes
 		return res
 	}
+	stdout.start()
+	stderr.start()
 	pgid := cmd.Process.Pid
-
-	stdout, stderr := &capture{max: c.max}, &capture{max: c.max}
-	var readers sync.WaitGroup
-	readers.Go(func() { io.Copy(stdout, outR) })
-	readers.Go(func() { io.Copy(stderr, errR) })
 
 	exited := make(chan exit, 1)
 	go func() {
@@ -351,6 +340,11 @@ func (c *command) run(ctx context.Context) Result {
 	runCtx, cancel := context.WithTimeoutCause(ctx, c.spec.Timeout, errTimedOut)
 	defer cancel()
 
+	// The group is stopped only when the command is: at the timeout or when ctx ends. When
+	// the leader exits on its own, whatever it left running, in its group or detached, is
+	// left alone: a process on its way to a session of its own (`setsid cmd &`) is still in
+	// the group for a moment after the leader exits, and nothing tells it apart from one
+	// that means to stay there (`nohup cmd &`).
 	var (
 		ex          exit
 		reaped      = true
@@ -375,22 +369,10 @@ func (c *command) run(ctx context.Context) Result {
 			}
 		}
 	}
-	if !interrupted {
-		// The leader is gone; the group must not outlive it.
-		stop = stopGroup(pgid, c.grace, nil)
-		res.Leftovers = stop.processes
-	}
 
-	drained := make(chan struct{})
-	go func() { readers.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(drainWait):
-		outR.Close() // unblocks the readers: a detached process still holds the pipe
-		errR.Close()
-		<-drained
-	}
-	res.Stdout, res.Stderr = stdout.String(), stderr.String()
+	// The leader has ended, so all it wrote is in the pipes: take that, and do not wait for
+	// the pipes to close, which a process it left running may never do.
+	res.Stdout, res.Stderr = stdout.finish(), stderr.finish()
 
 	if !reaped {
 		res.Duration = time.Since(start)
@@ -520,38 +502,4 @@ func waitGroupGone(pgid int, leader *os.Process, d time.Duration) bool {
 		time.Sleep(min(pause, left))
 		pause = min(2*pause, 50*time.Millisecond)
 	}
-}
-
-// capture keeps the first max bytes written to it and counts the rest. It never fails, so
-// the reader copying into it keeps draining the pipe.
-type capture struct {
-	max     int
-	buf     []byte
-	dropped int64
-}
-
-func (c *capture) Write(p []byte) (int, error) {
-	keep := min(max(c.max-len(c.buf), 0), len(p))
-	c.buf = append(c.buf, p[:keep]...)
-	c.dropped += int64(len(p) - keep)
-	return len(p), nil
-}
-
-// String is the kept text; when bytes were dropped it is cut back to a whole UTF-8
-// character and ends with a note saying how many bytes are missing.
-func (c *capture) String() string {
-	if c.dropped == 0 {
-		return string(c.buf)
-	}
-	b := c.buf
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				b = b[:i]
-			}
-			break
-		}
-	}
-	dropped := c.dropped + int64(len(c.buf)-len(b))
-	return fmt.Sprintf("%s\n[… %d bytes truncated]", b, dropped)
 }

@@ -115,6 +115,29 @@ func waitText(t *testing.T, srv *telegramtest.Server, want string, timeout time.
 	t.Fatalf("no message %q within %s; got %q", want, timeout, visibleTexts(srv.Messages()))
 }
 
+// countText counts the delivered messages whose visible text is text.
+func countText(srv *telegramtest.Server, text string) int {
+	n := 0
+	for _, m := range srv.Messages() {
+		if m.Visible == text {
+			n++
+		}
+	}
+	return n
+}
+
+// waitCount waits until at least n delivered messages have the visible text text.
+func waitCount(t *testing.T, srv *telegramtest.Server, text string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for countText(srv, text) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages %q within %s, want %d; got %q", countText(srv, text), text, timeout, n, visibleTexts(srv.Messages()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func atomicWrite(t *testing.T, path, content string) {
 	t.Helper()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
@@ -174,10 +197,10 @@ notifier "telegram" "ops" {
 	}
 	hot := filepath.Join(v1, "10-hot.hcl")
 	reloaded("add a rule file", func() { os.WriteFile(hot, []byte(ruleFile("v1 fires")), 0o644) })
-	waitText(t, srv, "v1 fires", 2*time.Second)
+	waitText(t, srv, "v1 fires", 5*time.Second)
 
 	reloaded("edit by atomic rename", func() { atomicWrite(t, hot, ruleFile("v2 text")) })
-	waitText(t, srv, "v2 text", 2*time.Second)
+	waitText(t, srv, "v2 text", 5*time.Second)
 
 	// A broken save: the old rule keeps firing, the error is logged with file:line.
 	os.WriteFile(hot, []byte(`rule "hot" { when = "cpu.avgg > 1" }`), 0o644)
@@ -187,20 +210,33 @@ notifier "telegram" "ops" {
 		t.Errorf("the reload error does not point at the file and line: %s", err)
 	}
 	before := len(srv.Messages())
-	time.Sleep(700 * time.Millisecond)
-	if ms := srv.Messages()[before:]; len(ms) == 0 || ms[len(ms)-1].Visible != "v2 text" {
+	if ms := srv.WaitMessages(t, before+2, 10*time.Second)[before:]; ms[len(ms)-1].Visible != "v2 text" {
 		t.Errorf("after a broken save the running rule should keep repeating v2; got %q", visibleTexts(ms))
 	}
 
 	reloaded("fix it", func() { atomicWrite(t, hot, ruleFile("v3 fixed")) })
-	waitText(t, srv, "v3 fixed", 2*time.Second)
+	waitText(t, srv, "v3 fixed", 5*time.Second)
+
+	// A rule that notifies at every tick: its messages show ticks going by, so that "no
+	// more messages from the deleted rule" is judged over ticks, not by a sleep.
+	reloaded("add a second file", func() {
+		os.WriteFile(filepath.Join(v1, "20-beat.hcl"), []byte(`rule "beat" {
+  when   = "true"
+  repeat = "100ms"
+  notify "ops" { message = "beat" }
+}
+`), 0o644)
+	})
+	waitCount(t, srv, "beat", 1, 2*time.Second)
 
 	reloaded("delete it", func() { os.Remove(hot) })
-	time.Sleep(400 * time.Millisecond) // a repeat already queued may still arrive
-	before = len(srv.Messages())
-	time.Sleep(800 * time.Millisecond)
-	if n := len(srv.Messages()) - before; n != 0 {
-		t.Errorf("%d messages after the rule was deleted", n)
+	// A repeat of v3 already under way when the rule went may still arrive: it would be
+	// delivered before the beats of the ticks that followed it.
+	waitCount(t, srv, "beat", countText(srv, "beat")+2, 5*time.Second)
+	v3 := countText(srv, "v3 fixed")
+	waitCount(t, srv, "beat", countText(srv, "beat")+4, 5*time.Second)
+	if n := countText(srv, "v3 fixed") - v3; n != 0 {
+		t.Errorf("%d messages from the deleted rule over 4 ticks after it was deleted", n)
 	}
 
 	// A ConfigMap-style swap of the whole directory.
@@ -213,7 +249,7 @@ notifier "telegram" "ops" {
 		os.Symlink(v2, tmp)
 		os.Rename(tmp, rules)
 	})
-	waitText(t, srv, "v4 swapped", 2*time.Second)
+	waitText(t, srv, "v4 swapped", 5*time.Second)
 
 	reloaded("SIGHUP", func() { d.cmd.Process.Signal(syscall.SIGHUP) })
 

@@ -200,7 +200,7 @@ func TestLockHeldByAnotherProcessFails(t *testing.T) {
 	if !errors.As(err, &le) || le.PID != h.cmd.Process.Pid {
 		t.Errorf("error %#v does not carry the holder's PID", err)
 	}
-	if elapsed < 300*time.Millisecond || elapsed > 2*time.Second {
+	if elapsed < 300*time.Millisecond || elapsed > 5*time.Second { // the upper bound only catches a hang
 		t.Errorf("gave up after %v, want about 300ms", elapsed)
 	}
 	if infos := rec.atLevel(slog.LevelInfo); len(infos) != 1 || infos[0].Attrs["pid"] != strconv.Itoa(h.cmd.Process.Pid) {
@@ -243,7 +243,7 @@ func TestLockReleasedInTimeProceeds(t *testing.T) {
 	}
 	defer r.s.Close()
 	t.Logf("waited %v; acquired %v after the release", r.at.Sub(start).Round(time.Millisecond), r.at.Sub(released).Round(time.Millisecond))
-	if lag := r.at.Sub(released); lag > time.Second {
+	if lag := r.at.Sub(released); lag > 3*time.Second { // polled every 100 ms at most; a failure bound
 		t.Errorf("acquired %v after the release", lag)
 	}
 	pid, _ := os.ReadFile(filepath.Join(dir, "lock"))
@@ -259,10 +259,10 @@ func TestLockOfKilledHolderIsFree(t *testing.T) {
 	h.cmd.Process.Signal(syscall.SIGKILL)
 	h.cmd.Wait()
 	opts, _, _ := testOpts()
-	opts.LockWait = 2 * time.Second
+	opts.LockWait = 20 * time.Second
 	start := time.Now()
 	s := mustOpen(t, dir, opts)
-	if el := time.Since(start); el > 500*time.Millisecond {
+	if el := time.Since(start); el > 5*time.Second { // a failure bound, far below the lock wait
 		t.Errorf("took %v to take a dead process's lock", el)
 	}
 	s.Close()

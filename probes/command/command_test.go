@@ -32,7 +32,7 @@ func script(t *testing.T, dir, name, body string) string {
 func TestSample(t *testing.T) {
 	dir := t.TempDir()
 	fail := script(t, dir, "fail.sh", "echo 7\necho 'queue db unreachable' >&2\necho 'second line' >&2\nexit 3\n")
-	stubborn := script(t, dir, "stubborn.sh", "trap '' TERM\necho started\nsleep 10\n")
+	stubborn := script(t, dir, "stubborn.sh", "trap '' TERM\nsleep 10\n")
 	big := script(t, dir, "big.sh", "head -c 100000 /dev/zero | tr '\\0' x\n")
 
 	for _, tc := range []struct {
@@ -60,9 +60,12 @@ func TestSample(t *testing.T) {
 			want:    Values{ExitCode: 3, Value: 7, Numeric: true, Output: "7"},
 			wantErr: `^\$DIR/fail\.sh: exit status 3: queue db unreachable$`},
 		{name: "timeout of a script that ignores SIGTERM", cfg: Config{Argv: []string{stubborn}, Timeout: 300 * time.Millisecond},
-			want:    Values{ExitCode: -1, Output: "started"},
-			wantErr: `^\$DIR/stubborn\.sh: timed out after 300ms; killed process group \d+ \(2 processes, SIGKILL after 1s grace\)$`,
-			maxTime: 300*time.Millisecond + DefaultGrace + 500*time.Millisecond},
+			want: Values{ExitCode: -1},
+			// SIGKILL after the grace, or SIGTERM when the timeout came before the trap was
+			// set (a loaded machine): Sample is bounded either way. actions/exec tests the
+			// escalation itself, without that race.
+			wantErr: `^\$DIR/stubborn\.sh: timed out after 300ms; killed process group \d+ \([12] process(es)?, (SIGTERM|SIGKILL after 1s grace)\)$`,
+			maxTime: 300*time.Millisecond + DefaultGrace + 2*time.Second}, // a failure bound; the error text says SIGKILL
 		{name: "not found", cfg: Config{Argv: []string{"notimon-no-such-program"}},
 			want:    Values{ExitCode: -1},
 			wantErr: `^notimon-no-such-program: not found in PATH \(.*\)$`},

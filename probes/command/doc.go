@@ -9,7 +9,8 @@
 // name is looked up in PATH), stdin from /dev/null, in its own process group. When
 // Config.Timeout (DefaultTimeout) passes the whole group gets SIGTERM and, DefaultGrace
 // later, SIGKILL, so Sample returns within Timeout + Grace even for a script that ignores
-// SIGTERM; anything the command left running in its group when it exited is stopped too.
+// SIGTERM. Like an exec step's, a command that exits on its own is not followed: what it
+// left running is left alone, and Sample does not wait for it.
 // Stdout is kept up to MaxOutput (64 KiB), stderr likewise.
 //
 // value is stdout, trimmed, read as a number ("42\n" → 42, "3.5" → 3.5) whatever the exit

@@ -150,7 +150,7 @@ func TestSampleHungStat(t *testing.T) {
 	for i := range 3 {
 		start := time.Now()
 		got := Sample(context.Background(), cfg, now)
-		if took := time.Since(start); took > 500*time.Millisecond {
+		if took := time.Since(start); took > 3*time.Second { // a failure bound: the stat hangs until the test ends
 			t.Errorf("sample %d took %v with a 100ms timeout", i, took)
 		}
 		if want := (Values{Error: "stat timed out after 100ms (a hung network file system?)"}); got != want {

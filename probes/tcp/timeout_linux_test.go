@@ -50,7 +50,9 @@ func TestSampleTimeout(t *testing.T) {
 	if want := (Values{Error: "timeout after 300ms"}); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
-	if took > time.Second {
+	// The error text proves the timeout fired; this is only a failure bound, far below the
+	// kernel's own connect timeout (about 2 minutes) and far above a loaded machine's stalls.
+	if took > 5*time.Second {
 		t.Errorf("Sample took %v with a 300ms timeout", took)
 	}
 }

@@ -166,6 +166,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, req Request,
 		w.WriteHeader(f.status)
 		w.Write([]byte(page))
 	case faultHang:
+		s.addHanging(1)
+		defer s.addHanging(-1)
 		select {
 		case <-r.Context().Done():
 			req.Description = "hung until the connection closed"

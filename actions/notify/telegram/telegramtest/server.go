@@ -107,7 +107,8 @@ type Server struct {
 	slots     []*Fault // faults for the next requests, in order; nil: answer normally
 	messages  []Message
 	requests  []Request
-	changed   chan struct{} // closed and replaced whenever messages or requests grow
+	hanging   int           // requests hanging on a Hang fault right now
+	changed   chan struct{} // closed and replaced whenever messages, requests or hanging change
 }
 
 // New starts a server on 127.0.0.1 that accepts token and knows DefaultChatID and chats,
@@ -223,6 +224,31 @@ func (s *Server) WaitRequests(t testing.TB, n int, timeout time.Duration) []Requ
 		t.Fatalf("telegramtest: %d requests after %v, want %d: %s", len(s.Requests()), timeout, n, summary(s.Requests()))
 	}
 	return s.Requests()
+}
+
+// WaitHanging waits until n requests hang on a Hang fault, that is until the server has read
+// them and will not answer, and fails the test after timeout. A test that then cuts them
+// (Close, Down) knows the server had them.
+func (s *Server) WaitHanging(t testing.TB, n int, timeout time.Duration) {
+	t.Helper()
+	if !s.wait(timeout, func() bool { return s.hanging >= n }) {
+		t.Fatalf("telegramtest: %d requests hanging after %v, want %d; requests: %s", s.hangingNow(), timeout, n, summary(s.Requests()))
+	}
+}
+
+func (s *Server) hangingNow() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hanging
+}
+
+// addHanging counts a request that starts (+1) or stops (-1) hanging.
+func (s *Server) addHanging(d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hanging += d
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // wait waits until done, called with s.mu held, is true.
