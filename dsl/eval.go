@@ -64,21 +64,31 @@ func (e *evaluator) ctx(file string) *hcl.EvalContext {
 	return c
 }
 
-// functions are the HCL functions: env("NAME") and file("path").
+// functions are the HCL functions: env("NAME"), env("NAME", "default") and file("path").
 func (l *loader) functions(file string) map[string]function.Function {
 	dir := filepath.Dir(file)
 	return map[string]function.Function{
+		// env("NAME") is "" when NAME is unset or empty, and validate warns; env("NAME",
+		// "default") is the default then, without a warning, as the shell's ${NAME:-default}.
 		"env": function.New(&function.Spec{
-			Description: "The value of an environment variable, or \"\" when it is not set.",
+			Description: "The value of an environment variable; when it is unset or empty, the default if one is given, else \"\".",
 			Params:      []function.Parameter{{Name: "name", Type: cty.String}},
+			VarParam:    &function.Parameter{Name: "default", Type: cty.String},
 			Type:        function.StaticReturnType(cty.String),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				if len(args) > 2 {
+					return cty.NilVal, function.NewArgErrorf(2, `env takes a variable name and at most one default, as in env("NAME", "default"); this call has %d arguments`, len(args))
+				}
 				name := args[0].AsString()
 				v, ok := l.opts.LookupEnv(name)
-				if !ok || v == "" {
-					l.unset = append(l.unset, name)
+				if ok && v != "" {
+					return cty.StringVal(v), nil
 				}
-				return cty.StringVal(v), nil
+				if len(args) == 2 {
+					return args[1], nil
+				}
+				l.unset = append(l.unset, name)
+				return cty.StringVal(""), nil
 			},
 		}),
 		"file": function.New(&function.Spec{
@@ -399,34 +409,11 @@ func (e *evaluator) decodeDuration(attr *hcl.Attribute, what string) (time.Durat
 	if diags.HasErrors() {
 		return 0, diags
 	}
-	d, err := parseDuration(s)
+	d, err := ParseDuration(s)
 	if err != nil {
 		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what, err))...)
 	}
 	return d, diags
-}
-
-// parseDuration accepts Go durations ("90s", "5m", "1h30m"); it refuses negative ones and
-// explains the usual mistakes.
-func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf(`empty duration; write one such as "30s", "5m" or "1h"`)
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return 0, fmt.Errorf(`%q has no unit; write "%ss" for seconds or "%sm" for minutes`, s, s, s)
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		if strings.HasSuffix(s, "d") {
-			return 0, fmt.Errorf(`%q: days are not a unit here; write hours, e.g. "24h"`, s)
-		}
-		return 0, fmt.Errorf(`%q is not a duration; write one such as "30s", "5m", "1h" or "1h30m"`, s)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q is negative; a duration must be zero or more", s)
-	}
-	return d, nil
 }
 
 func friendly(v cty.Value) string {

@@ -143,6 +143,43 @@ func TestEnv(t *testing.T) {
 	})
 }
 
+// TestEnvDefault: env("NAME", "default") reads the default when NAME is unset or empty, with
+// no warning; a set variable wins; the default may come from a local.
+func TestEnvDefault(t *testing.T) {
+	src := map[string][]byte{"a.hcl": []byte(`locals {
+  bot_api = "http://127.0.0.1:8081"
+}
+
+notifier "telegram" "ops" {
+  token   = env("TG_TOKEN", "123:from-default")
+  chat_id = env("TG_CHAT", -100777)
+  api_url = env("TG_API", local.bot_api)
+}
+`)}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want map[string]string
+	}{
+		{"unset", nil, map[string]string{"token": "123:from-default", "chat_id": "-100777", "api_url": "http://127.0.0.1:8081"}},
+		{"empty", map[string]string{"TG_TOKEN": "", "TG_CHAT": "", "TG_API": ""}, map[string]string{"token": "123:from-default", "chat_id": "-100777", "api_url": "http://127.0.0.1:8081"}},
+		{"set", map[string]string{"TG_TOKEN": "456:from-env", "TG_CHAT": "-100888", "TG_API": "https://bot.example.org"}, map[string]string{"token": "456:from-env", "chat_id": "-100888", "api_url": "https://bot.example.org"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, diags := dsl.LoadSource(src, dsl.Options{LookupEnv: lookupFake(tc.env)})
+			if len(diags) > 0 {
+				t.Fatalf("want no diagnostics (a default silences the unset warning), got:\n%s", render(cfg, diags))
+			}
+			n := cfg.Notifier("ops")
+			for k, want := range tc.want {
+				if got := n.Attrs[k]; got != want {
+					t.Errorf("%s = %v, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
 func TestFileFunction(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{

@@ -48,7 +48,7 @@ func (windowPatcher) Visit(node *ast.Node) {
 	if !ok {
 		return
 	}
-	d, err := parseDuration(over)
+	d, err := ParseDuration(over)
 	if err != nil {
 		return
 	}
@@ -103,7 +103,7 @@ func (c *compiler) findWindows(code string) ([]Window, error) {
 			problems = append(problems, fmt.Sprintf(`%s takes two literal strings, a probe field and a duration: %s("cpu.pct", "5m")`, id.Value, id.Value))
 			return
 		}
-		d, err := parseDuration(over)
+		d, err := ParseDuration(over)
 		if err != nil || d < time.Second {
 			problems = append(problems, fmt.Sprintf(`%s("%s", %q): the window must be a duration of at least 1s, such as "5m"`, id.Value, path, over))
 			return

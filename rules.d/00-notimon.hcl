@@ -16,7 +16,8 @@ notifier "telegram" "ops" {
   token      = env("NOTIMON_TELEGRAM_TOKEN")
   chat_id    = env("NOTIMON_TELEGRAM_CHAT_ID")
   parse_mode = "HTML"
-  # api_url  = "http://127.0.0.1:8081"   # a Bot API server of your own, or a test double
+  # A Bot API server of your own (or a test double): NOTIMON_TELEGRAM_API_URL in the env file.
+  api_url    = env("NOTIMON_TELEGRAM_API_URL", "https://api.telegram.org")
 }
 
 notifier "console" "stdout" {}           # prints to standard output; needs no credentials

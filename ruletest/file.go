@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/notimon/notimon/dsl"
 )
 
 // File is one parsed *_test.hcl file.
@@ -392,7 +393,7 @@ func decodeExpect(b *hcl.Block) (*Expect, hcl.Diagnostics) {
 		s, d := attrString(a)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			at, err := parseOffset(s)
+			at, err := dsl.ParseDuration(s)
 			if err != nil {
 				diags = append(diags, attrDiag(a, "Invalid time offset", err.Error()))
 			} else {
@@ -556,28 +557,6 @@ func decodeExec(b *hcl.Block) (*ExecExpect, hcl.Diagnostics) {
 	return x, diags
 }
 
-// parseOffset reads a time offset from the test's first tick: "0", "90s", "2m", "1h30m".
-func parseOffset(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "0" {
-		return 0, nil
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return 0, fmt.Errorf(`%q has no unit; write "%ss" for seconds or "%sm" for minutes`, s, s, s)
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		if strings.HasSuffix(s, "d") {
-			return 0, fmt.Errorf(`%q: days are not a unit here; write hours, e.g. "24h"`, s)
-		}
-		return 0, fmt.Errorf(`%q is not a duration; write one such as "0", "30s", "5m" or "1h30m"`, s)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q is negative; an offset counts from the first tick", s)
-	}
-	return d, nil
-}
-
 func attrDiag(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: a.Expr.Range().Ptr()}
 }
@@ -618,7 +597,7 @@ func attrDuration(a *hcl.Attribute) (time.Duration, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return 0, diags
 	}
-	d, err := parseOffset(s)
+	d, err := dsl.ParseDuration(s)
 	if err != nil {
 		return 0, hcl.Diagnostics{attrDiag(a, "Invalid duration", err.Error())}
 	}

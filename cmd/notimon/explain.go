@@ -505,7 +505,7 @@ func readValue(n ast.Node, cfg *dsl.Config, rep *engine.Report) string {
 			over, _ := c.Arguments[1].(*ast.StringNode)
 			for _, win := range cfg.Windows {
 				if path != nil && over != nil && win.Func == fn && win.Path == path.Value {
-					if d, err := time.ParseDuration(over.Value); err == nil && d == win.Over {
+					if d, err := dsl.ParseDuration(over.Value); err == nil && d == win.Over {
 						if v, ok := rep.Snapshot.Windows[win.Key()]; ok {
 							return dsl.FormatValue(v)
 						}

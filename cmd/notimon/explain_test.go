@@ -223,3 +223,29 @@ func TestExplainProblems(t *testing.T) {
 		t.Errorf("broken rules: exit %d, %s", code, errOut)
 	}
 }
+
+// TestExplainWindowInDays: a window written in days shows its value, as one in minutes does
+// (explain finds it by parsing its duration the way the loader does).
+func TestExplainWindowInDays(t *testing.T) {
+	dir := writeRules(t, map[string]string{"rules.hcl": `
+notifier "console" "ops" {}
+rule "leak" {
+  when = "avg_over(\"mem.real_pct\", \"1d\") > 50"
+  for  = "1w"
+  notify "ops" { message = "x" }
+}
+`})
+	values := writeValues(t, `{"mem.real_pct": 61.2}`)
+	code, out, errOut := notimon(t, "explain", "leak", "--at-values", values, "--state-dir", t.TempDir(), dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`): for 168h, severity warning`,
+		`avg_over("mem.real_pct", "1d") > 50   → true    (avg_over("mem.real_pct", "1d") = 61.2)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,24 +14,15 @@ import (
 
 const testToken = "123456789:AAE-cmd-test-secret-token"
 
-// shippedRulesAgainst copies the shipped rules.d and points its telegram notifier at srv,
-// with the token and chat id in the environment as in production.
+// shippedRulesAgainst returns the shipped rules.d with the environment pointing its
+// telegram notifier at srv (api_url reads NOTIMON_TELEGRAM_API_URL), and the token and chat
+// id in the environment as in production.
 func shippedRulesAgainst(t *testing.T, srv *telegramtest.Server) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"00-notimon.hcl", "10-overload.hcl"} {
-		src, err := os.ReadFile(filepath.Join("../../rules.d", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := strings.Replace(string(src), `# api_url  = "http://127.0.0.1:8081"`, fmt.Sprintf("api_url    = %q", srv.URL()), 1)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	t.Setenv("NOTIMON_TELEGRAM_API_URL", srv.URL())
 	t.Setenv("NOTIMON_TELEGRAM_TOKEN", srv.Token())
 	t.Setenv("NOTIMON_TELEGRAM_CHAT_ID", fmt.Sprint(telegramtest.DefaultChatID))
-	return dir
+	return "../../rules.d"
 }
 
 func TestSendThroughShippedRules(t *testing.T) {

@@ -1,6 +1,6 @@
 rule "overload" {
   when   = "cpu.avg3 > 50 || mem.rael_pct > 50"
-  repeat = "1d"
+  repeat = "1 day"
   notify "opps" { message = "cpu {{ cpu.avg3 }}" }
   exec { command = "systemctl restart tomcat" }
 }

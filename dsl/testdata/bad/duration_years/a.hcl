@@ -1,7 +1,9 @@
 notifier "console" "ops" {}
 
-rule "overload" {
+rule "cert_renewal" {
   when   = "cpu.avg3 > 50"
-  repeat = "1d"
+  for    = "1w2d"
+  repeat = "1y"
   notify "ops" { message = "cpu high" }
+  wait { duration = "5 days" }
 }
