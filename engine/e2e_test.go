@@ -3,9 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	osexec "os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -43,21 +41,12 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-// shippedRules loads the shipped rules.d with the telegram notifier pointed at srv.
+// shippedRules loads the shipped rules.d with the telegram notifier pointed at srv through
+// the environment (api_url reads NOTIMON_TELEGRAM_API_URL).
 func shippedRules(t *testing.T, srv *telegramtest.Server) *dsl.Config {
 	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"00-notimon.hcl", "10-overload.hcl"} {
-		src, err := os.ReadFile(filepath.Join("../rules.d", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := strings.Replace(string(src), `# api_url  = "http://127.0.0.1:8081"`, fmt.Sprintf("api_url    = %q", srv.URL()), 1)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := map[string]string{"NOTIMON_TELEGRAM_TOKEN": srv.Token(), "NOTIMON_TELEGRAM_CHAT_ID": fmt.Sprint(telegramtest.DefaultChatID)}
+	dir := "../rules.d"
+	env := map[string]string{"NOTIMON_TELEGRAM_TOKEN": srv.Token(), "NOTIMON_TELEGRAM_CHAT_ID": fmt.Sprint(telegramtest.DefaultChatID), "NOTIMON_TELEGRAM_API_URL": srv.URL()}
 	cfg, diags := dsl.Load([]string{dir}, dsl.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	if len(diags) > 0 {
 		t.Fatalf("rules: %v", diags)

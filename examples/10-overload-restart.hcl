@@ -4,8 +4,8 @@
 # (it declares the same rule), change the service, and adapt rules.d/overload_test.hcl.
 rule "overload" {
   when     = "cpu.avg3 > ${local.cpu_limit} || mem.real_pct > ${local.mem_limit}"
-  for      = "2m"     # must hold this long before firing (default 0: fire on first true tick)
-  repeat   = "1h"     # while still firing, run the notify steps again this often (default: never)
+  for      = "2m" # must hold this long before firing (default 0: fire on first true tick)
+  repeat   = "1h" # while still firing, run the notify steps again this often (default: never)
   severity = "critical"
   labels   = { team = "web" }
 
@@ -20,11 +20,11 @@ rule "overload" {
     EOT
   }
   exec {
-    command = ["systemctl", "restart", "tomcat"]   # argv, no shell
+    command = ["systemctl", "restart", "tomcat"] # argv, no shell
     timeout = "60s"
   }
   wait { duration = "5s" }
-  renotify "ops" {                                   # re-samples the probes, then sends
+  renotify "ops" { # re-samples the probes, then sends
     message = "[{{ host.name }} server] after restart\n${template.usage}"
   }
 

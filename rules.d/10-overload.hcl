@@ -1,8 +1,8 @@
 # rules.d/10-overload.hcl
 rule "overload" {
   when     = "cpu.avg3 > ${local.cpu_limit} || mem.real_pct > ${local.mem_limit}"
-  for      = "2m"     # must hold this long before firing (default 0: fire on first true tick)
-  repeat   = "1h"     # while still firing, run the notify steps again this often (default: never)
+  for      = "2m" # must hold this long before firing (default 0: fire on first true tick)
+  repeat   = "1h" # while still firing, run the notify steps again this often (default: never)
   severity = "critical"
   labels   = { team = "ops" }
 
@@ -27,7 +27,7 @@ rule "overload" {
     EOT
     timeout = "10s"
   }
-  renotify "ops" {                                   # re-samples the probes, then sends
+  renotify "ops" { # re-samples the probes, then sends
     message = <<-EOT
       <b>[{{ host.name }} server]</b> top processes
       ${template.usage}

@@ -6,7 +6,7 @@ test "overload: pending, fires with its message, reports the top processes, reso
   interval = "5s"
   env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
 
-  input "cpu.avg3"     { values = "10 60x24 20x6" }   # over the limit from 5s to 2m5s
+  input "cpu.avg3" { values = "10 60x24 20x6" } # over the limit from 5s to 2m5s
   input "mem.real_pct" { values = "30x31" }
 
   expect {
@@ -15,7 +15,7 @@ test "overload: pending, fires with its message, reports the top processes, reso
   }
   expect {
     at      = "2m"
-    pending = ["overload"]    # held 1m55s of its 2m
+    pending = ["overload"] # held 1m55s of its 2m
   }
   expect {
     at     = "2m5s"
@@ -38,7 +38,7 @@ test "overload: pending, fires with its message, reports the top processes, reso
       stdout = "top 5 by cpu:\n  PID USER     %CPU %MEM COMMAND\n 4242 www-data 97.5  3.1 java"
     }
     notify "ops" {
-      state = "firing"        # the renotify, with what the command printed
+      state = "firing" # the renotify, with what the command printed
       text  = <<-EOT
         <b>[localhost server]</b> top processes
         cpu usage: 60%
@@ -63,8 +63,8 @@ test "overload: memory alone fires it, the notify steps repeat every hour, resol
   interval = "1m"
   env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
 
-  input "cpu.avg3"     { values = "12.5x67" }
-  input "mem.real_pct" { values = "61.234x64 40x3" }   # 61.23 % until 1h4m, then 40 %
+  input "cpu.avg3" { values = "12.5x67" }
+  input "mem.real_pct" { values = "61.234x64 40x3" } # 61.23 % until 1h4m, then 40 %
 
   expect {
     at     = "2m"
@@ -73,11 +73,11 @@ test "overload: memory alone fires it, the notify steps repeat every hour, resol
       state    = "firing"
       contains = ["memory usage is over its limit (50%)", "memory usage: 61.23%"]
     }
-    notify "ops" { contains = "top processes" }   # the renotify: same tick
+    notify "ops" { contains = "top processes" } # the renotify: same tick
     exec { shell = "echo \"top 5 by cpu:\"\nps -eo pid,user,pcpu,pmem,comm --sort=-pcpu | head -n 6\necho \"top 5 by memory:\"\nps -eo pid,user,pcpu,pmem,comm --sort=-pmem | head -n 6\n" }
   }
   expect {
-    at     = "1h2m"                               # repeat = "1h": the notify steps only
+    at     = "1h2m" # repeat = "1h": the notify steps only
     firing = ["overload"]
     notify "ops" { matches = "(?m)^memory usage is over its limit \\(50%\\)$" }
   }
@@ -92,16 +92,16 @@ test "overload: a failed cpu reading is unknown, neither firing nor resetting th
   interval = "1m"
   env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
 
-  input "cpu.avg3"     { values = "10 60 60 _ 60" }  # _ = the cpu probe failed at 3m
+  input "cpu.avg3" { values = "10 60 60 _ 60" } # _ = the cpu probe failed at 3m
   input "mem.real_pct" { values = "30x4" }
 
   expect {
-    at      = "3m"                # would have fired now (held 2m) if cpu had been read
+    at      = "3m" # would have fired now (held 2m) if cpu had been read
     pending = ["overload"]
     unknown = ["overload"]
   }
   expect {
-    at     = "4m"                 # still pending since 1m: fires
+    at     = "4m" # still pending since 1m: fires
     firing = ["overload"]
     notify "ops" { contains = "cpu usage is over its limit (50%)" }
     notify "ops" { contains = "top processes" }
@@ -113,7 +113,7 @@ test "overload: when listing the processes fails, the report says why" {
   interval = "1m"
   env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
 
-  input "cpu.avg3"     { values = "90x3" }
+  input "cpu.avg3" { values = "90x3" }
   input "mem.real_pct" { values = "30x3" }
 
   expect {
@@ -131,7 +131,7 @@ test "overload: when listing the processes fails, the report says why" {
 test "overload: at the limits exactly, nothing happens" {
   env = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
 
-  input "cpu.avg3"     { values = "50x40" }       # 10 minutes at 15 s ticks
+  input "cpu.avg3" { values = "50x40" } # 10 minutes at 15 s ticks
   input "mem.real_pct" { values = "49.99x40" }
 
   expect {

@@ -72,6 +72,7 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		newRunCmd(),
 		newProbeCmd(),
 		newSendCmd(),
+		newFmtCmd(),
 		newVersionCmd(),
 	)
 	return root
