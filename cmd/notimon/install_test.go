@@ -17,7 +17,7 @@ import (
 // PATH=/usr/bin:/bin), and env -i leaves nothing else.
 var cronEnv = []string{"HOME=/root", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin"}
 
-// readmeInstall returns the sh blocks of the README's Install section and its cron line.
+// readmeInstall returns the sh blocks of the README's Install from source section and its cron line.
 func readmeInstall(t *testing.T) (blocks []string, cronLine string) {
 	t.Helper()
 	b, err := os.ReadFile("../../README.md")
@@ -25,9 +25,9 @@ func readmeInstall(t *testing.T) (blocks []string, cronLine string) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	start := strings.Index(s, "\n### Install\n")
+	start := strings.Index(s, "\n### Install from source\n")
 	if start < 0 {
-		t.Fatal("README.md has no ### Install section")
+		t.Fatal("README.md has no ### Install from source section")
 	}
 	s = s[start+1:]
 	if end := regexp.MustCompile(`\n##+ `).FindStringIndex(s[4:]); end != nil {
