@@ -107,6 +107,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.cfg = cfg
 	e.notifiers, e.batches = e.prepare(cfg)
+	e.setInterval(cfg)
 	return e
 }
 
@@ -163,6 +164,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 	}
 	e.verdicts, e.holds = nil, nil
 	e.mu.Unlock()
+	e.setInterval(cfg)
 }
 
 // notifier returns the notifier called name in the current configuration.
