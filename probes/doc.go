@@ -12,9 +12,12 @@
 // Each kind lives in its own package (probes/cpu, probes/mem …) with its Values type, its
 // code and recorded /proc fixtures. System is the real Sampler for the built-in kinds; it
 // reads a file only when a referenced probe needs it, and shares a read between probes that
-// need the same file (stat for cpu, host and load; meminfo for mem and swap). cpu and swap
-// report changes between samples, so System keeps their previous counters; State and
-// Restore let a cron run pick up where the previous run stopped.
+// need the same file (stat for cpu, host and load; meminfo for mem and swap). cpu, swap,
+// net and process cpu_pct report changes between samples, so System keeps their previous
+// counters; State and Restore let a cron run pick up where the previous run stopped.
+// SetInterval (the engine calls it with settings.interval) makes every such rate span at
+// least half a tick interval, and Peek samples between ticks (a renotify) without moving
+// the readings the next tick measures from.
 //
 // Tests and `notimon test` replace the machine with a SamplerFunc of recorded values, or
 // System with an fs.FS of recorded /proc files and a Wait that does not sleep.
