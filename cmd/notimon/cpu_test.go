@@ -150,8 +150,10 @@ rule "cpu" {
 func waitResolve(t *testing.T, d *daemon) logLine {
 	t.Helper()
 	const calmFor, calmPct, grace = 5, 30, 15 * time.Second
-	deadline := 3 * time.Minute      // longer than a parallel `stress-ng --timeout 150s`
-	if end, ok := t.Deadline(); ok { // go test -count=3 runs three of these under one -timeout
+	// Longer than a parallel `stress-ng --timeout 150s`; go test -count=3 runs three of
+	// these under one -timeout.
+	deadline := 3 * time.Minute
+	if end, ok := t.Deadline(); ok {
 		deadline = min(deadline, time.Until(end)/3)
 	}
 	readings := []cpu.Stat{readStat(t)} // one a second, the last calmFor+1
