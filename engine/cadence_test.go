@@ -52,12 +52,15 @@ rule "hot" { when = "cpu.pct > 50" }
 		tm.c <- clk.Now()
 	}
 	cancel()
-	go func() { // the timer set after the last tick, if the loop got that far
-		for range timers {
+	for stopped := false; !stopped; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopped = true
+		case <-timers: // the timer set after the last tick, if the loop got that far
 		}
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 	// At once; then a whole interval after the first tick (which took 1 s) ended, not 0;
 	// then 1 s − 300 ms after the second tick began; then 1 s.

@@ -44,8 +44,8 @@ type ReloadStatus struct {
 // cpu window (no saved reading) or wait on slow probes, and the second tick then still
 // comes a whole interval after the readings it measures from, not the few milliseconds
 // left of the interval. Ticks never overlap: a tick that takes longer than the interval is
-// followed by the next one at once. A reload with any error keeps the running rules and logs the
-// diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
+// followed by the next one at once. A reload with any error keeps the running rules and
+// logs the diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
 // finish (or until Hard closes), the outbox is flushed once more, and the state is saved.
 func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if o.Grace <= 0 {

@@ -130,10 +130,10 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	return rep
 }
 
-// rateSampler is a sampler whose rates (cpu, net, swap) are measured between ticks
-// (probes.System): it is told the tick interval, so a tick that comes too soon after the
-// previous one does not close an interval of a few milliseconds, and it samples between
-// ticks without moving the readings the next tick measures from.
+// rateSampler is a sampler whose rates (cpu, net, swap, process cpu_pct) are measured
+// between ticks (probes.System): it is told the tick interval, so a tick that comes too
+// soon after the previous one does not close an interval of a few milliseconds, and it
+// samples between ticks without moving the readings the next tick measures from.
 type rateSampler interface {
 	SetInterval(tick time.Duration)
 	Peek(ctx context.Context, now time.Time, refs []probes.Ref) *probes.Snapshot
