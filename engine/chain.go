@@ -142,7 +142,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 	case dsl.StepNotify:
 		e.notifyStep(cfg, r, step, c, snap, machine)
 	case dsl.StepRenotify:
-		fresh := e.opts.Sampler.Sample(e.ctx, e.now(), withHost(step.Message.Refs))
+		fresh := e.resample(withHost(step.Message.Refs))
 		e.notifyStep(cfg, r, step, c, fresh, machine)
 	case dsl.StepWait:
 		if c.WaitUntil.IsZero() {

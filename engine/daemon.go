@@ -41,9 +41,12 @@ type ReloadStatus struct {
 }
 
 // RunDaemon ticks every settings.interval until ctx ends, reloading the rules whenever
-// Reload fires. Ticks never overlap: a tick that takes longer than the interval is followed
-// by the next one at once. A reload with any error keeps the running rules and logs the
-// diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
+// Reload fires. The cadence starts when the first tick ends: that tick may block for the
+// cpu window (no saved reading) or wait on slow probes, and the second tick then still
+// comes a whole interval after the readings it measures from, not the few milliseconds
+// left of the interval. Ticks never overlap: a tick that takes longer than the interval is
+// followed by the next one at once. A reload with any error keeps the running rules and
+// logs the diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
 // finish (or until Hard closes), the outbox is flushed once more, and the state is saved.
 func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if o.Grace <= 0 {
@@ -55,6 +58,7 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	lastErrs := map[string]string{} // rule → its last error, to log each problem once
 	timer := after(0)
+	first := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,6 +81,9 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 		e.idle() // before Ticked: a tick is over when Ticked hears of it
 		if o.Ticked != nil {
 			o.Ticked(rep)
+		}
+		if first {
+			start, first = e.now(), false
 		}
 		wait := e.config().Settings.Interval - e.now().Sub(start)
 		timer = after(max(wait, 0))

@@ -112,6 +112,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	e.cfg = cfg
 	e.notifiers, e.batches = e.prepare(cfg)
 	e.refs = withHost(cfg.Refs)
+	e.setInterval(cfg)
 	return e
 }
 
@@ -168,6 +169,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 	}
 	e.verdicts, e.holds = nil, nil
 	e.mu.Unlock()
+	e.setInterval(cfg)
 }
 
 // notifier returns the notifier called name in the current configuration.

@@ -130,6 +130,31 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	return rep
 }
 
+// rateSampler is a sampler whose rates (cpu, net, swap, process cpu_pct) are measured
+// between ticks (probes.System): it is told the tick interval, so a tick that comes too
+// soon after the previous one does not close an interval of a few milliseconds, and it
+// samples between ticks without moving the readings the next tick measures from.
+type rateSampler interface {
+	SetInterval(tick time.Duration)
+	Peek(ctx context.Context, now time.Time, refs []probes.Ref) *probes.Snapshot
+}
+
+// setInterval tells a rateSampler the tick interval of cfg.
+func (e *Engine) setInterval(cfg *dsl.Config) {
+	if s, ok := e.opts.Sampler.(rateSampler); ok {
+		s.SetInterval(cfg.Settings.Interval)
+	}
+}
+
+// resample samples refs again between ticks (a renotify step): fresh values, without
+// shortening the next tick's interval.
+func (e *Engine) resample(refs []probes.Ref) *probes.Snapshot {
+	if s, ok := e.opts.Sampler.(rateSampler); ok {
+		return s.Peek(e.ctx, e.now(), refs)
+	}
+	return e.opts.Sampler.Sample(e.ctx, e.now(), refs)
+}
+
 // state returns the state of the rule called name, creating it. e.mu is held.
 func (e *Engine) state(name string) *RuleState {
 	st, ok := e.states[name]

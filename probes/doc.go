@@ -19,10 +19,13 @@
 // Values type, its code and recorded /proc fixtures. System is the real Sampler; it reads a
 // file only when a referenced probe needs it, and for the built-in kinds it samples itself
 // (host, cpu, mem, swap, load, disk, net) shares a read between probes that need the same
-// file (stat for cpu, host and load; meminfo for mem and swap). cpu and swap report changes
-// between samples, so System keeps their previous counters; State and Restore let a cron
-// run pick up where the previous run stopped. A built-in kind that keeps nothing between
-// samples needs none of that: its descriptor's Sample reads its files (spec.Builtin).
+// file (stat for cpu, host and load; meminfo for mem and swap). cpu, swap, net and process
+// cpu_pct report changes between samples, so System keeps their previous counters; State
+// and Restore let a cron run pick up where the previous run stopped. SetInterval (the
+// engine calls it with settings.interval) makes every such rate span at least half a tick
+// interval, and Peek samples between ticks (a renotify) without moving the readings the
+// next tick measures from. A built-in kind that keeps nothing between samples needs none
+// of that: its descriptor's Sample reads its files (spec.Builtin).
 //
 // Tests and `notimon test` replace the machine with a SamplerFunc of recorded values, or
 // System with an fs.FS of recorded /proc files and a Wait that does not sleep.

@@ -68,10 +68,10 @@ func newNamed(k Kind, all map[string]any, proc fs.FS) (named, error) {
 
 // sampleSlow samples disk, net, the process table and the named probes asked for, each in
 // a goroutine of its own under its own timeout, so that one slow target (an HTTP check at
-// its timeout, a hung NFS mount) delays the tick by its own timeout only.
-func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, want map[string]bool, named map[Ref]bool) {
+// its timeout, a hung NFS mount) delays the tick by its own timeout only. mu guards what
+// they write to snap. A peek leaves the rates' baselines where they are.
+func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, want map[string]bool, named map[Ref]bool, peek bool, mu *sync.Mutex) {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
 	set := func(kind, name string, v any) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -137,7 +137,13 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := s.net.Sample(now)
+			var v net.Values
+			var err error
+			if peek {
+				v, err = s.net.Peek(now, time.Duration(s.peekMin.Load()))
+			} else {
+				v, err = s.net.Sample(now)
+			}
 			put(Ref{Kind: "net"}, v, err)
 		}()
 	}
@@ -164,7 +170,13 @@ func (s *System) sampleSlow(ctx context.Context, now time.Time, snap *Snapshot, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vals, errs := s.proc.Sample(now, sels)
+			var vals map[string]process.Values
+			var errs map[string]error
+			if peek {
+				vals, errs = s.proc.Peek(now, sels, time.Duration(s.peekMin.Load()))
+			} else {
+				vals, errs = s.proc.Sample(now, sels)
+			}
 			for name, v := range vals {
 				put(Ref{Kind: "process", Name: name}, v, nil)
 			}

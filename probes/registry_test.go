@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -57,17 +58,27 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// overlay serves the files of top, and the others from under.
+// overlay serves the files of top, and the others from under. The system sampler reads
+// /proc from several goroutines at once, so top is changed only through set.
 type overlay struct {
+	mu    sync.Mutex
 	top   fstest.MapFS
 	under fs.FS
 }
 
-func (o overlay) Open(name string) (fs.File, error) {
+func (o *overlay) Open(name string) (fs.File, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if _, ok := o.top[name]; ok {
 		return o.top.Open(name)
 	}
 	return o.under.Open(name)
+}
+
+func (o *overlay) set(name string, data []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.top[name] = &fstest.MapFile{Data: data}
 }
 
 // TestEveryBuiltinKindIsSampled: System samples every built-in kind of the registry,
@@ -98,11 +109,12 @@ func TestEveryBuiltinKindIsSampled(t *testing.T) {
 			all = append(all, Ref{Kind: k.Name})
 		}
 	}
+	proc := &overlay{top: fsys, under: os.DirFS("/proc")}
 	wait := func(context.Context, time.Duration) error { // one cpu window: 40 % busy
-		fsys["stat"] = &fstest.MapFile{Data: []byte("cpu  130 0 110 850 10 0 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\nbtime 1700000000\n")}
+		proc.set("stat", []byte("cpu  130 0 110 850 10 0 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\nbtime 1700000000\n"))
 		return nil
 	}
-	snap := NewSystem(Options{ProcFS: overlay{fsys, os.DirFS("/proc")}, Wait: wait}).Sample(context.Background(), t0, all)
+	snap := NewSystem(Options{ProcFS: proc, Wait: wait}).Sample(context.Background(), t0, all)
 	for _, ref := range all {
 		if err := snap.Err(ref); err != nil {
 			t.Errorf("%s: %v", ref, err)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/notimon/notimon/probes/cpu"
@@ -58,6 +59,27 @@ type System struct {
 	intervals map[Ref]time.Duration // probes sampled at most this often (their `interval`)
 	cacheMu   sync.Mutex
 	cache     map[Ref]cachedValue // their last sample
+
+	peekMin atomic.Int64 // the shortest stretch a Peek measures rates over on its own
+}
+
+// MinPeek is the shortest stretch a Peek measures rates over on its own: a renotify less
+// than this after its tick reports the tick's interval extended to now.
+const MinPeek = time.Second
+
+// SetInterval tells the sampler the tick interval (settings.interval). Rates (cpu, net,
+// swap, process cpu_pct) close an interval only once it spans half of it: a tick that comes
+// sooner (the second tick after a first one that blocked for its cpu window, a tick
+// delayed by a busy machine) reports the last interval extended to now and leaves the
+// interval open, so no value rests on a few milliseconds of counters. Without a call, any
+// interval closes. It is safe while samples run.
+func (s *System) SetInterval(tick time.Duration) {
+	least := max(tick/2, 0)
+	s.cpu.SetMinInterval(least)
+	s.swap.SetMinInterval(least)
+	s.net.SetMinInterval(least)
+	s.proc.SetMinInterval(least)
+	s.peekMin.Store(int64(min(MinPeek, least)))
 }
 
 var _ Sampler = (*System)(nil)
@@ -147,6 +169,18 @@ func (s *System) Restore(st SystemState) {
 // without a previous reading blocks for its window. A probe that fails is recorded in the
 // snapshot's Errors with its values left zero; the others are still sampled.
 func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
+	return s.sample(ctx, now, refs, false)
+}
+
+// Peek is Sample for an extra read between ticks (a renotify step): rates cover the time
+// since the last tick (at least MinPeek, or the tick's interval extended to now) and no
+// probe moves the reading its next tick measures from, so the next tick's interval is not
+// shortened.
+func (s *System) Peek(ctx context.Context, now time.Time, refs []Ref) *Snapshot {
+	return s.sample(ctx, now, refs, true)
+}
+
+func (s *System) sample(ctx context.Context, now time.Time, refs []Ref, peek bool) *Snapshot {
 	snap := &Snapshot{Time: now}
 	want := map[string]bool{}
 	named := map[Ref]bool{}
@@ -174,7 +208,21 @@ func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapsho
 			want[r.Kind] = true
 		}
 	}
-	s.sampleSlow(ctx, now, snap, want, named)
+	// The probes that may take their timeout run beside the /proc files, so that neither
+	// delays the other's readings: the counters rates are measured from are read at now.
+	var mu sync.Mutex // guards snap.Errors, which both write
+	slow := make(chan struct{})
+	go func() {
+		defer close(slow)
+		s.sampleSlow(ctx, now, snap, want, named, peek, &mu)
+	}()
+	record := func(kind string, err error) {
+		if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			snap.SetErr(Ref{Kind: kind}, fmt.Errorf("%s: %w", kind, err))
+		}
+	}
 
 	// /proc/stat gives cpu its counters and host and load the core count: read it once.
 	var (
@@ -215,36 +263,45 @@ func (s *System) Sample(ctx context.Context, now time.Time, refs []Ref) *Snapsho
 		if err == nil {
 			snap.Host, err = host.Read(s.fs, s.hostname, n)
 		}
-		s.record(snap, "host", err)
+		record("host", err)
 	}
 	if want["cpu"] {
 		st, err := readStat()
 		if err == nil {
-			snap.CPU, err = s.cpu.SampleFrom(ctx, st)
+			if peek {
+				snap.CPU, err = s.cpu.Peek(ctx, now, st, time.Duration(s.peekMin.Load()))
+			} else {
+				snap.CPU, err = s.cpu.SampleFrom(ctx, now, st)
+			}
 		}
-		s.record(snap, "cpu", err)
+		record("cpu", err)
 	}
 	if want["mem"] {
 		in, err := readInfo()
 		if err == nil {
 			snap.Mem, err = mem.FromInfo(in)
 		}
-		s.record(snap, "mem", err)
+		record("mem", err)
 	}
 	if want["swap"] {
 		in, err := readInfo()
 		if err == nil {
-			snap.Swap, err = s.swap.SampleInfo(now, in)
+			if peek {
+				snap.Swap, err = s.swap.PeekInfo(now, in, time.Duration(s.peekMin.Load()))
+			} else {
+				snap.Swap, err = s.swap.SampleInfo(now, in)
+			}
 		}
-		s.record(snap, "swap", err)
+		record("swap", err)
 	}
 	if want["load"] {
 		n, err := cores()
 		if err == nil {
 			snap.Load, err = load.Read(s.fs, n)
 		}
-		s.record(snap, "load", err)
+		record("load", err)
 	}
+	<-slow
 	s.sampleOthers(ctx, now, snap, want)
 	return snap
 }
@@ -262,13 +319,5 @@ func (s *System) sampleOthers(ctx context.Context, now time.Time, snap *Snapshot
 			continue
 		}
 		snap.Put(Ref{Kind: k.Name}, v)
-	}
-}
-
-// record notes a failed probe. Every probe package returns zero values with its error, so
-// the values are already what Snapshot promises.
-func (s *System) record(snap *Snapshot, kind string, err error) {
-	if err != nil {
-		snap.SetErr(Ref{Kind: kind}, fmt.Errorf("%s: %w", kind, err))
 	}
 }

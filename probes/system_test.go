@@ -347,8 +347,9 @@ func TestSystemStateAcrossRuns(t *testing.T) {
 	if len(snap.Errors) != 0 {
 		t.Fatal(snap.Errors)
 	}
-	// The first run's window saw identical readings (0 %), so avg3 = (0 + 60)/2.
-	if want := (cpu.Values{Pct: 60, Avg3: 30}); snap.CPU != want {
+	// The first run's window saw identical readings: no ticks, which weigh nothing in
+	// avg3 = (0 + 60)/(0 + 100).
+	if want := (cpu.Values{Pct: 60, Avg3: 60}); snap.CPU != want {
 		t.Errorf("cpu = %+v, want %+v", snap.CPU, want)
 	}
 	if snap.Swap.InPerS != 10 {
@@ -447,5 +448,59 @@ func TestProbeInterval(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[1 1 1 2]" {
 		t.Errorf("slow probe values %v, want [1 1 1 2]: sampled at 0 s and 60 s only", got)
+	}
+}
+
+// A peek (a renotify's extra sample) reads fresh rates and moves no baseline: the state
+// the next tick measures from is the same before and after it.
+func TestSystemPeekMovesNoBaseline(t *testing.T) {
+	fsys := machine()
+	set := func(user, idle, rx, swapIn, procTicks int) {
+		fsys["stat"] = &fstest.MapFile{Data: fmt.Appendf(nil, "cpu  %d 0 100 %d 0 0 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\nbtime 1700000000\n", user, idle)}
+		fsys["net/dev"] = &fstest.MapFile{Data: fmt.Appendf(nil, "eth0: %d 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", rx)}
+		fsys["vmstat"] = &fstest.MapFile{Data: fmt.Appendf(nil, "pswpin %d\npswpout 0\n", swapIn)}
+		fsys["42/stat"] = &fstest.MapFile{Data: fmt.Appendf(nil, "42 (worker) S 1 42 42 0 -1 0 0 0 0 0 %d 0 0 0 20 0 1 0 5 1000 10 0 0 0 0\n", procTicks)}
+	}
+	fsys["net/tcp"] = &fstest.MapFile{Data: []byte("  sl  local_address rem_address   st\n")}
+	s := NewSystem(Options{ProcFS: fsys, Wait: func(context.Context, time.Duration) error { return nil },
+		Declared: []Declared{{Ref: Ref{Kind: "process", Name: "w"}, Attrs: map[string]any{"match": "^worker$"}}}})
+	s.SetInterval(15 * time.Second)
+	all := refs("cpu", "swap", "net", "process.w")
+	state := func() string {
+		raw, err := json.Marshal(s.State())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+
+	set(100, 800, 0, 1000, 100)
+	s.Sample(context.Background(), t0, all)
+	set(200, 900, 15000, 1150, 250)
+	if snap := s.Sample(context.Background(), t0.Add(15*time.Second), all); len(snap.Errors) > 0 {
+		t.Fatal(snap.Errors)
+	}
+	before := state()
+	set(290, 910, 25000, 1250, 350)
+	snap := s.Peek(context.Background(), t0.Add(20*time.Second), all)
+	if len(snap.Errors) > 0 {
+		t.Fatal(snap.Errors)
+	}
+	if after := state(); after != before {
+		t.Errorf("the peek moved a baseline:\nbefore %s\nafter  %s", before, after)
+	}
+	// Over the 5 s since the tick: 90 of 100 cpu ticks; 10000 B; 100 pages; 100 of the
+	// worker's ticks = 1 s of CPU.
+	if snap.CPU.Pct != 90 {
+		t.Errorf("cpu.pct = %v, want 90", snap.CPU.Pct)
+	}
+	if r := snap.Net.Interfaces["eth0"].RxBytesPerS; r != 2000 {
+		t.Errorf("eth0 rx = %v B/s, want 2000", r)
+	}
+	if snap.Swap.InPerS != 20 {
+		t.Errorf("swap in = %v per s, want 20", snap.Swap.InPerS)
+	}
+	if v := snap.Named["process"]["w"].(process.Values); v.CPUPct != 20 {
+		t.Errorf("process cpu_pct = %v, want 20", v.CPUPct)
 	}
 }

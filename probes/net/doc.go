@@ -18,8 +18,9 @@
 // interface the kernel lists is kept (bridges, veths, tunnels). Rates are counter deltas
 // divided by the seconds between the two samples' times; a probe keeps the previous counters
 // (State and Restore carry them across cron runs, so a cron run reports the average since
-// the previous run). The first sample, an interface that was not there last time, and a
-// counter that went backwards (the interface was recreated, a 32-bit counter wrapped, a
+// the previous run). A rate spans at least the probe's minimum interval (SetMinInterval):
+// a sample that comes sooner measures from the reading before the previous one. The first
+// sample, an interface that was not there last time, and a counter that went backwards (the interface was recreated, a 32-bit counter wrapped, a
 // reboot) give 0 for that interval, never a negative or huge rate.
 //
 // Sockets. Each line of net/tcp and net/tcp6 is one socket; its hex `st` column is the state

@@ -352,3 +352,65 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseTCP(TCPFile, []byte(tcp))
 	})
 }
+
+// A rate is measured over at least the minimum interval: a sample too soon after the
+// previous one measures from the one before, and a peek leaves the baseline in place.
+func TestShortIntervals(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := New(nil)
+	p.SetMinInterval(500 * time.Millisecond)
+	steps := []struct {
+		at     time.Duration
+		rx     uint64
+		peek   bool
+		want   float64 // eth0 rx bytes per second
+		reason string
+	}{
+		{0, 0, false, 0, "the first sample"},
+		{2 * time.Millisecond, 300, false, 0, "2 ms later with no interval before: no rate yet, and the baseline stays"},
+		{time.Second, 1000, false, 1000, "1000 B over the 1 s since the first sample"},
+		{1002 * time.Millisecond, 1500, false, 1500 / 1.002, "2 ms later: measured from the first sample, not 500 B in 2 ms (250 kB/s)"},
+		{2 * time.Second, 3000, false, 2000, "2000 B since the sample at 1 s: the short one did not move the baseline"},
+		{2500 * time.Millisecond, 4000, true, 2000, "a peek 0.5 s after the tick, shorter than its 1 s: 3000 B since the sample at 1 s"},
+		{3500 * time.Millisecond, 4500, true, 1000, "a peek 1.5 s after the tick: since the tick"},
+		{4 * time.Second, 9000, false, 3000, "the next tick measures from the tick at 2 s, not from a peek"},
+	}
+	for _, s := range steps {
+		p.FS = devFS(s.rx, 0)
+		var got Values
+		var err error
+		if s.peek {
+			got, err = p.Peek(t0.Add(s.at), time.Second)
+		} else {
+			got, err = p.Sample(t0.Add(s.at))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := got.Interfaces["eth0"].RxBytesPerS; math.Abs(r-s.want) > 1e-9 {
+			t.Errorf("at %v: rx %v B/s, want %v (%s)", s.at, r, s.want, s.reason)
+		}
+	}
+	if st := p.State(); !st.Prev.Time.Equal(t0.Add(4*time.Second)) || !st.Before.Time.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("state: prev at %v, before at %v; want the ticks at 4 s and 2 s", st.Prev.Time, st.Before.Time)
+	}
+
+	// The clock set back an hour: the open interval counts as just begun, and no rate
+	// is measured against the future.
+	p.FS = devFS(10000, 0)
+	got, err := p.Sample(t0.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.Interfaces["eth0"].RxBytesPerS; r != 0 {
+		t.Errorf("after the clock went back: %v B/s, want 0", r)
+	}
+	p.FS = devFS(11000, 0)
+	got, err = p.Sample(t0.Add(-time.Hour + time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.Interfaces["eth0"].RxBytesPerS; r != 2000 {
+		t.Errorf("a second later: %v B/s, want 2000 (9000 → 11000 over the second since the clock stepped)", r)
+	}
+}

@@ -22,7 +22,8 @@
 // defunct Apache workers is exactly what a count rule should see (a zombie has no command
 // line, though, so only `match` and `pidfile` can select it). rss_bytes sums resident pages
 // × the page size. cpu_pct is user + system CPU time since the previous sample divided by
-// the time between the samples, summed over the processes, 100 being one full core;
+// the time between the samples (at least the minimum interval: a sample that comes sooner
+// measures from the scan before), summed over the processes, 100 being one full core;
 // processes are told apart by PID and start time, so a reused PID is a new process, and a
 // process not selected at the previous sample (new, or the first sample) contributes 0
 // this time. CPU times are in USER_HZ, fixed at 100 per second (ClockTicks). oldest_age_s

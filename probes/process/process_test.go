@@ -284,6 +284,48 @@ func TestCPUAcrossScans(t *testing.T) {
 	}
 }
 
+// cpu_pct is measured over at least the minimum interval: a scan too soon after the
+// previous one measures from the one before, and a peek leaves the baseline in place.
+func TestShortIntervals(t *testing.T) {
+	t0 := time.Unix(btime, 0).Add(time.Hour)
+	s := &Sampler{PageSize: 4096}
+	s.SetMinInterval(500 * time.Millisecond)
+	sels := map[string]Selector{"w": sel(t, "^worker$", "", "")}
+	steps := []struct {
+		at     time.Duration
+		ticks  uint64
+		peek   bool
+		want   float64
+		reason string
+	}{
+		{0, 1000, false, 0, "the first scan"},
+		{time.Second, 1050, false, 50, "50 ticks (0.5 s of CPU) in 1 s"},
+		{1002 * time.Millisecond, 1051, false, 51 / 1.002, "2 ms later: from the first scan, not 1 tick in 2 ms (500 %)"},
+		{2 * time.Second, 1110, false, 60, "60 ticks since the scan at 1 s"},
+		{2200 * time.Millisecond, 1120, true, 70 / 1.2, "a peek 0.2 s after the tick: from the scan at 1 s"},
+		{4 * time.Second, 1150, false, 20, "the next tick: 40 ticks since the tick at 2 s"},
+	}
+	for _, st := range steps {
+		s.FS = procFS(btime, fakeProc{pid: 10, comm: "worker", state: 'S', utime: st.ticks, start: 100, rss: 10})
+		var vals map[string]Values
+		var errs map[string]error
+		if st.peek {
+			vals, errs = s.Peek(t0.Add(st.at), sels, time.Second)
+		} else {
+			vals, errs = s.Sample(t0.Add(st.at), sels)
+		}
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if got := vals["w"].CPUPct; math.Abs(got-st.want) > 1e-9 {
+			t.Errorf("at %v: cpu_pct %v, want %v (%s)", st.at, got, st.want, st.reason)
+		}
+	}
+	if st := s.State(); !st.Time.Equal(t0.Add(4*time.Second)) || st.Before == nil || !st.Before.Time.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("state %+v: want the scans of the ticks at 4 s and 2 s", st)
+	}
+}
+
 // A cron run saves State as JSON; the next run restores it and measures CPU since then.
 // After a reboot the saved times are dropped.
 func TestStateAcrossRuns(t *testing.T) {

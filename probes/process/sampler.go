@@ -12,6 +12,11 @@ import (
 // remembers the CPU time of the processes it selected, so cpu_pct covers the time since the
 // previous sample; State and Restore carry that across cron runs.
 //
+// cpu_pct is measured over at least the minimum interval (SetMinInterval): a sample that
+// comes sooner after the previous one measures from the scan before it (the last interval
+// plus the short stretch since) and leaves the previous scan in place, so the next sample
+// still covers its whole interval.
+//
 // A Sampler is safe for concurrent use; concurrent samples are serialised.
 type Sampler struct {
 	// FS is rooted at /proc.
@@ -21,17 +26,36 @@ type Sampler struct {
 	// PageSize converts resident pages to bytes; 0 means os.Getpagesize().
 	PageSize int
 
-	mu   sync.Mutex
-	prev State
+	mu     sync.Mutex
+	min    time.Duration // SetMinInterval
+	prev   Times
+	before *Times
 }
 
 // New returns a sampler scanning fsys, a file system rooted at /proc.
 func New(fsys fs.FS) *Sampler { return &Sampler{FS: fsys} }
 
+// SetMinInterval sets the shortest interval cpu_pct is measured over; 0 (the default) takes
+// any. The system sampler sets it to half the tick interval. It is safe while samples run.
+func (s *Sampler) SetMinInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.min = d
+}
+
 // State is what a sampler remembers between samples: the CPU time of each process it
-// selected. JSON, so a cron run can hand it to the next one.
+// selected at the scan that closed the last interval, and at the scan before. JSON, so a
+// cron run can hand it to the next one.
 type State struct {
-	// Time is when the previous scan was taken; zero before the first one.
+	Times
+	// Before is the scan before, where the last closed interval starts: a sample too soon
+	// after Times measures from it.
+	Before *Times `json:"before,omitempty"`
+}
+
+// Times are the CPU times of one scan.
+type Times struct {
+	// Time is when the scan was taken; zero before the first one.
 	Time time.Time `json:"time,omitzero"`
 	// BootTime is the boot time of that scan: after a reboot, PIDs and times start over.
 	BootTime int64       `json:"boot_time,omitempty"`
@@ -46,12 +70,20 @@ type ProcTimes struct {
 	Ticks      uint64 `json:"ticks"`
 }
 
+func (t Times) clone() Times {
+	t.Procs = append([]ProcTimes(nil), t.Procs...)
+	return t
+}
+
 // State returns a copy of what the sampler remembers.
 func (s *Sampler) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.prev
-	st.Procs = append([]ProcTimes(nil), s.prev.Procs...)
+	st := State{Times: s.prev.clone()}
+	if s.before != nil {
+		b := s.before.clone()
+		st.Before = &b
+	}
 	return st
 }
 
@@ -59,14 +91,28 @@ func (s *Sampler) State() State {
 func (s *Sampler) Restore(st State) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.prev = st
-	s.prev.Procs = append([]ProcTimes(nil), st.Procs...)
+	s.prev, s.before = st.Times.clone(), nil
+	if st.Before != nil {
+		b := st.Before.clone()
+		s.before = &b
+	}
 }
 
 // Sample scans /proc once at time now and returns the values of each selector by probe
 // name. errs holds the probes that failed, by name: all of them when /proc cannot be
 // scanned, one when its PID file cannot be read; their values are zero.
 func (s *Sampler) Sample(now time.Time, sels map[string]Selector) (vals map[string]Values, errs map[string]error) {
+	return s.sample(now, sels, 0, true)
+}
+
+// Peek is Sample for an extra read between ticks (a renotify step): cpu_pct since the
+// previous sample, measured over at least `least`, and the previous scan stays where it is, so
+// the next tick's interval is not shortened.
+func (s *Sampler) Peek(now time.Time, sels map[string]Selector, least time.Duration) (vals map[string]Values, errs map[string]error) {
+	return s.sample(now, sels, least, false)
+}
+
+func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.Duration, tick bool) (vals map[string]Values, errs map[string]error) {
 	vals = make(map[string]Values, len(sels))
 	errs = map[string]error{}
 	if len(sels) == 0 {
@@ -74,6 +120,10 @@ func (s *Sampler) Sample(now time.Time, sels map[string]Selector) (vals map[stri
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	least := peekMin
+	if tick {
+		least = s.min
+	}
 
 	t, err := Scan(s.FS)
 	if err != nil {
@@ -89,12 +139,24 @@ func (s *Sampler) Sample(now time.Time, sels map[string]Selector) (vals map[stri
 		page = os.Getpagesize()
 	}
 
+	if !s.prev.Time.IsZero() && now.Before(s.prev.Time) {
+		// The clock was set back: the open interval counts as just begun, and the closed one
+		// cannot be measured against now.
+		s.prev.Time, s.before = now, nil
+	}
+	from, closes := &s.prev, true
+	if !s.prev.Time.IsZero() && now.Sub(s.prev.Time) < least {
+		from, closes = s.before, false
+	}
 	// The previous CPU times are usable only from the same boot and an earlier time.
 	prev := map[ProcTimes]uint64{} // {PID, StartTicks} → Ticks
-	secs := now.Sub(s.prev.Time).Seconds()
-	if !s.prev.Time.IsZero() && secs > 0 && sameBoot(s.prev.BootTime, t.BootTime) {
-		for _, p := range s.prev.Procs {
-			prev[ProcTimes{PID: p.PID, StartTicks: p.StartTicks}] = p.Ticks
+	var secs float64
+	if from != nil {
+		secs = now.Sub(from.Time).Seconds()
+		if !from.Time.IsZero() && secs > 0 && sameBoot(from.BootTime, t.BootTime) {
+			for _, p := range from.Procs {
+				prev[ProcTimes{PID: p.PID, StartTicks: p.StartTicks}] = p.Ticks
+			}
 		}
 	}
 
@@ -127,11 +189,19 @@ func (s *Sampler) Sample(now time.Time, sels map[string]Selector) (vals map[stri
 		vals[name] = v
 	}
 
-	next := State{Time: now, BootTime: t.BootTime, Procs: make([]ProcTimes, 0, len(seen))}
+	if !tick || !closes {
+		return vals, errs
+	}
+	next := Times{Time: now, BootTime: t.BootTime, Procs: make([]ProcTimes, 0, len(seen))}
 	for _, p := range seen {
 		next.Procs = append(next.Procs, p)
 	}
 	sort.Slice(next.Procs, func(i, j int) bool { return next.Procs[i].PID < next.Procs[j].PID })
+	s.before = nil
+	if !s.prev.Time.IsZero() {
+		b := s.prev
+		s.before = &b
+	}
 	s.prev = next
 	return vals, errs
 }

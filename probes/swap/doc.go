@@ -3,8 +3,9 @@
 // is what makes a machine slow, hence the rates.
 //
 // Traffic counters are cumulative, so a Probe keeps the previous reading and its time and
-// reports pages per second since then; the first sample of a fresh probe reports 0 rather
-// than blocking. State and Restore carry the reading across cron runs.
+// reports pages per second since then (over at least its minimum interval: a sample that
+// comes sooner measures from the reading before); the first sample of a fresh probe
+// reports 0 rather than blocking. State and Restore carry the readings across cron runs.
 //
 //	/proc/meminfo ──mem.Info──▶ Space ─┐
 //	/proc/vmstat ──ParseCounters──▶ Rates(prev, cur) ─┴─▶ Values

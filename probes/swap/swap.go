@@ -29,46 +29,66 @@ type Reading struct {
 // State is what a probe must remember between runs; JSON so a cron run can hand it to the
 // next one.
 type State struct {
-	// Prev is the last reading; nil before the first one.
+	// Prev is the last reading that closed an interval, where the open one starts; nil
+	// before the first reading.
 	Prev *Reading `json:"prev,omitempty"`
+	// Before is the reading before Prev, where the last closed interval starts: a sample
+	// too soon after Prev measures from it.
+	Before *Reading `json:"before,omitempty"`
 }
 
 // Probe reports swap space from /proc/meminfo and swap traffic from /proc/vmstat. Traffic
 // is a rate, so it keeps the previous counters: the first sample of a fresh probe reports 0
 // pages per second rather than blocking to measure.
 //
+// A rate is measured over at least the minimum interval (SetMinInterval): a sample that
+// comes sooner after the previous one measures from the reading before it (the last
+// interval plus the short stretch since) and leaves the previous reading in place, so the
+// next sample still covers its whole interval.
+//
 // A Probe is safe for concurrent use.
 type Probe struct {
 	// FS is rooted at /proc.
 	FS fs.FS
 
-	mu   sync.Mutex
-	prev *Reading
+	mu     sync.Mutex
+	min    time.Duration // SetMinInterval
+	prev   *Reading
+	before *Reading
 }
 
 // New returns a probe reading fsys, a file system rooted at /proc.
 func New(fsys fs.FS) *Probe { return &Probe{FS: fsys} }
 
+// SetMinInterval sets the shortest interval a rate is measured over; 0 (the default) takes
+// any. The system sampler sets it to half the tick interval. It is safe while samples run.
+func (p *Probe) SetMinInterval(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.min = d
+}
+
 // State returns a copy of what the probe remembers.
 func (p *Probe) State() State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.prev == nil {
-		return State{}
-	}
-	r := *p.prev
-	return State{Prev: &r}
+	return State{Prev: p.prev.clone(), Before: p.before.clone()}
 }
 
 // Restore replaces what the probe remembers with st, typically saved by the previous run.
 func (p *Probe) Restore(st State) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.prev = nil
-	if st.Prev != nil {
-		r := *st.Prev
-		p.prev = &r
+	p.prev, p.before = st.Prev.clone(), st.Before.clone()
+}
+
+// clone copies r; nil stays nil.
+func (r *Reading) clone() *Reading {
+	if r == nil {
+		return nil
 	}
+	c := *r
+	return &c
 }
 
 // Sample reads /proc/meminfo and /proc/vmstat at time now.
@@ -82,21 +102,49 @@ func (p *Probe) Sample(now time.Time) (Values, error) {
 
 // SampleInfo is Sample with /proc/meminfo already read, so mem and swap share one read.
 func (p *Probe) SampleInfo(now time.Time, in mem.Info) (Values, error) {
+	return p.sample(now, in, 0, true)
+}
+
+// PeekInfo is SampleInfo for an extra read between ticks (a renotify step): rates since
+// the previous sample, measured over at least `least`, and the previous reading stays where it
+// is, so the next tick's interval is not shortened. A probe with no previous reading
+// reports 0.
+func (p *Probe) PeekInfo(now time.Time, in mem.Info, least time.Duration) (Values, error) {
+	return p.sample(now, in, least, false)
+}
+
+func (p *Probe) sample(now time.Time, in mem.Info, peekMin time.Duration, tick bool) (Values, error) {
 	v, err := Space(in)
 	if err != nil {
 		return Values{}, err
 	}
-	cur, err := ReadCounters(p.FS)
+	c, err := ReadCounters(p.FS)
 	if err != nil {
 		return Values{}, err
 	}
+	cur := &Reading{Counters: c, Time: now}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.prev != nil {
-		v.InPerS, v.OutPerS = Rates(*p.prev, Reading{Counters: cur, Time: now})
+	least := peekMin
+	if tick {
+		least = p.min
 	}
-	p.prev = &Reading{Counters: cur, Time: now}
+	if p.prev != nil && now.Before(p.prev.Time) {
+		// The clock was set back: the open interval counts as just begun, and the closed one
+		// cannot be measured against now.
+		p.prev.Time, p.before = now, nil
+	}
+	from, closes := p.prev, true
+	if p.prev != nil && now.Sub(p.prev.Time) < least {
+		from, closes = p.before, false
+	}
+	if from != nil {
+		v.InPerS, v.OutPerS = Rates(*from, *cur)
+	}
+	if tick && closes {
+		p.before, p.prev = p.prev, cur
+	}
 	return v, nil
 }
 

@@ -2,12 +2,15 @@ package swap
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/notimon/notimon/probes/internal/fixture"
+	"github.com/notimon/notimon/probes/mem"
 )
 
 // The arithmetic behind each case's expected.json, done by hand. Call k reads step k at
@@ -125,5 +128,49 @@ func TestReadMissingFile(t *testing.T) {
 	_, err := New(fstest.MapFS{"meminfo": {Data: []byte("SwapTotal: 0 kB\nSwapFree: 0 kB\n")}}).Sample(time.Now())
 	if err == nil || !strings.Contains(err.Error(), "read /proc/vmstat") {
 		t.Fatalf("error %v, want one naming /proc/vmstat", err)
+	}
+}
+
+// A rate is measured over at least the minimum interval: a sample too soon after the
+// previous one measures from the one before, and a peek leaves the baseline in place.
+func TestShortIntervals(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	fsys := fstest.MapFS{"meminfo": {Data: []byte("SwapTotal: 4 kB\nSwapFree: 4 kB\n")}}
+	p := New(fsys)
+	p.SetMinInterval(7500 * time.Millisecond) // a 15 s tick
+	steps := []struct {
+		at     time.Duration
+		in     uint64
+		peek   bool
+		want   float64 // pages in per second
+		reason string
+	}{
+		{0, 0, false, 0, "the first sample"},
+		{15 * time.Second, 150, false, 10, "150 pages over 15 s"},
+		{15002 * time.Millisecond, 160, false, 160 / 15.002, "2 ms later: from the first sample, not 10 pages in 2 ms (5000/s)"},
+		{20 * time.Second, 210, true, 12, "a renotify 5 s after the tick: 60 pages since it"},
+		{30 * time.Second, 300, false, 10, "the next tick: 150 pages since the tick at 15 s, not since the renotify"},
+	}
+	for _, s := range steps {
+		fsys["vmstat"] = &fstest.MapFile{Data: fmt.Appendf(nil, "pswpin %d\npswpout 0\n", s.in)}
+		in, err := mem.ReadInfo(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Values
+		if s.peek {
+			got, err = p.PeekInfo(t0.Add(s.at), in, time.Second)
+		} else {
+			got, err = p.SampleInfo(t0.Add(s.at), in)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got.InPerS-s.want) > 1e-9 {
+			t.Errorf("at %v: %v pages in per s, want %v (%s)", s.at, got.InPerS, s.want, s.reason)
+		}
+	}
+	if st := p.State(); !st.Prev.Time.Equal(t0.Add(30*time.Second)) || !st.Before.Time.Equal(t0.Add(15*time.Second)) {
+		t.Errorf("state: prev at %v, before at %v; want the ticks at 30 s and 15 s", st.Prev.Time, st.Before.Time)
 	}
 }
