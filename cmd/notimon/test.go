@@ -11,15 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/ruletest"
 )
 
 func newTestCmd() *cobra.Command {
-	var runRE, envFile string
+	var runRE, envFile, format string
 	var verbose bool
 	cmd := &cobra.Command{
-		Use:   "test [--run REGEX] [-v] [--env-file FILE] [PATH ...]",
+		Use:   "test [--run REGEX] [-v] [--env-file FILE] [--format text|json|github] [PATH ...]",
 		Short: "Run rule tests (*_test.hcl): values per tick in, states, messages and commands checked",
 		Long: `test runs the rule tests in *_test.hcl files: each test feeds probe values tick by
 tick to the rules on a simulated clock (a day takes a fraction of a second) and checks the
@@ -34,6 +33,10 @@ expectation, as "- expected" and "+ got" lines. The last line is "N passed, M fa
   -v            also print each test's timeline: transitions, messages and commands
   --env-file    KEY=VALUE lines for env("NAME") in the rules under test; a test's own
                 env wins. The process environment is never read by a test.
+  --format json     one JSON document: each test with its expectations and differences;
+                    see the README
+  --format github   GitHub Actions annotations (::error file=…,line=…::…) on each
+                    difference and each problem, with the PASS/FAIL lines
 
 Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,25 +62,22 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 				fmt.Fprintf(stderr, "notimon: %v\n", err)
 				return exitError{exitProblems}
 			}
+			rep := newTestReporter(stdout, format, verbose)
 			passed, failed, ran := 0, 0, 0
 			for _, name := range files {
 				// Problems inside a test are shown with its result; the rest here.
 				f, _ := ruletest.LoadFile(name)
-				if len(f.Diags) > 0 {
-					dsl.WriteDiagnostics(stdout, f.Files, f.Diags)
-				}
 				if f.Diags.HasErrors() {
-					errs, _ := countDiags(f.Diags)
-					fmt.Fprintf(stdout, "FAIL  %s: the test file is invalid (%s above)\n", name, plural(errs, "error"))
 					failed++
 				}
+				rep.file(f)
 				for _, t := range f.Tests {
 					if !re.MatchString(t.Name) {
 						continue
 					}
 					ran++
 					res := runner.Run(cmd.Context(), t)
-					res.Write(stdout, verbose)
+					rep.result(res)
 					if res.Passed() {
 						passed++
 					} else {
@@ -87,10 +87,10 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 			}
 			if ran == 0 && failed == 0 {
 				fmt.Fprintf(stderr, "notimon: no test matches --run %q in %s\n", runRE, strings.Join(files, ", "))
-				fmt.Fprintf(stdout, "0 passed, 0 failed\n")
+				rep.end(0, 0)
 				return exitError{exitProblems}
 			}
-			fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+			rep.end(passed, failed)
 			if failed > 0 {
 				return exitError{exitProblems}
 			}
@@ -100,6 +100,7 @@ Exit status: 0 all tests passed, 1 a test failed or a test file is invalid, 2 us
 	cmd.Flags().StringVar(&runRE, "run", "", "run only the tests whose name matches this regular expression")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each test's timeline: transitions, messages and commands")
 	addEnvFileFlag(cmd, &envFile)
+	addFormatFlag(cmd, &format, formatText, formatJSON, formatGitHub)
 	return cmd
 }
 

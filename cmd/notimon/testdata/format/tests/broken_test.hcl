@@ -1,0 +1,3 @@
+test "half" {
+  expect { at = "0" firing = ["overload"] }
+}
