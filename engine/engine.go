@@ -17,6 +17,7 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/pause"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -102,7 +103,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = pause.For
 	}
 	if opts.Exec == nil {
 		opts.Exec = exec.Run

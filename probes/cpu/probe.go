@@ -7,6 +7,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/notimon/notimon/internal/pause"
 )
 
 // DefaultWindow is how long a probe without a previous reading watches the counters.
@@ -122,7 +124,7 @@ func (p *Probe) SampleFrom(ctx context.Context, cur Stat) (Values, error) {
 	samples := max(p.Samples, 1)
 	wait := p.Wait
 	if wait == nil {
-		wait = sleep
+		wait = pause.For
 	}
 	p.prev = &cur // an interrupted window still leaves a baseline for the next sample
 	var v Values
@@ -194,15 +196,4 @@ func sameBoot(a, b Stat) bool {
 	}
 	diff := a.BootTime - b.BootTime
 	return diff >= -2 && diff <= 2
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
