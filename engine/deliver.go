@@ -10,6 +10,7 @@ import (
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/store"
 )
 
 // flushState serialises deliveries: one flush at a time keeps each notifier's messages in
@@ -173,7 +174,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 			}
 			e.log.Error("delivery failed; kept in the outbox for the next attempt", "rule", m.Rule, "notifier", en.Notifier,
 				"attempts", en.Attempts+1, "err", err)
-			if ferr := st.Fail(en.ID, err); ferr != nil {
+			if ferr := st.Fail(en.ID, store.Failure{Err: err, Retryable: retryable}); ferr != nil {
 				e.log.Error("outbox: cannot record the failed attempt", "err", ferr)
 			}
 			continue
