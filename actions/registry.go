@@ -18,9 +18,8 @@ import (
 
 // Env is what notifiers may use from the process they run in.
 type Env struct {
-	Stdout io.Writer      // where the console notifier prints; nil means os.Stdout
-	Logger *slog.Logger   // nil: discard
-	Policy *notify.Policy // retry policy; nil means notify.DefaultPolicy
+	Stdout io.Writer    // where the console notifier prints; nil means os.Stdout
+	Logger *slog.Logger // nil: discard
 }
 
 // notifierKind constructs one kind of notifier from its decoded attributes (see the dsl
@@ -123,9 +122,6 @@ func newTelegram(name string, attrs map[string]any, env Env) (notify.Notifier, e
 	}
 	if v, ok := attrs["timeout"].(time.Duration); ok {
 		cfg.Timeout = v
-	}
-	if env.Policy != nil {
-		cfg.Policy = *env.Policy
 	}
 	return telegram.New(cfg)
 }

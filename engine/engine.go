@@ -40,8 +40,6 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Exec runs a command (exec steps); nil: exec.Run.
 	Exec func(ctx context.Context, s exec.Spec) exec.Result
-	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
-	Policy *notify.Policy
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
@@ -127,7 +125,7 @@ func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 			entry.notifier = e.opts.Notify
 		case !e.opts.DryRun:
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
-				actions.Env{Stdout: e.opts.Stdout, Logger: e.log, Policy: e.opts.Policy})
+				actions.Env{Stdout: e.opts.Stdout, Logger: e.log})
 		}
 		notifiers[n.Name] = entry
 	}

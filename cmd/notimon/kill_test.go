@@ -100,7 +100,8 @@ func TestKilledDuringChainResumes(t *testing.T) {
 }
 
 // TestKilledWithFullOutboxDelivers: messages that piled up in the outbox while the Bot API
-// was down survive a SIGKILL and are delivered, in order, by the next run.
+// did not answer survive a SIGKILL in the middle of a delivery attempt and are delivered,
+// in order, by the next run.
 func TestKilledWithFullOutboxDelivers(t *testing.T) {
 	srv := telegramtest.New(t, testToken)
 	rules := telegramRules(t, srv, `
@@ -108,7 +109,7 @@ func TestKilledWithFullOutboxDelivers(t *testing.T) {
   notify "ops" { message = "2" }
   notify "ops" { message = "3" }`)
 	state := t.TempDir()
-	srv.Down()
+	srv.Inject(telegramtest.Hang()) // the first attempt hangs until the kill
 
 	run1, out1 := startRun(t, state, rules, srv)
 	outbox := filepath.Join(state, "outbox")
@@ -123,10 +124,9 @@ func TestKilledWithFullOutboxDelivers(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	run1.Process.Signal(syscall.SIGKILL) // while it is still retrying
+	run1.Process.Signal(syscall.SIGKILL) // while its first attempt waits for an answer
 	run1.Wait()
 
-	srv.Up()
 	run2, out2 := startRun(t, state, rules, srv)
 	if err := run2.Wait(); err != nil {
 		t.Fatalf("run 2: %v\n%s", err, out2)
