@@ -18,8 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/notify"
 )
@@ -339,13 +337,5 @@ func excerpt(contentType string, body []byte) string {
 	case json.Compact(&compact, []byte(text)) == nil:
 		text = compact.String()
 	}
-	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
-	if len(text) <= bodyExcerpt {
-		return text
-	}
-	n := bodyExcerpt
-	for n > 0 && !utf8.RuneStart(text[n]) {
-		n--
-	}
-	return text[:n] + "…"
+	return notify.OneLine(text, bodyExcerpt)
 }
