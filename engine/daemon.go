@@ -56,6 +56,8 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if after == nil {
 		after = time.After
 	}
+	// Outbox retries wake on a timer rather than waiting for the next tick; a stop ends it.
+	e.retryWhile(ctx)
 	lastErrs := map[string]string{} // rule → its last error, to log each problem once
 	timer := after(0)
 	first := true

@@ -17,6 +17,7 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/pause"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -39,8 +40,6 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Exec runs a command (exec steps); nil: exec.Run.
 	Exec func(ctx context.Context, s exec.Spec) exec.Result
-	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
-	Policy *notify.Policy
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
@@ -102,7 +101,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = pause.For
 	}
 	if opts.Exec == nil {
 		opts.Exec = exec.Run
@@ -127,7 +126,7 @@ func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 			entry.notifier = e.opts.Notify
 		case !e.opts.DryRun:
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
-				actions.Env{Stdout: e.opts.Stdout, Logger: e.log, Policy: e.opts.Policy})
+				actions.Env{Stdout: e.opts.Stdout, Logger: e.log})
 		}
 		notifiers[n.Name] = entry
 	}

@@ -127,7 +127,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	}
 
 	eng := engine.New(cfg, engine.Options{
-		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock, Policy: retryPolicy,
+		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
 	})
 	if err := eng.Restore(); err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
 	"github.com/notimon/notimon/engine/store"
@@ -21,10 +20,6 @@ import (
 
 // clock is the time source of run; tests replace it to step through minutes instantly.
 var clock = time.Now
-
-// retryPolicy is the notifiers' retry policy (nil: notify.DefaultPolicy); tests replace it
-// so that an unreachable server fails in milliseconds instead of two minutes.
-var retryPolicy *notify.Policy
 
 // defaultStateDir is /var/lib/notimon for root, else $XDG_STATE_HOME/notimon
 // (~/.local/state/notimon).
@@ -134,7 +129,6 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		Stdout:  stdout,
 		Logger:  logger,
 		Now:     clock,
-		Policy:  retryPolicy,
 	}
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
