@@ -151,7 +151,8 @@ func (e *Engine) logChanges(rep *Report, last map[string]string) {
 	}
 }
 
-// shutdown lets running chains finish within the grace period, flushes and saves.
+// shutdown ends the daemon as RunOnce ends a run (finish), with the grace period or the
+// hard stop as its deadline, saves the state and logs what failed.
 func (e *Engine) shutdown(o DaemonOptions) error {
 	e.log.Info("stopping: letting running chains finish", "grace", o.Grace)
 	ctx, cancel := context.WithTimeout(context.Background(), o.Grace)
@@ -164,14 +165,11 @@ func (e *Engine) shutdown(o DaemonOptions) error {
 		}
 	}()
 	var errs []error
-	if err := e.Wait(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", err))
+	chains, deliveries := e.finish(ctx)
+	if chains != nil {
+		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", chains))
 	}
-	// Deliveries in progress get what is left of the grace; what they cannot deliver stays
-	// in the outbox for the next start.
-	if err := e.WaitDeliveries(ctx); err != nil {
-		e.cancel()
-		e.WaitDeliveries(context.Background())
+	if deliveries != nil {
 		e.log.Warn("undelivered messages stay in the outbox for the next start")
 	}
 	if err := e.Save(); err != nil {

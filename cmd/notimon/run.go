@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -151,27 +150,9 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
 	}
-	rep := eng.Tick(cmd.Context(), clock())
+	rep, errs := eng.RunOnce(cmd.Context(), clock())
 	if dryRun {
 		writeReport(stdout, rep)
-	}
-	errs := rep.Errs()
-	if !dryRun {
-		// Finish the chains this run started or resumed (waits included), deliver what is
-		// in the outbox, and remember everything for the next run.
-		ctx, cancel := context.WithTimeout(cmd.Context(), cfg.Settings.ChainTimeout)
-		if err := eng.Wait(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("chains still running after settings.chain_timeout (%s) were stopped; they resume on the next run", cfg.Settings.ChainTimeout))
-		}
-		eng.WaitDeliveries(ctx)
-		cancel()
-		if err := eng.Flush(cmd.Context()); err != nil {
-			errs = append(errs, fmt.Errorf("undelivered messages stay in the outbox for the next run: %w", err))
-		}
-		errs = append(errs, eng.Errs()...)
-		if err := eng.Save(); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
