@@ -12,9 +12,10 @@ import (
 
 // DaemonOptions configure RunDaemon.
 type DaemonOptions struct {
-	// Load loads and validates the whole rules directory. It returns an error (with the
-	// diagnostics, file:line:col) when the rules have any error; the engine then keeps the
-	// rules it runs. A nil configuration without error means nothing changed.
+	// Load loads and validates the whole rules directory, usually RuleSource.LoadChanged.
+	// It returns an error (with the diagnostics, file:line:col) when the rules have any
+	// error; the engine then keeps the rules it runs. A nil configuration without error
+	// means nothing changed.
 	Load func() (*dsl.Config, error)
 	// Reload says the rules may have changed: SIGHUP, the directory watcher, the periodic
 	// content check.
