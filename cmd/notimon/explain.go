@@ -15,10 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/vm"
 	"github.com/spf13/cobra"
 
 	"github.com/notimon/notimon/dsl"
@@ -142,9 +138,9 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 			fmt.Fprintf(w, "failed      %v\n", err)
 		}
 	}
-	writeTree(w, "when", rule.When, &sub, rep)
+	writeTree(w, "when", rule.When, &sub, rep.Snapshot)
 	if rule.ClearWhen != nil {
-		writeTree(w, "clear_when", rule.ClearWhen, &sub, rep)
+		writeTree(w, "clear_when", rule.ClearWhen, &sub, rep.Snapshot)
 	}
 	state := before.State.String()
 	if !before.Since.IsZero() {
@@ -255,219 +251,36 @@ func lifecycleSummary(r *dsl.Rule) string {
 	return ": " + strings.Join(parts, ", ")
 }
 
-// exprNode is one line of an explained condition.
-type exprNode struct {
-	src      string
-	children []*exprNode
-	inputs   []ast.Node // probe fields (and time windows) a leaf reads
-	val      any
-	err      error
-}
-
-// buildTree splits a condition at ||, && and ! into a tree; a chain of one operator
-// (a || b || c) is one node with three children.
-func buildTree(n ast.Node) *exprNode {
-	node := &exprNode{src: n.String()}
-	switch x := n.(type) {
-	case *ast.BinaryNode:
-		if op := logical(x.Operator); op != "" {
-			for _, operand := range flatten(x, op) {
-				node.children = append(node.children, buildTree(operand))
-			}
-			return node
-		}
-	case *ast.UnaryNode:
-		if x.Operator == "!" || x.Operator == "not" {
-			node.children = []*exprNode{buildTree(x.Node)}
-			return node
-		}
-	}
-	node.inputs = readsOf(n)
-	return node
-}
-
-func logical(op string) string {
-	switch op {
-	case "||", "or":
-		return "||"
-	case "&&", "and":
-		return "&&"
-	}
-	return ""
-}
-
-func flatten(n ast.Node, op string) []ast.Node {
-	if b, ok := n.(*ast.BinaryNode); ok && logical(b.Operator) == op {
-		return append(flatten(b.Left, op), flatten(b.Right, op)...)
-	}
-	return []ast.Node{n}
-}
-
-// readsOf lists the probe fields (longest member chains from a probe) and time-window
-// calls in n, in order, each once.
-func readsOf(n ast.Node) []ast.Node {
-	var out []ast.Node
-	seen := map[string]bool{}
-	var visit func(ast.Node, bool)
-	visit = func(n ast.Node, top bool) {
-		if n == nil {
-			return
-		}
-		if isProbePath(n) {
-			if s := n.String(); !seen[s] && !top {
-				seen[s] = true
-				out = append(out, n)
-			}
-			return
-		}
-		if c, ok := n.(*ast.CallNode); ok {
-			if id, ok := c.Callee.(*ast.IdentifierNode); ok && contains(dsl.WindowFuncs, id.Value) {
-				if s := n.String(); !seen[s] && !top {
-					seen[s] = true
-					out = append(out, n)
-				}
-				return
-			}
-		}
-		for _, child := range children(n) {
-			visit(child, false)
-		}
-	}
-	visit(n, true)
-	return out
-}
-
-func isProbePath(n ast.Node) bool {
-	m, ok := n.(*ast.MemberNode)
-	if !ok || m.Method {
-		return false
-	}
-	for {
-		if _, ok := m.Property.(*ast.StringNode); !ok {
-			return false
-		}
-		switch base := m.Node.(type) {
-		case *ast.IdentifierNode:
-			_, known := probes.LookupKind(base.Value)
-			return known
-		case *ast.MemberNode:
-			m = base
-		default:
-			return false
-		}
-	}
-}
-
-// children returns the sub-nodes of the node kinds a condition is made of.
-func children(n ast.Node) []ast.Node {
-	switch x := n.(type) {
-	case *ast.UnaryNode:
-		return []ast.Node{x.Node}
-	case *ast.BinaryNode:
-		return []ast.Node{x.Left, x.Right}
-	case *ast.MemberNode:
-		return []ast.Node{x.Node, x.Property}
-	case *ast.CallNode:
-		return append([]ast.Node{x.Callee}, x.Arguments...)
-	case *ast.BuiltinNode:
-		return x.Arguments
-	case *ast.PredicateNode:
-		return []ast.Node{x.Node}
-	case *ast.ConditionalNode:
-		return []ast.Node{x.Cond, x.Exp1, x.Exp2}
-	case *ast.ArrayNode:
-		return x.Nodes
-	case *ast.SliceNode:
-		return []ast.Node{x.Node, x.From, x.To}
-	case *ast.ChainNode:
-		return []ast.Node{x.Node}
-	case *ast.SequenceNode:
-		return x.Nodes
-	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// evaluate fills in every node's value, compiling each sub-expression against the rules'
-// own environment (helpers and time windows included) through dsl's batch compiler.
-func (n *exprNode) evaluate(cfg *dsl.Config, env any) {
-	var all []*exprNode
-	var walk func(*exprNode)
-	walk = func(x *exprNode) {
-		all = append(all, x)
-		for _, c := range x.children {
-			walk(c)
-		}
-	}
-	walk(n)
-	progs := make([]*dsl.Program, len(all))
-	for i, x := range all {
-		progs[i] = &dsl.Program{Source: x.src}
-	}
-	out := make([]bool, len(all))
-	machine := &vm.VM{}
-	if b, err := cfg.NewBatch(progs); err == nil && b.Eval(machine, env, out) == nil {
-		for i, x := range all {
-			x.val = out[i]
-		}
-		return
-	}
-	// Something failed: find out which, one by one.
-	for i, x := range all {
-		b, err := cfg.NewBatch(progs[i : i+1])
-		if err != nil {
-			x.err = err
-			continue
-		}
-		one := []bool{false}
-		if err := b.Eval(machine, env, one); err != nil {
-			x.err = err
-			continue
-		}
-		x.val = one[0]
-	}
-}
-
 // writeTree prints a condition as a tree, each line with its value and what it reads.
-func writeTree(w io.Writer, label string, p *dsl.Program, cfg *dsl.Config, rep *engine.Report) {
-	tree, err := parser.Parse(p.Source)
+func writeTree(w io.Writer, label string, p *dsl.Program, cfg *dsl.Config, snap *probes.Snapshot) {
+	root, err := cfg.Explain(p, snap)
 	if err != nil {
 		fmt.Fprintf(w, "%-11s %s → error: %v\n", label, p.Source, err)
 		return
 	}
-	root := buildTree(tree.Node)
-	root.evaluate(cfg, rep.Env)
 	type line struct {
 		prefix, src, val, reads string
 	}
 	var lines []line
-	var walk func(x *exprNode, prefix, childPrefix string)
-	walk = func(x *exprNode, prefix, childPrefix string) {
-		l := line{prefix: prefix, src: x.src}
+	var walk func(x *dsl.Term, prefix, childPrefix string)
+	walk = func(x *dsl.Term, prefix, childPrefix string) {
+		l := line{prefix: prefix, src: x.Source}
 		switch {
-		case x.err != nil:
-			l.val = "error: " + x.err.Error()
+		case x.Err != nil:
+			l.val = "error: " + x.Err.Error()
 		default:
-			l.val = fmt.Sprint(x.val)
+			l.val = fmt.Sprint(x.Value)
 		}
 		var reads []string
-		for _, in := range x.inputs {
-			reads = append(reads, in.String()+" = "+readValue(in, cfg, rep))
+		for _, r := range x.Reads {
+			reads = append(reads, r.Source+" = "+readValue(r))
 		}
 		if len(reads) > 0 {
 			l.reads = "(" + strings.Join(reads, ", ") + ")"
 		}
 		lines = append(lines, l)
-		for i, c := range x.children {
-			if i == len(x.children)-1 {
+		for i, c := range x.Terms {
+			if i == len(x.Terms)-1 {
 				walk(c, childPrefix+"└─ ", childPrefix+"   ")
 			} else {
 				walk(c, childPrefix+"├─ ", childPrefix+"│  ")
@@ -497,38 +310,18 @@ func writeTree(w io.Writer, label string, p *dsl.Program, cfg *dsl.Config, rep *
 	}
 }
 
-// readValue evaluates one probe field or time window of the condition.
-func readValue(n ast.Node, cfg *dsl.Config, rep *engine.Report) string {
-	if c, ok := n.(*ast.CallNode); ok {
-		fn := strings.TrimSuffix(c.Callee.(*ast.IdentifierNode).Value, "_over")
-		if len(c.Arguments) == 2 {
-			path, _ := c.Arguments[0].(*ast.StringNode)
-			over, _ := c.Arguments[1].(*ast.StringNode)
-			for _, win := range cfg.Windows {
-				if path != nil && over != nil && win.Func == fn && win.Path == path.Value {
-					if d, err := time.ParseDuration(over.Value); err == nil && d == win.Over {
-						if v, ok := rep.Snapshot.Windows[win.Key()]; ok {
-							return dsl.FormatValue(v)
-						}
-						return "no data yet"
-					}
-				}
-			}
-		}
-		return "?"
+// readValue renders the value of a probe field or time window a term reads.
+func readValue(r dsl.Read) string {
+	switch {
+	case r.Err != nil:
+		return "<" + r.Err.Error() + ">"
+	case r.NoData:
+		return "no data yet"
 	}
-	prog, err := expr.Compile(n.String(), expr.Env(cfg.Schema.Types()))
-	if err != nil {
-		return "<" + err.Error() + ">"
-	}
-	v, err := expr.Run(prog, rep.Env)
-	if err != nil {
-		return "<" + err.Error() + ">"
-	}
-	if s, ok := v.(string); ok {
+	if s, ok := r.Value.(string); ok {
 		return fmt.Sprintf("%q", s)
 	}
-	return dsl.FormatValue(v)
+	return dsl.FormatValue(r.Value)
 }
 
 // outlook says what this tick does to the rule, and what would come next.
