@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
 	"github.com/spf13/cobra"
@@ -109,17 +105,16 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 		opts.Sampler = newSampler(cfg)
 	}
 
-	// The state: a copy of state.json in a store of our own, so the engine's own loader
-	// reads it and the state directory's lock (held by a running daemon) is not needed.
-	stateNote, st, cleanup := copyState(stateDir)
-	defer cleanup()
-	if st != nil {
-		opts.Store = st
-	}
+	// The state, read without the state directory's lock (a running daemon holds it).
 	eng := engine.New(&sub, opts)
 	defer eng.Stop()
-	if err := eng.Restore(); err != nil {
-		stateNote = fmt.Sprintf("unreadable (%v); shown as inactive", err)
+	reader := store.NewReader(stateDir)
+	stateNote := "from " + reader.StateFile()
+	switch found, err := eng.RestoreFrom(reader); {
+	case err != nil:
+		stateNote = fmt.Sprintf("%v; shown as inactive", err)
+	case !found:
+		stateNote = fmt.Sprintf("no state yet: %s does not exist (notimon has not run with this state directory; --state-dir)", reader.StateFile())
 	}
 	before := eng.States()[rule.Name]
 	now := clock()
@@ -147,49 +142,8 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 		state += fmt.Sprintf(" since %s (%s ago)", stamp(before.Since), ruletest.FormatOffset(now.Sub(before.Since).Round(time.Second)))
 	}
 	fmt.Fprintf(w, "state       %s; %s\n", state, stateNote)
-	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, after, now))
+	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, v.Outlook(after), now))
 	return nil
-}
-
-// copyState copies stateDir/state.json into a temporary store. It returns a note on where
-// the state comes from, the store (nil without a usable state) and a cleanup function.
-func copyState(stateDir string) (string, *store.Store, func()) {
-	nothing := func() {}
-	file := filepath.Join(stateDir, "state.json")
-	data, err := os.ReadFile(file)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Sprintf("no state yet: %s does not exist (notimon has not run with this state directory; --state-dir)", file), nil, nothing
-	case err != nil:
-		return fmt.Sprintf("cannot read %s (%v); shown as inactive", file, unwrapPath(err)), nil, nothing
-	}
-	var doc struct {
-		Version int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Sprintf("%s is unusable (%v); shown as inactive", file, err), nil, nothing
-	}
-	tmp, err := os.MkdirTemp("", "notimon-explain-")
-	if err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, nothing
-	}
-	cleanup := func() { os.RemoveAll(tmp) }
-	if err := os.WriteFile(filepath.Join(tmp, "state.json"), data, 0o600); err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, cleanup
-	}
-	st, err := store.Open(tmp, store.Options{Now: clock, LockWait: time.Second})
-	if err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, cleanup
-	}
-	return "from " + file, st, func() { st.Close(); cleanup() }
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // valuesSnapshot builds a snapshot from a JSON file of field values.
@@ -232,172 +186,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func stamp(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") }
-
-func lifecycleSummary(r *dsl.Rule) string {
-	var parts []string
-	if r.For > 0 {
-		parts = append(parts, "for "+ruletest.FormatOffset(r.For))
-	}
-	if r.Window > 1 {
-		parts = append(parts, fmt.Sprintf("confirm %d of %d", r.Confirm, r.Window))
-	}
-	if r.Repeat > 0 {
-		parts = append(parts, "repeat "+ruletest.FormatOffset(r.Repeat))
-	}
-	parts = append(parts, "severity "+r.Severity)
-	return ": " + strings.Join(parts, ", ")
-}
-
-// writeTree prints a condition as a tree, each line with its value and what it reads.
-func writeTree(w io.Writer, label string, p *dsl.Program, cfg *dsl.Config, snap *probes.Snapshot) {
-	root, err := cfg.Explain(p, snap)
-	if err != nil {
-		fmt.Fprintf(w, "%-11s %s → error: %v\n", label, p.Source, err)
-		return
-	}
-	type line struct {
-		prefix, src, val, reads string
-	}
-	var lines []line
-	var walk func(x *dsl.Term, prefix, childPrefix string)
-	walk = func(x *dsl.Term, prefix, childPrefix string) {
-		l := line{prefix: prefix, src: x.Source}
-		switch {
-		case x.Err != nil:
-			l.val = "error: " + x.Err.Error()
-		default:
-			l.val = fmt.Sprint(x.Value)
-		}
-		var reads []string
-		for _, r := range x.Reads {
-			reads = append(reads, r.Source+" = "+readValue(r))
-		}
-		if len(reads) > 0 {
-			l.reads = "(" + strings.Join(reads, ", ") + ")"
-		}
-		lines = append(lines, l)
-		for i, c := range x.Terms {
-			if i == len(x.Terms)-1 {
-				walk(c, childPrefix+"└─ ", childPrefix+"   ")
-			} else {
-				walk(c, childPrefix+"├─ ", childPrefix+"│  ")
-			}
-		}
-	}
-	walk(root, "", "")
-	const maxWidth = 60 // longer expressions are not aligned
-	width := 0
-	for _, l := range lines {
-		if n := utf8.RuneCountInString(l.prefix + l.src); n <= maxWidth {
-			width = max(width, n)
-		}
-	}
-	for i, l := range lines {
-		head := fmt.Sprintf("%-11s ", label)
-		if i > 0 {
-			head = strings.Repeat(" ", 12)
-		}
-		text := l.prefix + l.src
-		pad := max(width-utf8.RuneCountInString(text), 0)
-		val := l.val
-		if l.reads != "" {
-			val = fmt.Sprintf("%-5s   %s", val, l.reads)
-		}
-		fmt.Fprintf(w, "%s%s%s   → %s\n", head, text, strings.Repeat(" ", pad), val)
-	}
-}
-
-// readValue renders the value of a probe field or time window a term reads.
-func readValue(r dsl.Read) string {
-	switch {
-	case r.Err != nil:
-		return "<" + r.Err.Error() + ">"
-	case r.NoData:
-		return "no data yet"
-	}
-	if s, ok := r.Value.(string); ok {
-		return fmt.Sprintf("%q", s)
-	}
-	return dsl.FormatValue(r.Value)
-}
-
-// outlook says what this tick does to the rule, and what would come next.
-func outlook(r *dsl.Rule, v engine.Verdict, after engine.RuleState, now time.Time) string {
-	if v.Err != nil {
-		return fmt.Sprintf("unknown: %v. The state does not change on this tick.", v.Err)
-	}
-	chain := func(steps []*dsl.Step) string {
-		var s []string
-		for _, st := range steps {
-			switch st.Kind {
-			case dsl.StepNotify, dsl.StepRenotify:
-				s = append(s, fmt.Sprintf("%s %q", st.Kind, st.Notifier))
-			case dsl.StepExec:
-				cmd := strings.Join(st.Command, " ")
-				if st.Shell != "" {
-					// A script on one line: its first line, and … when it has more.
-					first, rest, _ := strings.Cut(strings.TrimSpace(st.Shell), "\n")
-					if rest != "" {
-						first += " …"
-					}
-					cmd = "sh -c '" + first + "'"
-				}
-				s = append(s, "exec "+cmd)
-			case dsl.StepWait:
-				s = append(s, "wait "+ruletest.FormatOffset(st.Duration))
-			}
-		}
-		if len(s) == 0 {
-			return "no steps"
-		}
-		return strings.Join(s, ", ")
-	}
-	resolves := "the condition stops holding"
-	if r.ClearWhen != nil {
-		resolves = "clear_when holds"
-	}
-	switch {
-	case v.Event == engine.Fired:
-		return fmt.Sprintf("fires: the fire chain would run (%s)", chain(r.Fire))
-	case v.Event == engine.Resolved:
-		return fmt.Sprintf("resolves: on_resolve would run (%s)", chain(r.Resolve))
-	case v.Event == engine.Repeated:
-		return fmt.Sprintf("still firing after %s: its notify steps would run again", ruletest.FormatOffset(r.Repeat))
-	case after.State == engine.Pending:
-		fire := after.Since.Add(r.For)
-		verb := "becomes pending"
-		if v.From == engine.Pending {
-			verb = fmt.Sprintf("pending for %s", ruletest.FormatOffset(now.Sub(after.Since).Round(time.Second)))
-		}
-		return fmt.Sprintf("%s: fires at %s (in %s) if it keeps holding (for %s)", verb, stamp(fire), ruletest.FormatOffset(fire.Sub(now).Round(time.Second)), ruletest.FormatOffset(r.For))
-	case v.From == engine.Pending && after.State == engine.Inactive:
-		return "stops being pending: back to inactive; nothing is sent"
-	case after.State == engine.Firing:
-		s := fmt.Sprintf("stays firing (since %s) until %s", stamp(after.FiringSince), resolves)
-		if r.Repeat > 0 {
-			s += fmt.Sprintf("; next repeat at %s", stamp(after.LastNotified.Add(r.Repeat)))
-		}
-		return s
-	case r.Window > 1:
-		n := 0
-		for _, b := range after.Recent {
-			if b {
-				n++
-			}
-		}
-		if v.Holds {
-			return fmt.Sprintf("stays inactive: when is true, but confirm needs %d of the last %d ticks true; %d so far", r.Confirm, r.Window, n)
-		}
-		return fmt.Sprintf("stays inactive: %d of the last %d ticks true (confirm needs %d)", n, len(after.Recent), r.Confirm)
-	}
-	s := "stays inactive: the condition does not hold"
-	if r.For > 0 {
-		s += fmt.Sprintf(" (once it holds, it fires after %s)", ruletest.FormatOffset(r.For))
-	}
-	return s
 }
 
 // closest returns the name nearest to given when it is close enough to be a typo.

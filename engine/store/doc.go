@@ -7,7 +7,8 @@
 // (Enqueue) and a sender drains the queue (Pending), removing what was delivered (Ack),
 // recording what failed (Fail), and dropping what has waited too long (Expire). A message
 // that could not be sent before a crash, a kill or the end of a cron run is therefore sent by
-// the next run.
+// the next run. A Reader reads the state document without the lock and writes nothing,
+// for commands that show the state of a notimon that may be running (explain).
 //
 // # Layout
 //
