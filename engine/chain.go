@@ -19,6 +19,7 @@ import (
 func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 	name := r.Name
 	e.running[name] = true
+	e.changedLocked()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -27,6 +28,7 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			st := e.state(name)
 			if len(st.Chains) == 0 || e.ctx.Err() != nil {
 				e.running[name] = false
+				e.changedLocked()
 				e.mu.Unlock()
 				return
 			}
@@ -45,6 +47,7 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			if done := e.runChain(cfg, r, &c, snap); !done {
 				e.mu.Lock()
 				e.running[r.Name] = false
+				e.changedLocked()
 				e.mu.Unlock()
 				return // stopped: the cursor is saved, the next run resumes it
 			}
@@ -150,7 +153,14 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		}
 		// A wait resumed after a restart waits what was left, never more than the step
 		// says (the clock may have jumped while notimon was down).
-		if err := e.opts.Sleep(e.ctx, min(c.WaitUntil.Sub(e.now()), step.Duration)); err != nil {
+		until := c.WaitUntil
+		if limit := e.now().Add(step.Duration); limit.Before(until) {
+			until = limit
+		}
+		e.setWaiting(r.Name, until)
+		err := e.opts.SleepUntil(e.ctx, until)
+		e.setWaiting(r.Name, time.Time{})
+		if err != nil {
 			return false, true
 		}
 	case dsl.StepExec:
@@ -164,7 +174,9 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		prog := programName(step)
 		if res.Err != nil {
 			log.Error("exec failed", "program", prog, "err", res.Err, "exit_code", res.ExitCode)
-			e.recordErr(fmt.Errorf("rule %q: exec %s (%s) failed (exit code %d)", r.Name, prog, position(step.Range), res.ExitCode))
+			e.recordErr(&StepError{Rule: r.Name, Chain: c.Chain, Step: step, Err: &ExecError{
+				Program: prog, At: position(step.Range), ExitCode: res.ExitCode, TimedOut: res.TimedOut, Err: res.Err,
+			}})
 			if step.StopOnFailure {
 				log.Warn("chain stopped: the exec step failed and on_failure is \"stop\"")
 				return true, false
@@ -256,7 +268,8 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
-		e.recordErr(fmt.Errorf("rule %q: rendering the message for %q (%s): %w", r.Name, step.Notifier, position(step.Range), err))
+		e.recordErr(&StepError{Rule: r.Name, Chain: c.Chain, Step: step,
+			Err: fmt.Errorf("rendering the message for %q (%s): %w", step.Notifier, position(step.Range), err)})
 	}
 	if strings.TrimSpace(text) == "" {
 		e.log.Warn("message rendered empty; nothing to send", "rule", r.Name, "notifier", step.Notifier, "at", position(step.Range))

@@ -36,9 +36,11 @@ func (c *clock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *clock) SleepUntil(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
-	c.now = c.now.Add(d)
+	if t.After(c.now) {
+		c.now = t
+	}
 	c.mu.Unlock()
 	return ctx.Err()
 }
@@ -88,7 +90,7 @@ func TestShippedOverloadChain(t *testing.T) {
 	defer st.Close()
 	p := notify.DefaultPolicy
 	p.Sleep = func(context.Context, time.Duration) error { return nil }
-	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, Sleep: clk.Sleep, Policy: &p})
+	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, SleepUntil: clk.SleepUntil, Policy: &p})
 
 	tick := func(at time.Duration) *Report {
 		clk.Set(t0.Add(at))

@@ -32,11 +32,13 @@ type Options struct {
 	// Stdout is where the console notifier prints (nil: os.Stdout).
 	Stdout io.Writer
 	Logger *slog.Logger // nil: discard
-	// Now is the clock of chain steps (renotify samples, exec start times); nil: the time
-	// the tick that started the chain was given, plus the time waited since.
+	// Now is the engine's clock: when chain steps run (renotify samples, exec start
+	// times, a wait's end, message times), what RunDaemon's loop and Alive measure, when
+	// a reload happened. Ticks are stamped with the time Tick is given. nil: time.Now.
 	Now func() time.Time
-	// Sleep waits for d or until ctx ends (wait steps); nil: a timer.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// SleepUntil waits until Now reaches t, or ctx ends (wait steps); nil: a timer. A
+	// simulated clock (notimon test) returns once it has been moved to t.
+	SleepUntil func(ctx context.Context, t time.Time) error
 	// Exec runs a command (exec steps); nil: exec.Run.
 	Exec func(ctx context.Context, s exec.Spec) exec.Result
 	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
@@ -66,6 +68,9 @@ type Engine struct {
 	mu      sync.Mutex            // guards what follows
 	states  map[string]*RuleState // by rule name
 	running map[string]bool       // rules with a chain goroutine
+	waiting map[string]time.Time  // rules whose chain is in a wait step, until when
+	changed chan struct{}         // closed when a chain starts, waits, wakes or ends (made by WaitIdle)
+	gen     uint64                // counts those changes
 	errs    []error               // chain and delivery failures since the last Errs
 	flush   flushState
 	saveMu  sync.Mutex // one Save at a time, so the last one written is the newest
@@ -101,13 +106,13 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
-	}
 	if opts.Exec == nil {
 		opts.Exec = exec.Run
 	}
-	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}}
+	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}, waiting: map[string]time.Time{}}
+	if e.opts.SleepUntil == nil {
+		e.opts.SleepUntil = func(ctx context.Context, t time.Time) error { return sleep(ctx, t.Sub(e.now())) }
+	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.cfg = cfg
 	e.notifiers, e.batches = e.prepare(cfg)
