@@ -26,6 +26,17 @@ import (
 	"github.com/notimon/notimon/probes"
 )
 
+// VM runs programs: pass one per goroutine (Program.Eval, Message.Render, Batch.Eval) so
+// that evaluating does not allocate one each time. A compiled Program is safe to share; a
+// VM is not.
+type VM = vm.VM
+
+// Position renders where r starts as file:line:col, the way messages and logs name a place
+// in the rules.
+func Position(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
 // Program is a compiled expr expression: a rule's `when` or `clear_when`, or one {{ }}
 // placeholder. It is safe to share between goroutines; a vm.VM is not, so Eval takes one.
 type Program struct {

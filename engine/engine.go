@@ -9,9 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/expr-lang/expr/vm"
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/actions/notify"
@@ -55,7 +52,7 @@ type Engine struct {
 	opts      Options
 	log       *slog.Logger
 	notifiers map[string]notifierEntry
-	machine   vm.VM     // reused across rules by Tick: programs are shared, a VM is not
+	machine   dsl.VM    // reused across rules by Tick: programs are shared, a VM is not
 	verdicts  []Verdict // reused by Evaluate
 	holds     []bool    // reused by Evaluate
 	batches   []batch
@@ -238,7 +235,7 @@ func probeErr(r *dsl.Rule, snap *probes.Snapshot) error {
 	}
 	for _, ref := range r.When.Refs {
 		if err := snap.Err(ref); err != nil {
-			return fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, position(r.When.Range), ref, err)
+			return fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, dsl.Position(r.When.Range), ref, err)
 		}
 	}
 	return nil
@@ -250,7 +247,7 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, er
 	}
 	v, err := r.When.Eval(&e.machine, env)
 	if err != nil {
-		return false, fmt.Errorf("rule %q (%s): evaluating when: %w", r.Name, position(r.When.Range), err)
+		return false, fmt.Errorf("rule %q (%s): evaluating when: %w", r.Name, dsl.Position(r.When.Range), err)
 	}
 	holds, _ := v.(bool) // compiled with AsBool
 	return holds, nil
@@ -270,8 +267,3 @@ func withHost(refs []probes.Ref) []probes.Ref {
 }
 
 func hostName(snap *probes.Snapshot) string { return snap.Host.Name }
-
-// position renders a range's start as file:line:col.
-func position(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
-}
