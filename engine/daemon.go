@@ -44,8 +44,9 @@ type ReloadStatus struct {
 // RunDaemon ticks every settings.interval until ctx ends, reloading the rules whenever
 // Reload fires. Ticks never overlap: a tick that takes longer than the interval is followed
 // by the next one at once. A reload with any error keeps the running rules and logs the
-// diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
-// finish (or until Hard closes), the outbox is flushed once more, and the state is saved.
+// diagnostics at error level. When ctx ends, ticking stops and the run ends as RunOnce
+// ends one (finish): running chains get Grace to finish (or until Hard closes), deliveries
+// in progress what is left of it, and the state is saved.
 func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
