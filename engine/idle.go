@@ -12,6 +12,9 @@ import (
 // whose wait has ended counts as busy until it has moved on. Call it from the goroutine
 // that calls Tick; it returns ctx's error when ctx ends first.
 func (e *Engine) WaitIdle(ctx context.Context) (time.Time, error) {
+	if next, idle := e.Idle(); idle {
+		return next, nil
+	}
 	for {
 		now := e.now()
 		e.mu.Lock()
@@ -41,6 +44,26 @@ func (e *Engine) WaitIdle(ctx context.Context) (time.Time, error) {
 			return next, nil
 		}
 	}
+}
+
+// Idle reports, without waiting, whether the engine is idle as WaitIdle means it, and when
+// the earliest wait of a chain ends (zero when none waits).
+func (e *Engine) Idle() (next time.Time, idle bool) {
+	now := e.now()
+	e.mu.Lock()
+	next, idle = e.idleAt(now)
+	e.mu.Unlock()
+	if !idle {
+		return time.Time{}, false
+	}
+	f := &e.flush
+	f.kickMu.Lock()
+	delivering := f.running
+	f.kickMu.Unlock()
+	if delivering {
+		return time.Time{}, false
+	}
+	return next, true
 }
 
 // idleAt reports whether every running chain waits past now, and the earliest end of

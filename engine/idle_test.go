@@ -147,6 +147,9 @@ rule "slow" {
 		Exec: func(context.Context, exec.Spec) exec.Result { <-release; return exec.Result{} }})
 	defer busy.Stop()
 	busy.Tick(ctx, t0)
+	if _, idle := busy.Idle(); idle {
+		t.Error("Idle with a command running")
+	}
 	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancelShort()
 	if _, err := busy.WaitIdle(short); !errors.Is(err, context.DeadlineExceeded) {
@@ -155,6 +158,9 @@ rule "slow" {
 	close(release)
 	if next, err := busy.WaitIdle(ctx); err != nil || !next.IsZero() {
 		t.Errorf("after the command: WaitIdle = %v, %v", next, err)
+	}
+	if next, idle := busy.Idle(); !idle || !next.IsZero() {
+		t.Errorf("after the command: Idle = %v, %v", next, idle)
 	}
 }
 
