@@ -34,7 +34,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		for _, d := range diags { // warnings
 			at := ""
 			if d.Subject != nil {
-				at = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+				at = dsl.Position(*d.Subject)
 			}
 			logger.Warn(d.Summary, "at", at, "detail", d.Detail)
 		}
