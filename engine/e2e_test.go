@@ -36,9 +36,11 @@ func (c *clock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *clock) SleepUntil(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
-	c.now = c.now.Add(d)
+	if t.After(c.now) {
+		c.now = t
+	}
 	c.mu.Unlock()
 	return ctx.Err()
 }
@@ -86,7 +88,7 @@ func TestShippedOverloadChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, Sleep: clk.Sleep})
+	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, SleepUntil: clk.SleepUntil})
 
 	tick := func(at time.Duration) *Report {
 		clk.Set(t0.Add(at))

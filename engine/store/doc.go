@@ -8,7 +8,8 @@
 // recording what failed and when to try it again (Fail: the retry schedule lives in the
 // entry, so it holds across runs), and dropping what has waited too long (Expire). A message
 // that could not be sent before a crash, a kill or the end of a cron run is therefore sent by
-// the next run.
+// the next run. A Reader reads the state document without the lock and writes nothing,
+// for commands that show the state of a notimon that may be running (explain).
 //
 // # Layout
 //
