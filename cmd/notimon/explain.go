@@ -20,9 +20,9 @@ import (
 )
 
 func newExplainCmd() *cobra.Command {
-	var atValues, stateDir string
+	var atValues, stateDir, format string
 	cmd := &cobra.Command{
-		Use:   "explain RULE [--at-values FILE] [--state-dir DIR] [PATH]",
+		Use:   "explain RULE [--at-values FILE] [--state-dir DIR] [--format text|json] [PATH]",
 		Short: "Show why a rule holds or not: its condition's tree with every value, its state, what happens next",
 		Long: `explain loads the rules (PATH, default ./rules.d), samples the probes RULE reads now (or
 takes their values from a JSON file), and prints RULE's condition as a tree: every
@@ -36,6 +36,8 @@ do: become pending, fire and when, repeat, resolve. Nothing is sent, run or save
                       "disk[\"/\"].used_pct": 91, "http.site.error": "timeout"}
                      fields it does not give are 0 (false, ""); null means the probe failed
   --state-dir DIR    where run keeps its state (default as run)
+  --format json      the same as one JSON document (the tree with every value); see
+                     the README
 
 Exit status: 0 explained, 1 the rules are invalid or the values file is wrong,
 2 usage error (including a rule that does not exist).`,
@@ -50,15 +52,16 @@ Exit status: 0 explained, 1 the rules are invalid or the values file is wrong,
 			if len(args) == 2 {
 				path = args[1]
 			}
-			return explain(cmd, args[0], path, atValues, stateDir)
+			return explain(cmd, args[0], path, atValues, stateDir, format)
 		},
 	}
 	cmd.Flags().StringVar(&atValues, "at-values", "", "a JSON file of probe values by field path, instead of sampling the probes")
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "the state directory run uses, to show the rule's state")
+	addFormatFlag(cmd, &format, formatText, formatJSON)
 	return cmd
 }
 
-func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
+func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, dsl.Options{})
 	if diags.HasErrors() {
@@ -109,7 +112,8 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 	defer eng.Stop()
 	reader := store.NewReader(stateDir)
 	stateNote := "from " + reader.StateFile()
-	switch found, err := eng.RestoreFrom(reader); {
+	found, stateErr := eng.RestoreFrom(reader)
+	switch err := stateErr; {
 	case err != nil:
 		stateNote = fmt.Sprintf("%v; shown as inactive", err)
 	case !found:
@@ -125,6 +129,12 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 	v := rep.Verdicts[0]
 
 	w := stdout
+	if format == formatJSON {
+		writeJSON(w, explainJSON(&sub, rule, rep, v, explainedState{
+			before: before, after: after, file: reader.StateFile(), found: found, err: stateErr,
+		}, atValues, now))
+		return nil
+	}
 	fmt.Fprintf(w, "rule %q (%s:%d)%s\n", rule.Name, rule.Range.Filename, rule.Range.Start.Line, lifecycleSummary(rule))
 	fmt.Fprintf(w, "values      %s\n", source)
 	for _, ref := range rule.Refs {

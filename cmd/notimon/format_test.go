@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of testdata/format from the current output")
@@ -33,31 +36,75 @@ func TestFormatGolden(t *testing.T) {
 		{"test_github", []string{"test", "--format", "github", "testdata/format/tests"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := notimon(t, tc.args...)
-			got := fmt.Sprintf("$ notimon %s\n# exit %d\n%s", strings.Join(tc.args, " "), code, out)
-			if strings.Contains(strings.Join(tc.args, " "), "json") {
-				if !json.Valid([]byte(out)) {
-					t.Errorf("not one JSON document:\n%s", out)
-				}
-			}
-			if errOut != "" {
-				t.Errorf("stderr: %s", errOut)
-			}
-			golden := filepath.Join("testdata/format", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test ./cmd/notimon -run TestFormatGolden -update writes it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n%s", golden, unifiedDiff(golden, "got", want, []byte(got)))
-			}
+			checkGolden(t, tc.name, tc.args, nil)
 		})
+	}
+}
+
+// checkGolden runs notimon with args and compares its exit code and standard output,
+// passed through normalize (for temporary paths and timings), with
+// testdata/format/<name>.golden; -update rewrites the file. A JSON output must be one
+// valid document, and a command that succeeds prints nothing on standard error.
+func checkGolden(t *testing.T, name string, args []string, normalize func(string) string) {
+	t.Helper()
+	code, out, errOut := notimon(t, args...)
+	shown := strings.Join(args, " ")
+	if normalize != nil {
+		out, shown = normalize(out), normalize(shown)
+	}
+	got := fmt.Sprintf("$ notimon %s\n# exit %d\n%s", shown, code, out)
+	if (strings.Contains(strings.Join(args, " "), "--format json") || slices.Contains(args, "--format=json")) && !json.Valid([]byte(out)) {
+		t.Errorf("not one JSON document:\n%s", out)
+	}
+	if errOut != "" && code == exitOK {
+		t.Errorf("stderr: %s", errOut)
+	}
+	golden := filepath.Join("testdata/format", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/notimon -run %s -update writes it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n%s", golden, unifiedDiff(golden, "got", want, []byte(got)))
+	}
+}
+
+// TestExplainJSONGolden: explain --format json without a state, and with the state a run
+// left (pending, then firing on this tick), on values from a file.
+func TestExplainJSONGolden(t *testing.T) {
+	state := t.TempDir()
+	norm := func(s string) string { return strings.ReplaceAll(s, state, "$STATE") }
+	t0 := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	setClock(t, t0)
+	args := []string{"explain", "site", "--format", "json", "--at-values", "testdata/format/explain/values.json", "--state-dir", state, "testdata/format/explain"}
+	checkGolden(t, "explain_json", args, norm)
+	checkGolden(t, "explain_text", slices.Delete(slices.Clone(args), 2, 4), norm)
+
+	// run --once makes the rule pending (the site's port 9 refuses connections); 90 s
+	// later, explain says it fires.
+	if code, out, errOut := notimon(t, "run", "--once", "--state-dir", state, "testdata/format/explain"); code != exitOK {
+		t.Fatalf("run --once: exit %d\n%s%s", code, out, errOut)
+	}
+	setClock(t, t0.Add(90*time.Second))
+	checkGolden(t, "explain_json_pending", args, norm)
+}
+
+// TestDryRunJSONGolden: run --once --dry-run --format json on rules whose probes print
+// fixed text: a rule that fires with its chain rendered, one that does not hold, one that
+// cannot be evaluated.
+func TestDryRunJSONGolden(t *testing.T) {
+	setClock(t, time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
+	sampling := regexp.MustCompile(`"sampling": [0-9.]+,`)
+	norm := func(s string) string { return sampling.ReplaceAllString(s, `"sampling": 0.004,`) }
+	checkGolden(t, "dryrun_json", []string{"run", "--once", "--dry-run", "--format", "json", "testdata/format/dryrun"}, norm)
+	if code, _, errOut := notimon(t, "run", "--format", "json", "testdata/format/dryrun"); code != exitUsage || !strings.Contains(errOut, "--format json goes with --once --dry-run") {
+		t.Errorf("run --format json without --once --dry-run: exit %d, %s", code, errOut)
 	}
 }
 
@@ -83,13 +130,19 @@ func TestGitHubEscaping(t *testing.T) {
 }
 
 func TestFormatFlag(t *testing.T) {
-	for _, args := range [][]string{
-		{"validate", "--format", "yaml"},
-		{"test", "--format", "xml"},
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "--format", "yaml"}, `--format "yaml": validate takes text, json, github`},
+		{[]string{"test", "--format", "xml"}, `--format "xml": test takes text, json, github`},
+		{[]string{"explain", "x", "--format", "github"}, `--format "github": explain takes text, json`},
+		{[]string{"run", "--once", "--dry-run", "--format", "github"}, `--format "github": run takes text, json`},
+		{[]string{"run", "--once", "--format", "json"}, `--format json goes with --once --dry-run`},
 	} {
-		code, _, errOut := notimon(t, args...)
-		if code != exitUsage || !strings.Contains(errOut, "--format \""+args[2]+"\": "+args[0]+" takes text, json, github") {
-			t.Errorf("%q: exit %d, %s", args, code, errOut)
+		code, _, errOut := notimon(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, %s", tc.args, code, errOut)
 		}
 	}
 	values, _, _ := complete(t, "validate", "--format", "")

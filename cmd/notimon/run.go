@@ -36,9 +36,9 @@ func defaultStateDir() string {
 
 func newRunCmd() *cobra.Command {
 	var once, dryRun bool
-	var stateDir, logFormat, logLevel, envFile string
+	var stateDir, logFormat, logLevel, envFile, format string
 	cmd := &cobra.Command{
-		Use:   "run [--once] [--dry-run] [--state-dir DIR] [--env-file FILE] [PATH]",
+		Use:   "run [--once] [--dry-run [--format text|json]] [--state-dir DIR] [--env-file FILE] [PATH]",
 		Short: "Evaluate the rules and act on them: a daemon, or one tick with --once (cron)",
 		Long: `run loads the rules directory (default ./rules.d), samples the probes the rules read,
 evaluates every rule, moves it through its lifecycle and runs its action chains.
@@ -52,6 +52,8 @@ running chains finish (at most 30 s); a second signal stops them at once. State 
               (* * * * * root /usr/local/bin/notimon run --once --env-file /etc/notimon/env /etc/notimon/rules.d)
   --dry-run   with --once: print each rule's verdict, the values it read and the messages
               it would send; send, execute and save nothing
+  --format json   with --once --dry-run: the same as one JSON document (verdicts,
+              values, the rendered chain); see the README
   --env-file  KEY=VALUE lines (systemd's EnvironmentFile syntax) for env("NAME") in the rules,
               e.g. the Telegram credentials; they win over the process environment
 
@@ -77,13 +79,16 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 			if err != nil {
 				return err
 			}
+			if format != formatText && !(once && dryRun) {
+				return usageError{fmt.Errorf("--format %s goes with --once --dry-run", format)}
+			}
 			if !once {
 				if dryRun {
 					return usageError{fmt.Errorf("--dry-run goes with --once")}
 				}
 				return runDaemon(cmd, path, stateDir, loadOpts, logger)
 			}
-			return runOnce(cmd, path, stateDir, dryRun, loadOpts, logger)
+			return runOnce(cmd, path, stateDir, dryRun, format, loadOpts, logger)
 		},
 	}
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "text, or json for journald and log collectors")
@@ -92,6 +97,7 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 	cmd.Flags().BoolVar(&once, "once", false, "run one tick, then exit (cron mode)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print verdicts, values and messages; send and execute nothing")
 	addEnvFileFlag(cmd, &envFile)
+	addFormatFlag(cmd, &format, formatText, formatJSON)
 	return cmd
 }
 
@@ -111,7 +117,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
-func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts dsl.Options, logger *slog.Logger) error {
+func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format string, loadOpts dsl.Options, logger *slog.Logger) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, loadOpts)
 	if len(diags) > 0 {
@@ -127,6 +133,9 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		Stdout:  stdout,
 		Logger:  logger,
 		Now:     clock,
+	}
+	if format == formatJSON {
+		opts.Stdout = io.Discard // standard output is the JSON document's alone
 	}
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
@@ -144,7 +153,10 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		return exitError{exitProblems}
 	}
 	rep, errs := eng.RunOnce(cmd.Context(), clock())
-	if dryRun {
+	switch {
+	case dryRun && format == formatJSON:
+		writeJSON(stdout, dryRunJSON(rep))
+	case dryRun:
 		writeReport(stdout, rep)
 	}
 	if len(errs) > 0 {
