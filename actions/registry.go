@@ -6,6 +6,7 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/alertmanager"
 	"github.com/notimon/notimon/actions/notify/console"
+	"github.com/notimon/notimon/actions/notify/discord"
 	"github.com/notimon/notimon/actions/notify/slack"
 	"github.com/notimon/notimon/actions/notify/telegram"
 	"github.com/notimon/notimon/actions/notify/webhook"
@@ -20,6 +21,7 @@ var NotifierKinds = []spec.Notifier{
 	webhook.Kind,
 	alertmanager.Kind,
 	slack.Kind,
+	discord.Kind,
 }
 
 // Env is what notifiers may use from the process they run in (notify.Env, named here for
