@@ -7,6 +7,7 @@ import (
 	"github.com/notimon/notimon/actions/notify/alertmanager"
 	"github.com/notimon/notimon/actions/notify/console"
 	"github.com/notimon/notimon/actions/notify/discord"
+	"github.com/notimon/notimon/actions/notify/email"
 	"github.com/notimon/notimon/actions/notify/ntfy"
 	"github.com/notimon/notimon/actions/notify/slack"
 	"github.com/notimon/notimon/actions/notify/telegram"
@@ -24,6 +25,7 @@ var NotifierKinds = []spec.Notifier{
 	slack.Kind,
 	discord.Kind,
 	ntfy.Kind,
+	email.Kind,
 }
 
 // Env is what notifiers may use from the process they run in (notify.Env, named here for

@@ -21,6 +21,13 @@ notifier "ntfy" "phone" {
   url   = "http://127.0.0.1:9/alerts"
   title = "{{ rule.labels.who }} <{{ cpu.avg3 }}%> {{ rule.state }}"
 }
+notifier "email" "mail" {
+  smtp    = "127.0.0.1:25"
+  tls     = "none"
+  from    = "notimon@example.org"
+  to      = ["ops@example.org"]
+  subject = "{{ rule.labels.who }}: {{ rule.name }}"
+}
 notifier "ntfy" "plain" {
   url = "http://127.0.0.1:9/alerts"
 }
@@ -29,6 +36,7 @@ rule "overload" {
   labels = { who = "x\r\nBcc: evil@example.org" }
   notify "phone" { message = "cpu {{ cpu.avg3 }}" }
   notify "plain" { message = "cpu {{ cpu.avg3 }}" }
+  notify "mail" { message = "cpu {{ cpu.avg3 }}" }
 }
 `)
 	var mu sync.Mutex
@@ -55,8 +63,9 @@ rule "overload" {
 	want := map[string]string{
 		"phone": "x Bcc: evil@example.org <93.46%> firing",
 		"plain": "[web-01] overload firing",
+		"mail":  "x Bcc: evil@example.org: overload",
 	}
-	if len(titles) != 2 || titles["phone"] != want["phone"] || titles["plain"] != want["plain"] {
+	if len(titles) != 3 || titles["phone"] != want["phone"] || titles["plain"] != want["plain"] || titles["mail"] != want["mail"] {
 		t.Errorf("titles %q, want %q", titles, want)
 	}
 }
