@@ -130,6 +130,21 @@ func TestFiringAndResolveThreadOverSTARTTLSWithAuth(t *testing.T) {
 	}
 }
 
+func TestImplicitTLS(t *testing.T) {
+	srv := smtptest.New(t, smtptest.Options{TLS: true, Implicit: true, Username: "notimon", Password: password})
+	e, err := New(Config{Addr: srv.Addr, From: "notimon@example.org", To: []string{"ops@example.org"}, TLS: TLSImplicit,
+		Username: "notimon", Password: password, RootCAs: srv.RootCAs, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retry, err := e.Notify(context.Background(), resolve); err != nil || retry {
+		t.Fatalf("Notify = %v, %v", retry, err)
+	}
+	if got := srv.Messages(); len(got) != 1 || !got[0].TLS || got[0].User != "notimon" {
+		t.Fatalf("messages %+v, want one over TLS with AUTH", got)
+	}
+}
+
 func TestHTMLMessageHasPlainAlternative(t *testing.T) {
 	srv := smtptest.New(t, smtptest.Options{})
 	n, err := Kind.New("mail", map[string]any{"smtp": srv.Addr, "from": "notimon@example.org", "to": []string{"ops@example.org"}, "tls": "none", "html": true}, notify.Env{})

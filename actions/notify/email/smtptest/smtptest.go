@@ -37,6 +37,7 @@ type Message struct {
 // Options configure a Server.
 type Options struct {
 	TLS      bool   // offer STARTTLS with a certificate for 127.0.0.1 (see RootCAs)
+	Implicit bool   // with TLS: speak TLS from the first byte (port 465) instead
 	Username string // when set, require AUTH PLAIN with Username and Password
 	Password string
 }
@@ -73,6 +74,9 @@ func New(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s.Addr = l.Addr().String()
+	if opts.TLS && opts.Implicit {
+		l = tls.NewListener(l, srv.TLSConfig)
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(l) }()
 	t.Cleanup(func() { srv.Close(); <-done })
