@@ -175,10 +175,33 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 	}
 	attrs, d := l.decodeKindBody(b, k.Block, ev, fmt.Sprintf("notifier %q", name))
 	diags = append(diags, d...)
+	if !d.HasErrors() && k.Check != nil {
+		if err := k.Check(attrs); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid notifier",
+				Detail:   fmt.Sprintf("notifier %q: %v.", name, err),
+				Subject:  b.DefRange().Ptr(),
+			})
+		}
+	}
 	if dup {
 		return nil, diags
 	}
-	return &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}, diags
+	n := &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}
+	if ta, ok := k.Block.Template(); ok && !d.HasErrors() {
+		if a, set := b.Body.Attributes[ta.Name]; set {
+			src, d := ev.sourceString(a.AsHCLAttribute(), fmt.Sprintf("notifier %q %s", name, ta.Name))
+			diags = append(diags, d...)
+			n.titleSrc = src
+		} else {
+			// The default: placeholders the schema always has, its range the block's.
+			rng := b.DefRange()
+			n.titleSrc = &sourceString{Value: ta.Default, name: rng.Filename, whole: rng,
+				spans: []span{{valStart: 0, valEnd: len(ta.Default), rng: rng}}}
+		}
+	}
+	return n, diags
 }
 
 // decodeProbe decodes a probe block. The ref is returned whenever the block declares a probe

@@ -62,7 +62,13 @@ type Notifier struct {
 	Kind  string
 	Name  string
 	Attrs map[string]any
+	// Title is the kind's title template (spec.TypeTemplate: an email's subject, an ntfy
+	// title), compiled like a message, or its default when the block does not set it; nil
+	// for kinds without one.
+	Title *Message
 	Range hcl.Range
+
+	titleSrc *sourceString
 }
 
 // Template is a `template "<name>"` block; its text is spliced into messages with

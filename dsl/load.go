@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -388,6 +389,23 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
+	// A notifier's title template (an email subject) is checked where it is written, and
+	// the probes and windows it reads are sampled like a message's.
+	for _, n := range cfg.Notifiers {
+		if n.titleSrc == nil {
+			continue
+		}
+		k, _ := actions.LookupNotifier(n.Kind)
+		ta, _ := k.Template()
+		m, d := comp.compileMessage(n.titleSrc, fmt.Sprintf("notifier %q %s", n.Name, ta.Name))
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			n.Title = m
+			cfg.Refs = mergeRefs(cfg.Refs, m.Refs)
+			cfg.addWindowList(m.Windows)
+		}
+	}
+
 	for _, b := range l.blocks["rule"] {
 		r, d := l.decodeRule(b, ev, comp, cfg)
 		diags = append(diags, d...)
@@ -446,6 +464,11 @@ func (c *Config) addWindows(r *Rule) {
 			}
 		}
 	}
+	c.addWindowList(all)
+}
+
+// addWindowList adds the windows not yet in c.Windows.
+func (c *Config) addWindowList(all []Window) {
 	for _, w := range all {
 		dup := false
 		for _, have := range c.Windows {

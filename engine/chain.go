@@ -262,7 +262,8 @@ func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probe
 // notifyStep renders the step's message and hands it to the outbox.
 func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) {
 	entry, _ := e.notifier(step.Notifier)
-	text, err := step.Message.Render(machine, e.messageEnv(cfg, r, c, snap), entry.escape)
+	env := e.messageEnv(cfg, r, c, snap)
+	text, err := step.Message.Render(machine, env, entry.escape)
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
@@ -277,6 +278,13 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
 		Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
 		Time: e.now(), StartsAt: c.FiringSince, EndsAt: c.ResolvedAt,
+	}
+	if entry.title != nil {
+		title, err := entry.title.Render(machine, env, nil)
+		if err != nil {
+			e.recordErr(fmt.Errorf("rule %q: rendering the title of %q: %w", r.Name, step.Notifier, err))
+		}
+		m.Title = notify.HeaderValue(title)
 	}
 	e.deliver(m)
 }
