@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -209,6 +210,12 @@ func execInfo(step *dsl.Step, res exec.Result) dsl.ExecInfo {
 	}
 	if res.Err != nil {
 		info.Error = res.Err.Error()
+	}
+	var crlf *exec.CRLFError
+	if errors.As(res.Err, &crlf) {
+		// The command printed nothing that says why (or only "bad interpreter"): the
+		// output a message quotes ends with notimon's one-line explanation.
+		info.Output = strings.TrimLeft(info.Output+"\nnotimon: "+crlf.Error(), "\n")
 	}
 	return info
 }
