@@ -26,6 +26,17 @@ import (
 	"github.com/notimon/notimon/probes"
 )
 
+// VM runs programs: pass one per goroutine (Program.Eval, Message.Render, Batch.Eval) so
+// that evaluating does not allocate one each time. A compiled Program is safe to share; a
+// VM is not.
+type VM = vm.VM
+
+// Position renders where r starts as file:line:col, the way messages and logs name a place
+// in the rules.
+func Position(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
 // Program is a compiled expr expression: a rule's `when` or `clear_when`, or one {{ }}
 // placeholder. It is safe to share between goroutines; a vm.VM is not, so Eval takes one.
 type Program struct {
@@ -642,11 +653,17 @@ func collectRefs(code string) ([]probes.Ref, []string) {
 		refs = append(refs, r)
 	}
 	probes.SortRefs(refs)
-	// Keep the longest chains: cpu.avg3, not cpu.
+	var chains []string
+	for _, n := range reads(tree.Node) {
+		if c, ok := memberChain(n); ok {
+			chains = append(chains, c)
+		}
+	}
+	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone).
 	var paths []string
-	for _, c := range v.chains {
+	for _, c := range chains {
 		covered := false
-		for _, o := range v.chains {
+		for _, o := range chains {
 			if strings.HasPrefix(o, c+".") {
 				covered = true
 				break
@@ -684,7 +701,6 @@ func memberChain(n ast.Node) (string, bool) {
 // their parent, so bare identifiers are settled after the walk.
 type refVisitor struct {
 	seen     map[probes.Ref]bool
-	chains   []string
 	idents   []*ast.IdentifierNode
 	consumed map[*ast.IdentifierNode]bool
 }
@@ -692,11 +708,6 @@ type refVisitor struct {
 func (v *refVisitor) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
-		if c, ok := memberChain(n); ok {
-			if _, known := probes.LookupKind(c[:strings.Index(c, ".")]); known {
-				v.chains = append(v.chains, c)
-			}
-		}
 		id, ok := n.Node.(*ast.IdentifierNode)
 		if !ok {
 			return

@@ -24,7 +24,7 @@ rule "hot" { when = "cpu.pct > 50" }
 	took := []time.Duration{time.Second, 300 * time.Millisecond, 0} // how long each tick samples
 	sampler := probes.SamplerFunc(func(ctx context.Context, now time.Time, _ []probes.Ref) *probes.Snapshot {
 		if len(took) > 0 {
-			clk.Sleep(ctx, took[0])
+			clk.SleepUntil(ctx, clk.Now().Add(took[0]))
 			took = took[1:]
 		}
 		return &probes.Snapshot{Time: now}
@@ -95,9 +95,11 @@ rule "hot" {
 }
 `)
 	clk := &clock{now: t0}
-	sampler := probes.NewSystem(probes.Options{ProcFS: loadFS{clk}, Wait: clk.Sleep})
+	sampler := probes.NewSystem(probes.Options{ProcFS: loadFS{clk}, Wait: func(ctx context.Context, d time.Duration) error {
+		return clk.SleepUntil(ctx, clk.Now().Add(d))
+	}})
 	var out syncBuffer
-	e := New(cfg, Options{Sampler: sampler, Stdout: &out, Now: clk.Now, Sleep: clk.Sleep})
+	e := New(cfg, Options{Sampler: sampler, Stdout: &out, Now: clk.Now, SleepUntil: clk.SleepUntil})
 	baseline := func() time.Time { return sampler.State().CPU.Time } // where the next interval starts
 	tick := func(at time.Duration) *Report {
 		clk.Set(t0.Add(at))

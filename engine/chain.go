@@ -1,13 +1,10 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/expr-lang/expr/vm"
 
 	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/actions/notify"
@@ -20,6 +17,7 @@ import (
 func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 	name := r.Name
 	e.running[name] = true
+	e.changedLocked()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -28,6 +26,7 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			st := e.state(name)
 			if len(st.Chains) == 0 || e.ctx.Err() != nil {
 				e.running[name] = false
+				e.changedLocked()
 				e.mu.Unlock()
 				return
 			}
@@ -46,6 +45,7 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			if done := e.runChain(cfg, r, &c, snap); !done {
 				e.mu.Lock()
 				e.running[r.Name] = false
+				e.changedLocked()
 				e.mu.Unlock()
 				return // stopped: the cursor is saved, the next run resumes it
 			}
@@ -90,7 +90,7 @@ func steps(r *dsl.Rule, k ChainKind) []*dsl.Step {
 // runChain runs c's remaining steps and reports whether the chain is over (finished, or
 // ended by a failing exec with on_failure = "stop"); false means it was stopped.
 func (e *Engine) runChain(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot) bool {
-	machine := &vm.VM{}
+	machine := &dsl.VM{}
 	list := steps(r, c.Chain)
 	if c.Step < 0 { // a hand-edited or damaged state file
 		c.Step = 0
@@ -103,7 +103,7 @@ func (e *Engine) runChain(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.
 		stop := false
 		if c.Started && step.Kind == dsl.StepExec {
 			e.log.Warn("exec step was interrupted by a stop before it finished; not running it again",
-				"rule", r.Name, "chain", string(c.Chain), "step", c.Step+1, "at", position(step.Range))
+				"rule", r.Name, "chain", string(c.Chain), "step", c.Step+1, "at", dsl.Position(step.Range))
 		} else {
 			c.Started = true
 			e.setCursor(r.Name, *c)
@@ -136,7 +136,7 @@ func (e *Engine) setCursor(rule string, c Cursor) {
 
 // runStep carries out one step. stop ends the chain; interrupted means the engine is
 // stopping and the step should resume on the next run.
-func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) (stop, interrupted bool) {
+func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) (stop, interrupted bool) {
 	log := e.log.With("rule", r.Name, "chain", string(c.Chain), "step", step.Kind.String())
 	switch step.Kind {
 	case dsl.StepNotify:
@@ -151,7 +151,14 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		}
 		// A wait resumed after a restart waits what was left, never more than the step
 		// says (the clock may have jumped while notimon was down).
-		if err := e.opts.Sleep(e.ctx, min(c.WaitUntil.Sub(e.now()), step.Duration)); err != nil {
+		until := c.WaitUntil
+		if limit := e.now().Add(step.Duration); limit.Before(until) {
+			until = limit
+		}
+		e.setWaiting(r.Name, until)
+		err := e.opts.SleepUntil(e.ctx, until)
+		e.setWaiting(r.Name, time.Time{})
+		if err != nil {
 			return false, true
 		}
 	case dsl.StepExec:
@@ -165,7 +172,9 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		prog := programName(step)
 		if res.Err != nil {
 			log.Error("exec failed", "program", prog, "err", res.Err, "exit_code", res.ExitCode)
-			e.recordErr(fmt.Errorf("rule %q: exec %s (%s) failed (exit code %d)", r.Name, prog, position(step.Range), res.ExitCode))
+			e.recordErr(&StepError{Rule: r.Name, Chain: c.Chain, Step: step, Err: &ExecError{
+				Program: prog, At: dsl.Position(step.Range), ExitCode: res.ExitCode, TimedOut: res.TimedOut, Err: res.Err,
+			}})
 			if step.StopOnFailure {
 				log.Warn("chain stopped: the exec step failed and on_failure is \"stop\"")
 				return true, false
@@ -251,16 +260,17 @@ func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probe
 }
 
 // notifyStep renders the step's message and hands it to the outbox.
-func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *vm.VM) {
+func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) {
 	entry, _ := e.notifier(step.Notifier)
 	text, err := step.Message.Render(machine, e.messageEnv(cfg, r, c, snap), entry.escape)
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
-		e.recordErr(fmt.Errorf("rule %q: rendering the message for %q (%s): %w", r.Name, step.Notifier, position(step.Range), err))
+		e.recordErr(&StepError{Rule: r.Name, Chain: c.Chain, Step: step,
+			Err: fmt.Errorf("rendering the message for %q (%s): %w", step.Notifier, dsl.Position(step.Range), err)})
 	}
 	if strings.TrimSpace(text) == "" {
-		e.log.Warn("message rendered empty; nothing to send", "rule", r.Name, "notifier", step.Notifier, "at", position(step.Range))
+		e.log.Warn("message rendered empty; nothing to send", "rule", r.Name, "notifier", step.Notifier, "at", dsl.Position(step.Range))
 		return
 	}
 	m := notify.Message{
@@ -291,18 +301,4 @@ func (e *Engine) now() time.Time {
 		return e.opts.Now()
 	}
 	return time.Now()
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

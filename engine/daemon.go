@@ -12,9 +12,10 @@ import (
 
 // DaemonOptions configure RunDaemon.
 type DaemonOptions struct {
-	// Load loads and validates the whole rules directory. It returns an error (with the
-	// diagnostics, file:line:col) when the rules have any error; the engine then keeps the
-	// rules it runs. A nil configuration without error means nothing changed.
+	// Load loads and validates the whole rules directory, usually RuleSource.LoadChanged.
+	// It returns an error (with the diagnostics, file:line:col) when the rules have any
+	// error; the engine then keeps the rules it runs. A nil configuration without error
+	// means nothing changed.
 	Load func() (*dsl.Config, error)
 	// Reload says the rules may have changed: SIGHUP, the directory watcher, the periodic
 	// content check.
@@ -46,8 +47,9 @@ type ReloadStatus struct {
 // comes a whole interval after the readings it measures from, not the few milliseconds
 // left of the interval. Ticks never overlap: a tick that takes longer than the interval is
 // followed by the next one at once. A reload with any error keeps the running rules and
-// logs the diagnostics at error level. When ctx ends, ticking stops, running chains get Grace to
-// finish (or until Hard closes), the outbox is flushed once more, and the state is saved.
+// logs the diagnostics at error level. When ctx ends, ticking stops and the run ends as
+// RunOnce ends one (finish): running chains get Grace to finish (or until Hard closes),
+// deliveries in progress what is left of it, and the state is saved.
 func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
@@ -56,6 +58,8 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if after == nil {
 		after = time.After
 	}
+	// Outbox retries wake on a timer rather than waiting for the next tick; a stop ends it.
+	e.retryWhile(ctx)
 	lastErrs := map[string]string{} // rule → its last error, to log each problem once
 	timer := after(0)
 	first := true
@@ -158,7 +162,8 @@ func (e *Engine) logChanges(rep *Report, last map[string]string) {
 	}
 }
 
-// shutdown lets running chains finish within the grace period, flushes and saves.
+// shutdown ends the daemon as RunOnce ends a run (finish), with the grace period or the
+// hard stop as its deadline, saves the state and logs what failed.
 func (e *Engine) shutdown(o DaemonOptions) error {
 	e.log.Info("stopping: letting running chains finish", "grace", o.Grace)
 	ctx, cancel := context.WithTimeout(context.Background(), o.Grace)
@@ -171,14 +176,11 @@ func (e *Engine) shutdown(o DaemonOptions) error {
 		}
 	}()
 	var errs []error
-	if err := e.Wait(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", err))
+	chains, deliveries := e.finish(ctx)
+	if chains != nil {
+		errs = append(errs, fmt.Errorf("chains still running were stopped; they resume on the next start: %w", chains))
 	}
-	// Deliveries in progress get what is left of the grace; what they cannot deliver stays
-	// in the outbox for the next start.
-	if err := e.WaitDeliveries(ctx); err != nil {
-		e.cancel()
-		e.WaitDeliveries(context.Background())
+	if deliveries != nil {
 		e.log.Warn("undelivered messages stay in the outbox for the next start")
 	}
 	if err := e.Save(); err != nil {

@@ -5,32 +5,63 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/store"
 )
 
 // flushState serialises deliveries: one flush at a time keeps each notifier's messages in
 // order.
 type flushState struct {
-	mu       sync.Mutex           // one Flush at a time
-	failedAt map[string]time.Time // notifier → when it last failed (guarded by mu)
+	mu sync.Mutex // one Flush at a time
 
-	kickMu  sync.Mutex // guards running and again
+	kickMu  sync.Mutex // guards what follows
 	running bool       // a background flush loop runs
 	again   bool       // a message arrived while it ran: flush once more
 	wg      sync.WaitGroup
+	// retries is the context during which a timer wakes the flush loop when the next
+	// waiting message is due (RunDaemon's); nil or ended: waiting messages are tried by
+	// the next flush that comes anyway (a tick, a new message, the next run).
+	retries context.Context
+	timer   *time.Timer // the next wake-up
+
+	// jitter returns a random duration in [0, d); nil means math/rand. Tests fix it.
+	jitter func(d time.Duration) time.Duration
 }
 
-// notifierBackoff is how long a notifier that failed is left alone by later flushes: its
-// own retry policy has just spent up to two minutes on it. Its messages wait in the outbox.
-const notifierBackoff = 30 * time.Second
+// The outbox's retry schedule, the only one: a notifier makes one attempt per call. After
+// its n-th failed attempt a message waits retryBase × 2^(n−1), at most retryCap, less a
+// random part of up to a half (so that notimons that lost the same API do not all come
+// back in the same second). A failure that says how long to wait (Telegram's retry_after,
+// an HTTP 429's Retry-After) is waited exactly that long, however long: the message waits
+// in the outbox meanwhile, and outbox_max_age still bounds its life.
+const (
+	retryBase = time.Second
+	retryCap  = time.Minute
+)
+
+// backoff is how long a message waits after its attempts-th failed attempt, when the
+// service did not say.
+func (e *Engine) backoff(attempts int) time.Duration {
+	d := retryBase
+	for i := 1; i < attempts && d < retryCap; i++ {
+		d *= 2
+	}
+	d = min(d, retryCap)
+	jitter := e.flush.jitter
+	if jitter == nil {
+		jitter = func(d time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(d))) }
+	}
+	return d - jitter(d/2)
+}
 
 // deliver sends m through the outbox: it is written to the state directory first, so that a
 // message survives a notifier outage, a crash or a kill, and then a delivery is started.
-// Without a store the message is sent directly.
+// Without a store the message is sent directly, in one attempt.
 func (e *Engine) deliver(m notify.Message) {
 	if e.opts.Store == nil {
 		if err := e.send(e.ctx, m); err != nil {
@@ -54,6 +85,12 @@ func (e *Engine) kickFlush() {
 	f := &e.flush
 	f.kickMu.Lock()
 	defer f.kickMu.Unlock()
+	e.kickFlushLocked()
+}
+
+// kickFlushLocked is kickFlush with f.kickMu held.
+func (e *Engine) kickFlushLocked() {
+	f := &e.flush
 	if f.running {
 		f.again = true
 		return
@@ -64,7 +101,7 @@ func (e *Engine) kickFlush() {
 		defer f.wg.Done()
 		for {
 			if err := e.Flush(e.ctx); err != nil {
-				e.log.Debug("outbox: messages wait for the next attempt", "err", err)
+				e.log.Debug("outbox: messages wait for their next attempt", "err", err)
 			}
 			f.kickMu.Lock()
 			if !f.again || e.ctx.Err() != nil {
@@ -78,10 +115,58 @@ func (e *Engine) kickFlush() {
 	}()
 }
 
-// WaitDeliveries waits for background deliveries, or until ctx ends.
+// retryWhile makes a timer wake the delivery loop when the next waiting message is due,
+// for as long as ctx lasts: RunDaemon's context, so that retries need not wait for a tick
+// and a stop ends the timer instead of waiting for it. Without it (a cron run), a waiting
+// message is tried by the next flush that comes anyway.
+func (e *Engine) retryWhile(ctx context.Context) {
+	f := &e.flush
+	f.kickMu.Lock()
+	f.retries = ctx
+	f.kickMu.Unlock()
+	context.AfterFunc(ctx, func() { e.armRetry(time.Time{}) })
+}
+
+// armRetry sets the wake-up for at (on the engine's clock), replacing the previous one;
+// a zero at, or no retry context, clears it. The wake-up is a real timer for the span from
+// the engine's now to at: it only wakes the loop, and whether a message is due is decided
+// by Flush on the engine's clock.
+func (e *Engine) armRetry(at time.Time) {
+	f := &e.flush
+	f.kickMu.Lock()
+	defer f.kickMu.Unlock()
+	if f.timer != nil {
+		f.timer.Stop()
+		f.timer = nil
+	}
+	ctx := f.retries
+	if at.IsZero() || ctx == nil || ctx.Err() != nil {
+		return
+	}
+	f.timer = time.AfterFunc(max(at.Sub(e.now()), 0), func() {
+		f.kickMu.Lock()
+		defer f.kickMu.Unlock()
+		if ctx.Err() == nil { // checked under kickMu: see WaitDeliveries
+			e.kickFlushLocked()
+		}
+	})
+}
+
+// WaitDeliveries waits for the delivery attempts in progress, or until ctx ends. It never
+// waits for a retry: a message whose next attempt is not due yet waits in the outbox.
 func (e *Engine) WaitDeliveries(ctx context.Context) error {
+	// A retry timer that fires now either has started its flush already (wg counts it) or
+	// will see its context ended: once a stop has ended it, no flush starts after this,
+	// and the timer is cleared here.
+	f := &e.flush
+	f.kickMu.Lock()
+	if f.timer != nil && f.retries != nil && f.retries.Err() != nil {
+		f.timer.Stop()
+		f.timer = nil
+	}
+	f.kickMu.Unlock()
 	done := make(chan struct{})
-	go func() { e.flush.wg.Wait(); close(done) }()
+	go func() { f.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -90,14 +175,14 @@ func (e *Engine) WaitDeliveries(ctx context.Context) error {
 	}
 }
 
-// send delivers one message now.
+// send delivers one message now, in one attempt.
 func (e *Engine) send(ctx context.Context, m notify.Message) error {
 	_, err := e.sendOnce(ctx, m)
 	return err
 }
 
-// sendOnce delivers one message and says whether a failure may pass with time (an outage)
-// or is about this message or configuration (retryable false).
+// sendOnce makes one attempt to deliver m and says whether a failure may pass with time (an
+// outage) or is about this message or configuration (retryable false).
 func (e *Engine) sendOnce(ctx context.Context, m notify.Message) (retryable bool, err error) {
 	entry, ok := e.notifier(m.Notifier)
 	switch {
@@ -113,13 +198,15 @@ func (e *Engine) sendOnce(ctx context.Context, m notify.Message) (retryable bool
 	return false, nil
 }
 
-// Flush tries to deliver every message of the outbox, oldest first. When a notifier fails
-// with an outage (timeouts, 5xx, 429 past the retry budget), its later messages wait behind
-// the failed one, so they arrive in order, and the notifier is left alone for
-// notifierBackoff; when a message itself is refused (a 400), it is kept and retried, but
-// it does not hold back the messages after it. Failed messages are kept for later flushes
-// (a later tick or run) until they are older than settings.outbox_max_age. Flush returns
-// what is still undelivered.
+// Flush makes one attempt at every message of the outbox that is due, oldest first, and
+// records each failure with the message's next attempt (see retryBase). When a notifier
+// fails with an outage (timeouts, 5xx, 429), its later messages wait behind the failed one,
+// so they arrive in order, until that one is due again and goes through; when a message
+// itself is refused (a 400), it is kept and retried on the same schedule, but it does not
+// hold back the messages after it. Failed messages are kept for later flushes (a retry
+// timer in the daemon, a later tick or run) until they are older than
+// settings.outbox_max_age. Flush never waits for a message to be due, and returns what is
+// still undelivered.
 func (e *Engine) Flush(ctx context.Context) error {
 	st := e.opts.Store
 	if st == nil {
@@ -145,18 +232,27 @@ func (e *Engine) Flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if e.flush.failedAt == nil {
-		e.flush.failedAt = map[string]time.Time{}
+	var next time.Time // the earliest next attempt of a message left waiting
+	wake := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
 	}
-	blocked := map[string]error{}
+	blocked := map[string]bool{} // notifiers whose later messages wait behind an earlier one
 	var undelivered []error
 	for _, en := range pending {
-		if err := blocked[en.Notifier]; err != nil {
+		switch now := e.now(); {
+		case ctx.Err() != nil:
+			undelivered = append(undelivered, fmt.Errorf("a message for %q was not tried: %w", en.Notifier, ctx.Err()))
+			continue
+		case blocked[en.Notifier]:
 			undelivered = append(undelivered, fmt.Errorf("a message for %q waits behind an undelivered one", en.Notifier))
 			continue
-		}
-		if at, ok := e.flush.failedAt[en.Notifier]; ok && time.Since(at) < notifierBackoff {
-			undelivered = append(undelivered, fmt.Errorf("a message for %q waits: the notifier failed %s ago", en.Notifier, time.Since(at).Round(time.Second)))
+		case en.NextAttempt.After(now):
+			wake(en.NextAttempt)
+			blocked[en.Notifier] = en.Retryable
+			undelivered = append(undelivered, fmt.Errorf("a message for %q waits for its next attempt in %s (%d failed; last error: %s)",
+				en.Notifier, en.NextAttempt.Sub(now).Round(time.Second), en.Attempts, en.LastError))
 			continue
 		}
 		var m notify.Message
@@ -165,24 +261,43 @@ func (e *Engine) Flush(ctx context.Context) error {
 			_ = st.Ack(en.ID)
 			continue
 		}
-		if retryable, err := e.sendOnce(ctx, m); err != nil {
-			undelivered = append(undelivered, err)
-			if retryable {
-				blocked[en.Notifier] = err
-				e.flush.failedAt[en.Notifier] = time.Now()
-			}
-			e.log.Error("delivery failed; kept in the outbox for the next attempt", "rule", m.Rule, "notifier", en.Notifier,
-				"attempts", en.Attempts+1, "err", err)
-			if ferr := st.Fail(en.ID, err); ferr != nil {
-				e.log.Error("outbox: cannot record the failed attempt", "err", ferr)
+		m.Resume = notify.Parts{Sent: en.PartsSent, Of: en.Parts}
+		retryable, err := e.sendOnce(ctx, m)
+		if err == nil {
+			if err := st.Ack(en.ID); err != nil {
+				e.log.Error("outbox: delivered but cannot remove the message; it may be sent again", "err", err)
 			}
 			continue
 		}
-		delete(e.flush.failedAt, en.Notifier)
-		if err := st.Ack(en.ID); err != nil {
-			e.log.Error("outbox: delivered but cannot remove the message; it may be sent again", "err", err)
+		undelivered = append(undelivered, err)
+		if ctx.Err() != nil {
+			// Cut short by a stop, not refused by the service: the message keeps its place
+			// and its schedule for the next start.
+			continue
+		}
+		f := store.Failure{Err: err, Retryable: retryable, PartsSent: en.PartsSent, Parts: en.Parts}
+		if p, ok := notify.Delivered(err); ok {
+			f.PartsSent, f.Parts = p.Sent, p.Of
+		}
+		wait := notify.RetryAfter(err)
+		if wait <= 0 {
+			wait = e.backoff(en.Attempts + 1)
+		}
+		f.NextAttempt = e.now().Add(wait)
+		wake(f.NextAttempt)
+		if retryable {
+			blocked[en.Notifier] = true
+			e.log.Error("delivery failed; kept in the outbox, the notifier's later messages wait behind it",
+				"rule", m.Rule, "notifier", en.Notifier, "attempts", en.Attempts+1, "next_attempt_in", wait.Round(time.Millisecond), "err", err)
+		} else {
+			e.log.Error("delivery refused; kept in the outbox and tried again later, without holding back the messages after it",
+				"rule", m.Rule, "notifier", en.Notifier, "attempts", en.Attempts+1, "next_attempt_in", wait.Round(time.Millisecond), "err", err)
+		}
+		if ferr := st.Fail(en.ID, f); ferr != nil {
+			e.log.Error("outbox: cannot record the failed attempt", "err", ferr)
 		}
 	}
+	e.armRetry(next)
 	return errors.Join(undelivered...)
 }
 

@@ -36,9 +36,11 @@ func (c *clock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *clock) SleepUntil(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
-	c.now = c.now.Add(d)
+	if t.After(c.now) {
+		c.now = t
+	}
 	c.mu.Unlock()
 	return ctx.Err()
 }
@@ -86,9 +88,7 @@ func TestShippedOverloadChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p := notify.DefaultPolicy
-	p.Sleep = func(context.Context, time.Duration) error { return nil }
-	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, Sleep: clk.Sleep, Policy: &p})
+	e := New(cfg, Options{Sampler: sampler, Store: st, Now: clk.Now, SleepUntil: clk.SleepUntil})
 
 	tick := func(at time.Duration) *Report {
 		clk.Set(t0.Add(at))
@@ -170,9 +170,7 @@ rule "r" {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p := notify.DefaultPolicy
-	p.Attempts = 1
-	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st, Now: clk.Now, Policy: &p})
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st, Now: clk.Now})
 	srv.Down()
 	e.Tick(context.Background(), t0)
 	e.Wait(context.Background())
@@ -198,7 +196,7 @@ rule "r" {
 }
 
 // TestRejectedMessageDoesNotBlockOthers: a message Telegram refuses (a 400) is kept and
-// retried later, but the messages after it are delivered meanwhile.
+// retried later, on its schedule, but the messages after it are delivered meanwhile.
 func TestRejectedMessageDoesNotBlockOthers(t *testing.T) {
 	srv := telegramtest.New(t, e2eToken)
 	cfg := load(t, fmt.Sprintf(`
@@ -213,13 +211,14 @@ rule "r" {
   notify "ops" { message = "second" }
 }
 `, srv.Token(), telegramtest.DefaultChatID, srv.URL()))
-	st, err := store.Open(t.TempDir(), store.Options{})
+	clk := &clock{now: t0}
+	st, err := store.Open(t.TempDir(), store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	srv.FailAt(1, telegramtest.APIError(400, "Bad Request: something about this message"))
-	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st})
+	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st, Now: clk.Now})
 	// Queue both messages as two notify steps would, then deliver them in one flush.
 	for _, text := range []string{"first", "second"} {
 		if _, err := st.Enqueue("ops", notify.Message{Notifier: "ops", Rule: "r", Text: text, Time: t0}); err != nil {
@@ -232,10 +231,15 @@ rule "r" {
 	if got := visible(srv.Messages()); got != "second" {
 		t.Fatalf("delivered %q, want the second message despite the refused first", got)
 	}
+	// Not tried again before its first backoff (at most 1 s), then delivered.
+	if err := e.Flush(context.Background()); err == nil || len(srv.Requests()) != 2 {
+		t.Fatalf("a flush at once: err %v after %d requests; want the first still waiting, untried", err, len(srv.Requests()))
+	}
+	clk.Set(t0.Add(retryBase))
 	if err := e.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := visible(srv.Messages()); got != "second\n---\nfirst" {
-		t.Errorf("delivered %q, want the first one on the next flush", got)
+		t.Errorf("delivered %q, want the first one once it is due", got)
 	}
 }

@@ -9,14 +9,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/expr-lang/expr/vm"
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/pause"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -32,15 +30,15 @@ type Options struct {
 	// Stdout is where the console notifier prints (nil: os.Stdout).
 	Stdout io.Writer
 	Logger *slog.Logger // nil: discard
-	// Now is the clock of chain steps (renotify samples, exec start times); nil: the time
-	// the tick that started the chain was given, plus the time waited since.
+	// Now is the engine's clock: when chain steps run (renotify samples, exec start
+	// times, a wait's end, message times), what RunDaemon's loop and Alive measure, when
+	// a reload happened. Ticks are stamped with the time Tick is given. nil: time.Now.
 	Now func() time.Time
-	// Sleep waits for d or until ctx ends (wait steps); nil: a timer.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// SleepUntil waits until Now reaches t, or ctx ends (wait steps); nil: a timer. A
+	// simulated clock (notimon test) returns once it has been moved to t.
+	SleepUntil func(ctx context.Context, t time.Time) error
 	// Exec runs a command (exec steps); nil: exec.Run.
 	Exec func(ctx context.Context, s exec.Spec) exec.Result
-	// Policy is the notifiers' retry policy; nil: notify.DefaultPolicy.
-	Policy *notify.Policy
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
@@ -53,7 +51,7 @@ type Engine struct {
 	opts      Options
 	log       *slog.Logger
 	notifiers map[string]notifierEntry
-	machine   vm.VM     // reused across rules by Tick: programs are shared, a VM is not
+	machine   dsl.VM    // reused across rules by Tick: programs are shared, a VM is not
 	verdicts  []Verdict // reused by Evaluate
 	holds     []bool    // reused by Evaluate
 	batches   []batch
@@ -66,6 +64,9 @@ type Engine struct {
 	mu      sync.Mutex            // guards what follows
 	states  map[string]*RuleState // by rule name
 	running map[string]bool       // rules with a chain goroutine
+	waiting map[string]time.Time  // rules whose chain is in a wait step, until when
+	changed chan struct{}         // closed when a chain starts, waits, wakes or ends (made by WaitIdle)
+	gen     uint64                // counts those changes
 	errs    []error               // chain and delivery failures since the last Errs
 	flush   flushState
 	saveMu  sync.Mutex // one Save at a time, so the last one written is the newest
@@ -101,13 +102,13 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
-	}
 	if opts.Exec == nil {
 		opts.Exec = exec.Run
 	}
-	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}}
+	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}, waiting: map[string]time.Time{}}
+	if e.opts.SleepUntil == nil {
+		e.opts.SleepUntil = func(ctx context.Context, t time.Time) error { return pause.For(ctx, t.Sub(e.now())) }
+	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.cfg = cfg
 	e.notifiers, e.batches = e.prepare(cfg)
@@ -127,7 +128,7 @@ func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 			entry.notifier = e.opts.Notify
 		case !e.opts.DryRun:
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
-				actions.Env{Stdout: e.opts.Stdout, Logger: e.log, Policy: e.opts.Policy})
+				actions.Env{Stdout: e.opts.Stdout, Logger: e.log})
 		}
 		notifiers[n.Name] = entry
 	}
@@ -235,7 +236,7 @@ func probeErr(r *dsl.Rule, snap *probes.Snapshot) error {
 	}
 	for _, ref := range r.When.Refs {
 		if err := snap.Err(ref); err != nil {
-			return fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, position(r.When.Range), ref, err)
+			return fmt.Errorf("rule %q (%s): probe %s failed: %w", r.Name, dsl.Position(r.When.Range), ref, err)
 		}
 	}
 	return nil
@@ -247,7 +248,7 @@ func (e *Engine) evalRule(r *dsl.Rule, snap *probes.Snapshot, env any) (bool, er
 	}
 	v, err := r.When.Eval(&e.machine, env)
 	if err != nil {
-		return false, fmt.Errorf("rule %q (%s): evaluating when: %w", r.Name, position(r.When.Range), err)
+		return false, fmt.Errorf("rule %q (%s): evaluating when: %w", r.Name, dsl.Position(r.When.Range), err)
 	}
 	holds, _ := v.(bool) // compiled with AsBool
 	return holds, nil
@@ -267,8 +268,3 @@ func withHost(refs []probes.Ref) []probes.Ref {
 }
 
 func hostName(snap *probes.Snapshot) string { return snap.Host.Name }
-
-// position renders a range's start as file:line:col.
-func position(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
-}

@@ -199,3 +199,98 @@ func count(bs []bool) int {
 	}
 	return n
 }
+
+// Outlook is what a tick did to a rule and what comes next while its condition keeps its
+// value: the "now" line of `notimon explain`. It is computed beside next, from the same
+// transition, so the two cannot tell different stories.
+type Outlook struct {
+	Kind OutlookKind
+	// Since is when the rule became pending (BecomesPending, StaysPending) or started
+	// firing (StaysFiring).
+	Since time.Time
+	// At is when a pending rule fires if its condition keeps holding, and when a firing
+	// rule's notify steps run again (zero without repeat).
+	At time.Time
+	// Trues of the last Of results were true (Confirming).
+	Trues, Of int
+}
+
+// OutlookKind is the course a rule takes on a tick.
+type OutlookKind int
+
+const (
+	OutlookUnknown        OutlookKind = iota // the condition could not be evaluated: nothing changes
+	OutlookFires                             // the fire chain runs
+	OutlookResolves                          // the on_resolve chain runs
+	OutlookRepeats                           // the fire chain's notify steps run again
+	OutlookBecomesPending                    // it fires at At if the condition keeps holding
+	OutlookStaysPending                      // likewise, pending since Since
+	OutlookStopsPending                      // back to inactive; nothing is sent
+	OutlookStaysFiring                       // until it resolves; the next repeat at At
+	OutlookConfirming                        // inactive: Trues of the last Of results count towards confirm
+	OutlookStaysInactive                     // the condition does not hold
+)
+
+func (k OutlookKind) String() string {
+	switch k {
+	case OutlookUnknown:
+		return "unknown"
+	case OutlookFires:
+		return "fires"
+	case OutlookResolves:
+		return "resolves"
+	case OutlookRepeats:
+		return "repeats"
+	case OutlookBecomesPending:
+		return "becomes pending"
+	case OutlookStaysPending:
+		return "stays pending"
+	case OutlookStopsPending:
+		return "stops pending"
+	case OutlookStaysFiring:
+		return "stays firing"
+	case OutlookConfirming:
+		return "confirming"
+	case OutlookStaysInactive:
+		return "stays inactive"
+	}
+	return "?"
+}
+
+// outlook reads the transition next made from a rule in state from, on obs, to s with
+// event ev.
+func outlook(from State, s RuleState, ev Event, obs Observation, lc Lifecycle) Outlook {
+	switch {
+	case obs.Unknown:
+		return Outlook{Kind: OutlookUnknown}
+	case ev == Fired:
+		return Outlook{Kind: OutlookFires}
+	case ev == Resolved:
+		return Outlook{Kind: OutlookResolves}
+	case ev == Repeated:
+		return Outlook{Kind: OutlookRepeats}
+	case s.State == Pending:
+		k := OutlookBecomesPending
+		if from == Pending {
+			k = OutlookStaysPending
+		}
+		return Outlook{Kind: k, Since: s.Since, At: s.Since.Add(lc.For)}
+	case from == Pending && s.State == Inactive:
+		return Outlook{Kind: OutlookStopsPending}
+	case s.State == Firing:
+		o := Outlook{Kind: OutlookStaysFiring, Since: s.FiringSince}
+		if lc.Repeat > 0 {
+			o.At = s.LastNotified.Add(lc.Repeat)
+		}
+		return o
+	case lc.Window > 1:
+		return Outlook{Kind: OutlookConfirming, Trues: count(s.Recent), Of: len(s.Recent)}
+	}
+	return Outlook{Kind: OutlookStaysInactive}
+}
+
+// Outlook is what v's tick did to its rule and what comes next; after is the rule's state
+// after the tick (States).
+func (v Verdict) Outlook(after RuleState) Outlook {
+	return outlook(v.From, after, v.Event, Observation{Unknown: v.Err != nil, When: v.Holds}, lifecycle(v.Rule))
+}

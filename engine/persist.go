@@ -32,17 +32,28 @@ func (e *Engine) Restore() error {
 	if e.opts.Store == nil {
 		return nil
 	}
-	var doc persisted
-	found, err := e.opts.Store.Load(&doc)
-	if err != nil {
+	if _, err := e.RestoreFrom(e.opts.Store); err != nil {
 		return fmt.Errorf("loading state: %w", err)
 	}
-	if !found {
-		return nil
+	return nil
+}
+
+// StateSource is where a state document is read from: the engine's store, or a
+// store.Reader, which reads the state of a running notimon without its lock.
+type StateSource interface {
+	Load(v any) (found bool, err error)
+}
+
+// RestoreFrom is Restore from src. found says whether src had a state document (it may
+// still be ignored, as one of another version is).
+func (e *Engine) RestoreFrom(src StateSource) (found bool, err error) {
+	var doc persisted
+	if found, err = src.Load(&doc); err != nil || !found {
+		return found, err
 	}
 	if doc.Version != stateVersion {
 		e.log.Warn("state of another notimon version ignored", "version", doc.Version)
-		return nil
+		return true, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -55,7 +66,7 @@ func (e *Engine) Restore() error {
 	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
 		s.Restore(*doc.Probes)
 	}
-	return nil
+	return true, nil
 }
 
 // Save writes rule states, chain cursors and probe counters to the store.

@@ -175,7 +175,7 @@ func (e *Engine) evalClear(r *dsl.Rule, snap *probes.Snapshot, env any) (clear, 
 	}
 	v, err := r.ClearWhen.Eval(&e.machine, env)
 	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("rule %q (%s): evaluating clear_when: %w", r.Name, position(r.ClearWhen.Range), err))
+		e.errs = append(e.errs, fmt.Errorf("rule %q (%s): evaluating clear_when: %w", r.Name, dsl.Position(r.ClearWhen.Range), err))
 		return false, true
 	}
 	b, _ := v.(bool)

@@ -401,37 +401,20 @@ func (p *plan) simulate(ctx context.Context, t0 time.Time) (*outcome, error) {
 		return snap
 	})
 	e := engine.New(p.cfg, engine.Options{
-		Sampler: sampler,
-		Now:     s.Now,
-		Sleep:   s.Sleep,
-		Exec:    s.exec,
-		Notify:  notify.NotifierFunc(s.notify),
+		Sampler:    sampler,
+		Now:        s.Now,
+		SleepUntil: s.SleepUntil,
+		Exec:       s.exec,
+		Notify:     notify.NotifierFunc(s.notify),
 	})
 	defer e.Stop()
 	out := &outcome{t0: t0, ticks: map[int][]status{}}
 	// Commands are never run: one fails only when the test's exec block says it exits
-	// non-zero, and the engine's report of that failure is not a problem of the rules.
-	// The engine names the step's position in it.
-	var execSteps []string
-	for _, r := range p.cfg.Rules {
-		for _, st := range append(append([]*dsl.Step(nil), r.Fire...), r.Resolve...) {
-			if st.Kind == dsl.StepExec {
-				execSteps = append(execSteps, fmt.Sprintf("(%s:%d:%d)", st.Range.Filename, st.Range.Start.Line, st.Range.Start.Column))
-			}
-		}
-	}
+	// non-zero, and the engine's report of that failure (a *engine.StepError wrapping the
+	// stub's error) is not a problem of the rules.
 	stubbed := func(err error) bool {
 		var stub *stubError
-		if errors.As(err, &stub) {
-			return true
-		}
-		msg := err.Error()
-		for _, pos := range execSteps {
-			if strings.Contains(msg, ": exec ") && strings.Contains(msg, pos) {
-				return true
-			}
-		}
-		return false
+		return errors.As(err, &stub)
 	}
 	collect := func() {
 		now := s.Now()
@@ -450,17 +433,12 @@ func (p *plan) simulate(ctx context.Context, t0 time.Time) (*outcome, error) {
 		// Rules with a chain still running (all blocked in a wait now): a repeat due for
 		// one of them is deferred by the engine.
 		var running map[string]engine.RuleState
-		if s.maybeBusy {
+		if s.waiting {
 			running = e.States()
 		}
 		s.mark()
 		rep := e.Tick(ctx, at)
-		for _, v := range rep.Verdicts {
-			if v.Event != engine.NoEvent {
-				s.maybeBusy = true // a chain may have started (chains start only on events)
-			}
-		}
-		if err := s.settle(e); err != nil {
+		if _, err := s.settle(e); err != nil {
 			return nil, err
 		}
 		collect()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -19,34 +18,28 @@ import (
 // advance, and recorders in place of the notifiers and of exec.
 //
 // Chains run in goroutines of the engine's own, as in production. A wait step blocks in
-// Sleep until the simulation moves the clock to its end, which it does only once every
-// running chain is blocked in a wait or finished: chains that wait side by side wake at
-// the same simulated moment, and a wait longer than the interval spans the ticks that
-// happen meanwhile (a repeat due then is skipped, a resolve queues behind the chain),
-// exactly as in the daemon. Whatever the goroutines' timing, every run of a test sees the
-// same times.
+// SleepUntil until the simulation moves the clock to its end, which it does only once the
+// engine is idle (engine.WaitIdle: every chain waits or has finished), and then to the end
+// of the earliest wait: chains that wait side by side wake at the same simulated moment,
+// and a wait longer than the interval spans the ticks that happen meanwhile (a repeat due
+// then is skipped, a resolve queues behind the chain), exactly as in the daemon. Whatever
+// the goroutines' timing, every run of a test sees the same times.
 type sim struct {
 	t0       time.Time
 	interval time.Duration
 	stubs    map[int][]*ExecExpect // what commands run during a tick return, by tick
 
-	// maybeBusy is set when a tick started or queued a chain, and cleared once no rule
-	// has one: only then does settle need to look.
-	maybeBusy bool
+	// waiting says that, when the engine was last idle, some chain was in a wait.
+	waiting bool
 
-	mu       sync.Mutex
-	now      time.Time
-	sleepers []*sleeper
-	seq      int
-	marks    []int // seq at each tick, so a timeline can tell what came before the tick
-	sent     []sentMsg
-	execs    []execCall
-	used     map[*ExecExpect]bool
-}
-
-type sleeper struct {
-	wake time.Time
-	done chan struct{}
+	mu    sync.Mutex
+	now   time.Time
+	moved chan struct{} // closed when the clock moves
+	seq   int
+	marks []int // seq at each tick, so a timeline can tell what came before the tick
+	sent  []sentMsg
+	execs []execCall
+	used  map[*ExecExpect]bool
 }
 
 // sentMsg is a notification the engine sent.
@@ -78,20 +71,38 @@ func (s *sim) Now() time.Time {
 	return s.now
 }
 
-// Sleep blocks until the simulation's clock reaches now+d, or ctx ends.
-func (s *sim) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// SleepUntil blocks until the simulation's clock reaches t, or ctx ends.
+func (s *sim) SleepUntil(ctx context.Context, t time.Time) error {
+	for {
+		s.mu.Lock()
+		if !s.now.Before(t) {
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+		if s.moved == nil {
+			s.moved = make(chan struct{})
+		}
+		moved := s.moved
+		s.mu.Unlock()
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+}
+
+// setNow moves the clock forward to t.
+func (s *sim) setNow(t time.Time) {
 	s.mu.Lock()
-	sl := &sleeper{wake: s.now.Add(d), done: make(chan struct{})}
-	s.sleepers = append(s.sleepers, sl)
-	s.mu.Unlock()
-	select {
-	case <-sl.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	defer s.mu.Unlock()
+	if !t.After(s.now) {
+		return
+	}
+	s.now = t
+	if s.moved != nil {
+		close(s.moved)
+		s.moved = nil
 	}
 }
 
@@ -155,85 +166,39 @@ func execMatches(x *ExecExpect, c execCall) bool {
 }
 
 // settleTimeout bounds the wait for chains to block or finish: they only ever block in
-// Sleep, so this is reached only by a bug, and then the test fails instead of hanging.
+// SleepUntil, so this is reached only by a bug, and then the test fails instead of hanging.
 const settleTimeout = 30 * time.Second
 
-// settle waits until every rule with a chain to run is blocked in a wait.
-//
-// A rule's chains stay in its state until they have finished, and a chain blocked in
-// Sleep has one, so "as many sleepers as rules with chains" means nothing is running.
-// The count of rules with chains is read first: it can only fall while chains run (no
-// tick happens now), and sleepers can only grow, so equality seen in that order holds.
-func (s *sim) settle(e *engine.Engine) error {
-	if !s.maybeBusy {
-		return nil
+// settle waits until the engine is idle: every chain blocked in a wait or finished. It
+// returns when the earliest wait ends (zero when none waits).
+func (s *sim) settle(e *engine.Engine) (time.Time, error) {
+	if next, idle := e.Idle(); idle { // most ticks start no chain
+		s.waiting = !next.IsZero()
+		return next, nil
 	}
-	deadline := time.Now().Add(settleTimeout)
-	for spins := 0; ; spins++ {
-		busy := 0
-		for _, st := range e.States() {
-			if len(st.Chains) > 0 {
-				busy++
-			}
-		}
-		s.mu.Lock()
-		n := len(s.sleepers)
-		s.mu.Unlock()
-		if n >= busy {
-			s.maybeBusy = busy > 0
-			return nil
-		}
-		if spins < 100 {
-			runtime.Gosched()
-		} else {
-			time.Sleep(20 * time.Microsecond)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("action chains did not finish or wait within %s of real time (a bug in notimon: please report it)", settleTimeout)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
+	defer cancel()
+	next, err := e.WaitIdle(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("action chains did not finish or wait within %s of real time (a bug in notimon: please report it)", settleTimeout)
 	}
+	s.waiting = !next.IsZero()
+	return next, nil
 }
 
 // advance runs the chains' waits that end at or before until, in order of their end,
 // then sets the clock to until.
 func (s *sim) advance(e *engine.Engine, until time.Time) error {
 	for {
-		if err := s.settle(e); err != nil {
+		next, err := s.settle(e)
+		if err != nil {
 			return err
 		}
-		s.mu.Lock()
-		if len(s.sleepers) == 0 {
-			s.mu.Unlock()
+		if next.IsZero() || next.After(until) {
 			break
 		}
-		earliest := s.sleepers[0].wake
-		for _, sl := range s.sleepers[1:] {
-			if sl.wake.Before(earliest) {
-				earliest = sl.wake
-			}
-		}
-		if earliest.After(until) {
-			s.mu.Unlock()
-			break
-		}
-		if earliest.After(s.now) {
-			s.now = earliest
-		}
-		kept := s.sleepers[:0]
-		for _, sl := range s.sleepers {
-			if sl.wake.After(earliest) {
-				kept = append(kept, sl)
-				continue
-			}
-			close(sl.done)
-		}
-		s.sleepers = kept
-		s.mu.Unlock()
+		s.setNow(next)
 	}
-	s.mu.Lock()
-	if until.After(s.now) {
-		s.now = until
-	}
-	s.mu.Unlock()
+	s.setNow(until)
 	return nil
 }

@@ -10,5 +10,4 @@ import (
 type Env struct {
 	Stdout io.Writer    // where the console notifier prints; nil means os.Stdout
 	Logger *slog.Logger // nil: discard
-	Policy *Policy      // retry policy; nil means DefaultPolicy
 }

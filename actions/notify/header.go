@@ -53,7 +53,7 @@ func breaksHeader(r rune) bool {
 // character (net/http would refuse the request at send time). The error names the header,
 // never its value.
 func CheckHeader(name, value string) error {
-	if !validHeaderName(name) {
+	if !ValidToken(name) {
 		return fmt.Errorf("header name %q is not a valid HTTP header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
 	}
 	for i := 0; i < len(value); i++ {
@@ -69,7 +69,9 @@ func CheckHeader(name, value string) error {
 	return nil
 }
 
-func validHeaderName(s string) bool {
+// ValidToken reports whether s is an HTTP token (RFC 9110, section 5.6.2), which is what a
+// header name and a method must be.
+func ValidToken(s string) bool {
 	if s == "" {
 		return false
 	}

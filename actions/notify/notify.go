@@ -1,6 +1,12 @@
 // Package notify defines the contract every notifier kind implements (one method that
-// delivers a rendered Message), and what they share: the retry policy and the redaction of
-// secrets from errors. Each kind lives in a folder of its own below this one.
+// makes one attempt to deliver a rendered Message), and what they share: how a failed
+// attempt says whether and when to try again (the retryable bool, RetryAfterError,
+// PartialError), header safety, and the redaction of secrets from errors. Each kind lives
+// in a folder of its own below this one.
+//
+// A notifier never retries and never sleeps: whoever calls it owns the retry schedule. For
+// alerts that is the engine's outbox (backoff per notifier, kept in the state directory, so
+// a stop never waits on a retry); for `notimon send`, a short loop of its own.
 package notify
 
 import (
@@ -23,10 +29,18 @@ type Message struct {
 	// StartsAt is when the rule started firing; EndsAt when it resolved (zero while firing).
 	StartsAt time.Time
 	EndsAt   time.Time
+	// Resume is what earlier attempts delivered of a message sent in parts (from their
+	// PartialError): a notifier that still splits the message into Resume.Of parts sends
+	// the parts after the first Resume.Sent only. It is the sender's bookkeeping, not part
+	// of the message, so it is not encoded with it.
+	Resume Parts `json:"-"`
 }
 
-// Notifier delivers a message. The bool tells a retry loop whether trying again can help
-// (a timeout can, a rejected token cannot).
+// Notifier makes one attempt to deliver a message, bounded by the notifier's own
+// per-request timeout and by ctx. When it fails, the bool tells the caller whether trying
+// again can help (a timeout, a 5xx, flood control can; a rejected token, a 400 cannot), a
+// *RetryAfterError in the error's chain says how long the service asked to wait, and a
+// *PartialError says which parts of a long message were delivered.
 type Notifier interface {
 	Notify(ctx context.Context, m Message) (retryable bool, err error)
 }

@@ -16,16 +16,20 @@ func Redact(s string, secrets ...string) string {
 	return s
 }
 
-// RedactError returns err with every secret replaced by "***", keeping errors.Is/As working
-// for the RetryAfterError it may wrap.
+// RedactError returns err with every secret replaced by "***", keeping errors.As working
+// for the RetryAfterError and PartialError it may wrap (the attempt's classification).
 func RedactError(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	msg := Redact(err.Error(), secrets...)
+	out := errors.New(Redact(err.Error(), secrets...))
 	var ra *RetryAfterError
 	if errors.As(err, &ra) {
-		return &RetryAfterError{Wait: ra.Wait, Err: errors.New(msg)}
+		out = &RetryAfterError{Wait: ra.Wait, Err: out}
 	}
-	return errors.New(msg)
+	var pe *PartialError
+	if errors.As(err, &pe) {
+		out = &PartialError{Parts: pe.Parts, Err: out}
+	}
+	return out
 }

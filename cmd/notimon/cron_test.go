@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
 )
 
@@ -84,21 +83,11 @@ rule "marker" {
 	}
 }
 
-// noWaitPolicy makes notifiers give up at once, as after a spent retry budget.
-func noWaitPolicy(t *testing.T) {
-	t.Helper()
-	p := notify.DefaultPolicy
-	p.Attempts = 2
-	p.Sleep = func(context.Context, time.Duration) error { return nil }
-	old := retryPolicy
-	retryPolicy = &p
-	t.Cleanup(func() { retryPolicy = old })
-}
-
 // TestBotAPIDownForAWholeRun: a message that cannot be delivered stays in the outbox and is
-// delivered, once, by the next run.
+// delivered, once, by the next run. The run that finds the Bot API down makes one attempt
+// and exits: it does not wait for a retry (before the outbox owned the retries, it spent
+// about 37 s in the notifier's own).
 func TestBotAPIDownForAWholeRun(t *testing.T) {
-	noWaitPolicy(t)
 	srv := telegramtest.New(t, testToken)
 	rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
 probe "cpu" { window = "10ms" }
@@ -118,9 +107,29 @@ rule "always" {
 	now := fakeClock(t, time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 
 	srv.Down()
+	start := time.Now()
 	code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules)
-	if code != exitProblems || !strings.Contains(errOut, "undelivered messages stay in the outbox for the next run") {
+	took := time.Since(start)
+	if code != exitProblems || !strings.Contains(errOut, "undelivered messages stay in the outbox for the next run") ||
+		!strings.Contains(errOut, `a message for "ops" waits behind an undelivered one`) {
 		t.Fatalf("run 1 (server down): exit %d, stderr:\n%s", code, errOut)
+	}
+	if took > 10*time.Second {
+		t.Errorf("run 1 took %s with the Bot API down; it must not wait for a retry", took)
+	}
+	t.Logf("run 1 with the Bot API down took %s", took.Round(time.Millisecond))
+	entries, _ := filepath.Glob(filepath.Join(state, "outbox", "*.json"))
+	if len(entries) != 2 {
+		t.Fatalf("%d messages in the outbox, want 2", len(entries))
+	}
+	for i, path := range entries {
+		b, _ := os.ReadFile(path)
+		var entry struct{ Attempts int }
+		json.Unmarshal(b, &entry)
+		// The first was tried once; the second waits behind it, untried (in order).
+		if want := 1 - i; entry.Attempts != want {
+			t.Errorf("message %d: %d attempts, want %d", i+1, entry.Attempts, want)
+		}
 	}
 	if strings.Contains(errOut, testToken) {
 		t.Errorf("stderr shows the token:\n%s", errOut)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,16 +24,7 @@ import (
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
 	stderr := cmd.ErrOrStderr()
-	// running is the content hash of the rules that run. It is taken before loading and kept
-	// only if the files did not change during the load, so a save that lands mid-load is
-	// loaded again on the next signal.
-	var running atomic.Value // string
-	running.Store("")
-	load := func() (*dsl.Config, error) {
-		before, _ := watch.Hash(path)
-		if before != "" && before == running.Load().(string) {
-			return nil, nil
-		}
+	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
 		if diags.HasErrors() {
 			var b strings.Builder
@@ -44,20 +34,17 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		for _, d := range diags { // warnings
 			at := ""
 			if d.Subject != nil {
-				at = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+				at = dsl.Position(*d.Subject)
 			}
 			logger.Warn(d.Summary, "at", at, "detail", d.Detail)
 		}
-		if after, _ := watch.Hash(path); after == before {
-			running.Store(before)
-		}
 		return cfg, nil
-	}
+	}}
 	// Watch before the first load, so that no change between the two is missed.
 	watchCtx, stopWatch := context.WithCancel(cmd.Context())
 	defer stopWatch()
 	changes, werr := watch.Watch(watchCtx, path, watch.Options{Logger: logger})
-	cfg, err := load()
+	cfg, err := rules.LoadChanged()
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nnotimon: %s has errors; not starting. Fix them ('notimon validate %s' lists them).\n", err, path, path)
 		return exitError{exitProblems}
@@ -95,7 +82,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 			case s := <-sigs:
 				if s == syscall.SIGHUP {
 					logger.Info("SIGHUP: reloading the rules")
-					running.Store("") // reload even if the files look the same (file() contents are not hashed)
+					rules.Forget() // reload even if the files look the same
 					kick()
 					continue
 				}
@@ -127,7 +114,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	}
 
 	eng := engine.New(cfg, engine.Options{
-		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock, Policy: retryPolicy,
+		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
 	})
 	if err := eng.Restore(); err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
@@ -138,7 +125,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	stopPings := startWatchdog(notifier, eng, cfg.Settings.Interval, logger)
 	first := true
 	err = eng.RunDaemon(ctx, engine.DaemonOptions{
-		Load:   load,
+		Load:   rules.LoadChanged,
 		Reload: reload,
 		Hard:   hard,
 		Ticked: func(*engine.Report) {

@@ -3,21 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/vm"
 	"github.com/spf13/cobra"
 
 	"github.com/notimon/notimon/dsl"
@@ -112,17 +104,16 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 		opts.Sampler = newSampler(cfg)
 	}
 
-	// The state: a copy of state.json in a store of our own, so the engine's own loader
-	// reads it and the state directory's lock (held by a running daemon) is not needed.
-	stateNote, st, cleanup := copyState(stateDir)
-	defer cleanup()
-	if st != nil {
-		opts.Store = st
-	}
+	// The state, read without the state directory's lock (a running daemon holds it).
 	eng := engine.New(&sub, opts)
 	defer eng.Stop()
-	if err := eng.Restore(); err != nil {
-		stateNote = fmt.Sprintf("unreadable (%v); shown as inactive", err)
+	reader := store.NewReader(stateDir)
+	stateNote := "from " + reader.StateFile()
+	switch found, err := eng.RestoreFrom(reader); {
+	case err != nil:
+		stateNote = fmt.Sprintf("%v; shown as inactive", err)
+	case !found:
+		stateNote = fmt.Sprintf("no state yet: %s does not exist (notimon has not run with this state directory; --state-dir)", reader.StateFile())
 	}
 	before := eng.States()[rule.Name]
 	now := clock()
@@ -141,58 +132,17 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir string) error {
 			fmt.Fprintf(w, "failed      %v\n", err)
 		}
 	}
-	writeTree(w, "when", rule.When, &sub, rep)
+	writeTree(w, "when", rule.When, &sub, rep.Snapshot)
 	if rule.ClearWhen != nil {
-		writeTree(w, "clear_when", rule.ClearWhen, &sub, rep)
+		writeTree(w, "clear_when", rule.ClearWhen, &sub, rep.Snapshot)
 	}
 	state := before.State.String()
 	if !before.Since.IsZero() {
 		state += fmt.Sprintf(" since %s (%s ago)", stamp(before.Since), ruletest.FormatOffset(now.Sub(before.Since).Round(time.Second)))
 	}
 	fmt.Fprintf(w, "state       %s; %s\n", state, stateNote)
-	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, after, now))
+	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, v.Outlook(after), now))
 	return nil
-}
-
-// copyState copies stateDir/state.json into a temporary store. It returns a note on where
-// the state comes from, the store (nil without a usable state) and a cleanup function.
-func copyState(stateDir string) (string, *store.Store, func()) {
-	nothing := func() {}
-	file := filepath.Join(stateDir, "state.json")
-	data, err := os.ReadFile(file)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Sprintf("no state yet: %s does not exist (notimon has not run with this state directory; --state-dir)", file), nil, nothing
-	case err != nil:
-		return fmt.Sprintf("cannot read %s (%v); shown as inactive", file, unwrapPath(err)), nil, nothing
-	}
-	var doc struct {
-		Version int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Sprintf("%s is unusable (%v); shown as inactive", file, err), nil, nothing
-	}
-	tmp, err := os.MkdirTemp("", "notimon-explain-")
-	if err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, nothing
-	}
-	cleanup := func() { os.RemoveAll(tmp) }
-	if err := os.WriteFile(filepath.Join(tmp, "state.json"), data, 0o600); err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, cleanup
-	}
-	st, err := store.Open(tmp, store.Options{Now: clock, LockWait: time.Second})
-	if err != nil {
-		return fmt.Sprintf("cannot read %s (%v)", file, err), nil, cleanup
-	}
-	return "from " + file, st, func() { st.Close(); cleanup() }
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // valuesSnapshot builds a snapshot from a JSON file of field values.
@@ -235,373 +185,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func stamp(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") }
-
-func lifecycleSummary(r *dsl.Rule) string {
-	var parts []string
-	if r.For > 0 {
-		parts = append(parts, "for "+ruletest.FormatOffset(r.For))
-	}
-	if r.Window > 1 {
-		parts = append(parts, fmt.Sprintf("confirm %d of %d", r.Confirm, r.Window))
-	}
-	if r.Repeat > 0 {
-		parts = append(parts, "repeat "+ruletest.FormatOffset(r.Repeat))
-	}
-	parts = append(parts, "severity "+r.Severity)
-	return ": " + strings.Join(parts, ", ")
-}
-
-// exprNode is one line of an explained condition.
-type exprNode struct {
-	src      string
-	children []*exprNode
-	inputs   []ast.Node // probe fields (and time windows) a leaf reads
-	val      any
-	err      error
-}
-
-// buildTree splits a condition at ||, && and ! into a tree; a chain of one operator
-// (a || b || c) is one node with three children.
-func buildTree(n ast.Node) *exprNode {
-	node := &exprNode{src: n.String()}
-	switch x := n.(type) {
-	case *ast.BinaryNode:
-		if op := logical(x.Operator); op != "" {
-			for _, operand := range flatten(x, op) {
-				node.children = append(node.children, buildTree(operand))
-			}
-			return node
-		}
-	case *ast.UnaryNode:
-		if x.Operator == "!" || x.Operator == "not" {
-			node.children = []*exprNode{buildTree(x.Node)}
-			return node
-		}
-	}
-	node.inputs = readsOf(n)
-	return node
-}
-
-func logical(op string) string {
-	switch op {
-	case "||", "or":
-		return "||"
-	case "&&", "and":
-		return "&&"
-	}
-	return ""
-}
-
-func flatten(n ast.Node, op string) []ast.Node {
-	if b, ok := n.(*ast.BinaryNode); ok && logical(b.Operator) == op {
-		return append(flatten(b.Left, op), flatten(b.Right, op)...)
-	}
-	return []ast.Node{n}
-}
-
-// readsOf lists the probe fields (longest member chains from a probe) and time-window
-// calls in n, in order, each once.
-func readsOf(n ast.Node) []ast.Node {
-	var out []ast.Node
-	seen := map[string]bool{}
-	var visit func(ast.Node, bool)
-	visit = func(n ast.Node, top bool) {
-		if n == nil {
-			return
-		}
-		if isProbePath(n) {
-			if s := n.String(); !seen[s] && !top {
-				seen[s] = true
-				out = append(out, n)
-			}
-			return
-		}
-		if c, ok := n.(*ast.CallNode); ok {
-			if id, ok := c.Callee.(*ast.IdentifierNode); ok && contains(dsl.WindowFuncs, id.Value) {
-				if s := n.String(); !seen[s] && !top {
-					seen[s] = true
-					out = append(out, n)
-				}
-				return
-			}
-		}
-		for _, child := range children(n) {
-			visit(child, false)
-		}
-	}
-	visit(n, true)
-	return out
-}
-
-func isProbePath(n ast.Node) bool {
-	m, ok := n.(*ast.MemberNode)
-	if !ok || m.Method {
-		return false
-	}
-	for {
-		if _, ok := m.Property.(*ast.StringNode); !ok {
-			return false
-		}
-		switch base := m.Node.(type) {
-		case *ast.IdentifierNode:
-			_, known := probes.LookupKind(base.Value)
-			return known
-		case *ast.MemberNode:
-			m = base
-		default:
-			return false
-		}
-	}
-}
-
-// children returns the sub-nodes of the node kinds a condition is made of.
-func children(n ast.Node) []ast.Node {
-	switch x := n.(type) {
-	case *ast.UnaryNode:
-		return []ast.Node{x.Node}
-	case *ast.BinaryNode:
-		return []ast.Node{x.Left, x.Right}
-	case *ast.MemberNode:
-		return []ast.Node{x.Node, x.Property}
-	case *ast.CallNode:
-		return append([]ast.Node{x.Callee}, x.Arguments...)
-	case *ast.BuiltinNode:
-		return x.Arguments
-	case *ast.PredicateNode:
-		return []ast.Node{x.Node}
-	case *ast.ConditionalNode:
-		return []ast.Node{x.Cond, x.Exp1, x.Exp2}
-	case *ast.ArrayNode:
-		return x.Nodes
-	case *ast.SliceNode:
-		return []ast.Node{x.Node, x.From, x.To}
-	case *ast.ChainNode:
-		return []ast.Node{x.Node}
-	case *ast.SequenceNode:
-		return x.Nodes
-	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// evaluate fills in every node's value, compiling each sub-expression against the rules'
-// own environment (helpers and time windows included) through dsl's batch compiler.
-func (n *exprNode) evaluate(cfg *dsl.Config, env any) {
-	var all []*exprNode
-	var walk func(*exprNode)
-	walk = func(x *exprNode) {
-		all = append(all, x)
-		for _, c := range x.children {
-			walk(c)
-		}
-	}
-	walk(n)
-	progs := make([]*dsl.Program, len(all))
-	for i, x := range all {
-		progs[i] = &dsl.Program{Source: x.src}
-	}
-	out := make([]bool, len(all))
-	machine := &vm.VM{}
-	if b, err := cfg.NewBatch(progs); err == nil && b.Eval(machine, env, out) == nil {
-		for i, x := range all {
-			x.val = out[i]
-		}
-		return
-	}
-	// Something failed: find out which, one by one.
-	for i, x := range all {
-		b, err := cfg.NewBatch(progs[i : i+1])
-		if err != nil {
-			x.err = err
-			continue
-		}
-		one := []bool{false}
-		if err := b.Eval(machine, env, one); err != nil {
-			x.err = err
-			continue
-		}
-		x.val = one[0]
-	}
-}
-
-// writeTree prints a condition as a tree, each line with its value and what it reads.
-func writeTree(w io.Writer, label string, p *dsl.Program, cfg *dsl.Config, rep *engine.Report) {
-	tree, err := parser.Parse(p.Source)
-	if err != nil {
-		fmt.Fprintf(w, "%-11s %s → error: %v\n", label, p.Source, err)
-		return
-	}
-	root := buildTree(tree.Node)
-	root.evaluate(cfg, rep.Env)
-	type line struct {
-		prefix, src, val, reads string
-	}
-	var lines []line
-	var walk func(x *exprNode, prefix, childPrefix string)
-	walk = func(x *exprNode, prefix, childPrefix string) {
-		l := line{prefix: prefix, src: x.src}
-		switch {
-		case x.err != nil:
-			l.val = "error: " + x.err.Error()
-		default:
-			l.val = fmt.Sprint(x.val)
-		}
-		var reads []string
-		for _, in := range x.inputs {
-			reads = append(reads, in.String()+" = "+readValue(in, cfg, rep))
-		}
-		if len(reads) > 0 {
-			l.reads = "(" + strings.Join(reads, ", ") + ")"
-		}
-		lines = append(lines, l)
-		for i, c := range x.children {
-			if i == len(x.children)-1 {
-				walk(c, childPrefix+"└─ ", childPrefix+"   ")
-			} else {
-				walk(c, childPrefix+"├─ ", childPrefix+"│  ")
-			}
-		}
-	}
-	walk(root, "", "")
-	const maxWidth = 60 // longer expressions are not aligned
-	width := 0
-	for _, l := range lines {
-		if n := utf8.RuneCountInString(l.prefix + l.src); n <= maxWidth {
-			width = max(width, n)
-		}
-	}
-	for i, l := range lines {
-		head := fmt.Sprintf("%-11s ", label)
-		if i > 0 {
-			head = strings.Repeat(" ", 12)
-		}
-		text := l.prefix + l.src
-		pad := max(width-utf8.RuneCountInString(text), 0)
-		val := l.val
-		if l.reads != "" {
-			val = fmt.Sprintf("%-5s   %s", val, l.reads)
-		}
-		fmt.Fprintf(w, "%s%s%s   → %s\n", head, text, strings.Repeat(" ", pad), val)
-	}
-}
-
-// readValue evaluates one probe field or time window of the condition.
-func readValue(n ast.Node, cfg *dsl.Config, rep *engine.Report) string {
-	if c, ok := n.(*ast.CallNode); ok {
-		fn := strings.TrimSuffix(c.Callee.(*ast.IdentifierNode).Value, "_over")
-		if len(c.Arguments) == 2 {
-			path, _ := c.Arguments[0].(*ast.StringNode)
-			over, _ := c.Arguments[1].(*ast.StringNode)
-			for _, win := range cfg.Windows {
-				if path != nil && over != nil && win.Func == fn && win.Path == path.Value {
-					if d, err := time.ParseDuration(over.Value); err == nil && d == win.Over {
-						if v, ok := rep.Snapshot.Windows[win.Key()]; ok {
-							return dsl.FormatValue(v)
-						}
-						return "no data yet"
-					}
-				}
-			}
-		}
-		return "?"
-	}
-	prog, err := expr.Compile(n.String(), expr.Env(cfg.Schema.Types()))
-	if err != nil {
-		return "<" + err.Error() + ">"
-	}
-	v, err := expr.Run(prog, rep.Env)
-	if err != nil {
-		return "<" + err.Error() + ">"
-	}
-	if s, ok := v.(string); ok {
-		return fmt.Sprintf("%q", s)
-	}
-	return dsl.FormatValue(v)
-}
-
-// outlook says what this tick does to the rule, and what would come next.
-func outlook(r *dsl.Rule, v engine.Verdict, after engine.RuleState, now time.Time) string {
-	if v.Err != nil {
-		return fmt.Sprintf("unknown: %v. The state does not change on this tick.", v.Err)
-	}
-	chain := func(steps []*dsl.Step) string {
-		var s []string
-		for _, st := range steps {
-			switch st.Kind {
-			case dsl.StepNotify, dsl.StepRenotify:
-				s = append(s, fmt.Sprintf("%s %q", st.Kind, st.Notifier))
-			case dsl.StepExec:
-				cmd := strings.Join(st.Command, " ")
-				if st.Shell != "" {
-					// A script on one line: its first line, and … when it has more.
-					first, rest, _ := strings.Cut(strings.TrimSpace(st.Shell), "\n")
-					if rest != "" {
-						first += " …"
-					}
-					cmd = "sh -c '" + first + "'"
-				}
-				s = append(s, "exec "+cmd)
-			case dsl.StepWait:
-				s = append(s, "wait "+ruletest.FormatOffset(st.Duration))
-			}
-		}
-		if len(s) == 0 {
-			return "no steps"
-		}
-		return strings.Join(s, ", ")
-	}
-	resolves := "the condition stops holding"
-	if r.ClearWhen != nil {
-		resolves = "clear_when holds"
-	}
-	switch {
-	case v.Event == engine.Fired:
-		return fmt.Sprintf("fires: the fire chain would run (%s)", chain(r.Fire))
-	case v.Event == engine.Resolved:
-		return fmt.Sprintf("resolves: on_resolve would run (%s)", chain(r.Resolve))
-	case v.Event == engine.Repeated:
-		return fmt.Sprintf("still firing after %s: its notify steps would run again", ruletest.FormatOffset(r.Repeat))
-	case after.State == engine.Pending:
-		fire := after.Since.Add(r.For)
-		verb := "becomes pending"
-		if v.From == engine.Pending {
-			verb = fmt.Sprintf("pending for %s", ruletest.FormatOffset(now.Sub(after.Since).Round(time.Second)))
-		}
-		return fmt.Sprintf("%s: fires at %s (in %s) if it keeps holding (for %s)", verb, stamp(fire), ruletest.FormatOffset(fire.Sub(now).Round(time.Second)), ruletest.FormatOffset(r.For))
-	case v.From == engine.Pending && after.State == engine.Inactive:
-		return "stops being pending: back to inactive; nothing is sent"
-	case after.State == engine.Firing:
-		s := fmt.Sprintf("stays firing (since %s) until %s", stamp(after.FiringSince), resolves)
-		if r.Repeat > 0 {
-			s += fmt.Sprintf("; next repeat at %s", stamp(after.LastNotified.Add(r.Repeat)))
-		}
-		return s
-	case r.Window > 1:
-		n := 0
-		for _, b := range after.Recent {
-			if b {
-				n++
-			}
-		}
-		if v.Holds {
-			return fmt.Sprintf("stays inactive: when is true, but confirm needs %d of the last %d ticks true; %d so far", r.Confirm, r.Window, n)
-		}
-		return fmt.Sprintf("stays inactive: %d of the last %d ticks true (confirm needs %d)", n, len(after.Recent), r.Confirm)
-	}
-	s := "stays inactive: the condition does not hold"
-	if r.For > 0 {
-		s += fmt.Sprintf(" (once it holds, it fires after %s)", ruletest.FormatOffset(r.For))
-	}
-	return s
 }

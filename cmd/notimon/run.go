@@ -1,18 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
 	"github.com/notimon/notimon/engine/store"
@@ -21,10 +18,6 @@ import (
 
 // clock is the time source of run; tests replace it to step through minutes instantly.
 var clock = time.Now
-
-// retryPolicy is the notifiers' retry policy (nil: notify.DefaultPolicy); tests replace it
-// so that an unreachable server fails in milliseconds instead of two minutes.
-var retryPolicy *notify.Policy
 
 // defaultStateDir is /var/lib/notimon for root, else $XDG_STATE_HOME/notimon
 // (~/.local/state/notimon).
@@ -134,7 +127,6 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		Stdout:  stdout,
 		Logger:  logger,
 		Now:     clock,
-		Policy:  retryPolicy,
 	}
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
@@ -151,27 +143,9 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, loadOpts ds
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
 	}
-	rep := eng.Tick(cmd.Context(), clock())
+	rep, errs := eng.RunOnce(cmd.Context(), clock())
 	if dryRun {
 		writeReport(stdout, rep)
-	}
-	errs := rep.Errs()
-	if !dryRun {
-		// Finish the chains this run started or resumed (waits included), deliver what is
-		// in the outbox, and remember everything for the next run.
-		ctx, cancel := context.WithTimeout(cmd.Context(), cfg.Settings.ChainTimeout)
-		if err := eng.Wait(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("chains still running after settings.chain_timeout (%s) were stopped; they resume on the next run", cfg.Settings.ChainTimeout))
-		}
-		eng.WaitDeliveries(ctx)
-		cancel()
-		if err := eng.Flush(cmd.Context()); err != nil {
-			errs = append(errs, fmt.Errorf("undelivered messages stay in the outbox for the next run: %w", err))
-		}
-		errs = append(errs, eng.Errs()...)
-		if err := eng.Save(); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
@@ -189,83 +163,4 @@ func newSampler(cfg *dsl.Config) *probes.System {
 		opts.Declared = append(opts.Declared, probes.Declared{Ref: p.Ref, Attrs: p.Attrs})
 	}
 	return probes.NewSystem(opts)
-}
-
-// writeReport prints a dry run: each rule's verdict, the values it read, and what it would do.
-func writeReport(w io.Writer, rep *engine.Report) {
-	holding := 0
-	for _, v := range rep.Verdicts {
-		r := v.Rule
-		verdict := "false"
-		switch {
-		case v.Err != nil:
-			verdict = "unknown (error)"
-		case v.Holds:
-			verdict = "TRUE"
-			holding++
-		}
-		fmt.Fprintf(w, "rule %q (%s:%d): %s\n", r.Name, r.Range.Filename, r.Range.Start.Line, verdict)
-		fmt.Fprintf(w, "    when  %s\n", r.When.Source)
-		for _, in := range r.When.Inputs {
-			val, err := in.Eval(rep.Env)
-			if err != nil {
-				fmt.Fprintf(w, "          %s = <%v>\n", in.Path, err)
-				continue
-			}
-			fmt.Fprintf(w, "          %s = %s\n", in.Path, dsl.FormatValue(val))
-		}
-		if v.Err != nil {
-			fmt.Fprintf(w, "    error %v\n", v.Err)
-		}
-		if v.Holds {
-			switch v.State {
-			case engine.Pending:
-				fmt.Fprintf(w, "    would be pending: fires once the condition has held for %s\n", r.For)
-			case engine.Firing:
-				fmt.Fprintf(w, "    would fire:\n")
-			case engine.Inactive:
-				fmt.Fprintf(w, "    would not fire yet: confirm = \"%d of %d\" needs more true ticks\n", r.Confirm, r.Window)
-			}
-		}
-		for i, a := range v.Actions {
-			writeAction(w, i+1, a)
-		}
-	}
-	fmt.Fprintf(w, "%s, %d holding; probes sampled in %s; dry run: nothing was sent or executed\n",
-		plural(len(rep.Verdicts), "rule"), holding, rep.Sampling.Round(time.Millisecond))
-}
-
-func writeAction(w io.Writer, n int, a engine.Action) {
-	s := a.Step
-	switch s.Kind {
-	case dsl.StepNotify, dsl.StepRenotify:
-		fmt.Fprintf(w, "    %d. %s %q", n, s.Kind, s.Notifier)
-	case dsl.StepExec:
-		if s.Shell != "" {
-			fmt.Fprintf(w, "    %d. exec sh -c (timeout %s)", n, s.Timeout)
-		} else {
-			fmt.Fprintf(w, "    %d. exec %s (timeout %s)", n, strings.Join(s.Command, " "), s.Timeout)
-		}
-	case dsl.StepWait:
-		fmt.Fprintf(w, "    %d. wait %s", n, s.Duration)
-	}
-	switch {
-	case a.Err != nil:
-		fmt.Fprintf(w, ": error: %v\n", a.Err)
-	case a.Text != "":
-		fmt.Fprintf(w, " would send:\n")
-		for _, line := range strings.Split(strings.TrimRight(a.Text, "\n"), "\n") {
-			fmt.Fprintf(w, "         | %s\n", line)
-		}
-	case a.Skipped != "":
-		fmt.Fprintf(w, ": skipped: %s\n", a.Skipped)
-	default:
-		fmt.Fprintln(w)
-	}
-	if s.Kind == dsl.StepExec && s.Shell != "" {
-		// The script, under the step's line: it may be several lines long.
-		for _, line := range strings.Split(strings.TrimRight(s.Shell, "\n"), "\n") {
-			fmt.Fprintf(w, "         $ %s\n", line)
-		}
-	}
 }

@@ -14,15 +14,16 @@ import (
 	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/internal/pause"
 )
 
-// sendPolicy is send's retry policy. send has no outbox to fall back on, so instead of an
-// alert's two minutes it tries 3 times, 1 s and 2 s apart, and starts no try after 5 s; the
-// exit code tells the caller. sendTimeout bounds the whole delivery, a hanging server
-// included: an unreachable Bot API fails in seconds, not minutes.
-var sendPolicy = notify.Policy{Attempts: 3, Base: time.Second, Max: 2 * time.Second, Budget: 5 * time.Second}
-
-var sendTimeout = 12 * time.Second // a variable for tests
+// send has no outbox to fall back on, so it retries by itself, briefly: 3 attempts, 1 s and
+// 2 s apart, and the exit code tells the caller. sendTimeout bounds the whole delivery, a
+// hanging server included: an unreachable Bot API fails in seconds, not minutes.
+var (
+	sendPauses  = []time.Duration{time.Second, 2 * time.Second}
+	sendTimeout = 12 * time.Second // a variable for tests
+)
 
 func newSendCmd() *cobra.Command {
 	var to, config, envFile string
@@ -99,11 +100,7 @@ func send(cmd *cobra.Command, config, to, text string, markup bool, loadOpts dsl
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	policy := sendPolicy
-	if retryPolicy != nil {
-		policy = *retryPolicy
-	}
-	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger, Policy: &policy})
+	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: message not sent: %v\n", err)
 		return exitError{exitProblems}
@@ -119,17 +116,38 @@ func send(cmd *cobra.Command, config, to, text string, markup bool, loadOpts dsl
 	ctx, cancel := context.WithTimeout(cmd.Context(), sendTimeout)
 	defer cancel()
 	start := time.Now()
-	if _, err := notifier.Notify(ctx, m); err != nil {
-		// The retry loop's note promises a later retry, which send never makes.
-		reason := strings.TrimSuffix(err.Error(), " (gave up for now after the retry budget)")
-		fmt.Fprintf(stderr, "notimon: message not sent through %q (%s) after %s: %s; send has no outbox, so nothing will retry it\n",
-			n.Name, n.Kind, time.Since(start).Round(100*time.Millisecond), reason)
+	if err := deliverNow(ctx, notifier, m); err != nil {
+		fmt.Fprintf(stderr, "notimon: message not sent through %q (%s) after %s: %v; send has no outbox, so nothing will retry it\n",
+			n.Name, n.Kind, time.Since(start).Round(100*time.Millisecond), err)
 		return exitError{exitProblems}
 	}
 	if n.Kind != "console" {
 		fmt.Fprintf(stdout, "delivered through %q (%s)\n", n.Name, n.Kind)
 	}
 	return nil
+}
+
+// deliverNow makes one attempt with n, and up to len(sendPauses) more after a failure that
+// another attempt may get past, pausing sendPauses between them (longer when the service
+// asks for it), and returns the last failure. A wait that would end past ctx's deadline
+// ends the attempts at once: send says why now rather than later.
+func deliverNow(ctx context.Context, n notify.Notifier, m notify.Message) error {
+	for i := 0; ; i++ {
+		retryable, err := n.Notify(ctx, m)
+		if err == nil || !retryable || i == len(sendPauses) {
+			return err
+		}
+		wait := max(sendPauses[i], notify.RetryAfter(err))
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return err
+		}
+		if parts, ok := notify.Delivered(err); ok {
+			m.Resume = parts // the parts already in the chat are not sent again
+		}
+		if pause.For(ctx, wait) != nil {
+			return err
+		}
+	}
 }
 
 // pickNotifier returns the notifier named to, or the only (non-console) one.

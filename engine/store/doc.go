@@ -5,9 +5,11 @@
 // The engine opens the directory at start (Open), loads its state document (Load), and after
 // each tick saves it (Save). A notify step does not send directly: it enqueues the message
 // (Enqueue) and a sender drains the queue (Pending), removing what was delivered (Ack),
-// recording what failed (Fail), and dropping what has waited too long (Expire). A message
+// recording what failed and when to try it again (Fail: the retry schedule lives in the
+// entry, so it holds across runs), and dropping what has waited too long (Expire). A message
 // that could not be sent before a crash, a kill or the end of a cron run is therefore sent by
-// the next run.
+// the next run. A Reader reads the state document without the lock and writes nothing,
+// for commands that show the state of a notimon that may be running (explain).
 //
 // # Layout
 //

@@ -17,12 +17,32 @@ import (
 type Entry struct {
 	// ID names the entry's file: a 20-digit sequence number and a random suffix, so IDs
 	// sort in enqueue order and are not reused after the queue drains.
-	ID        string          `json:"id"`
-	Notifier  string          `json:"notifier"`
-	Created   time.Time       `json:"created"` // from Options.Now, in UTC
-	Attempts  int             `json:"attempts"`
-	LastError string          `json:"last_error,omitempty"`
+	ID        string    `json:"id"`
+	Notifier  string    `json:"notifier"`
+	Created   time.Time `json:"created"` // from Options.Now, in UTC
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+	// NextAttempt is when the entry may be tried again (zero: now): the sender's retry
+	// schedule, kept here so that it holds across restarts and cron runs.
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	// Retryable says the last failure may pass with time (an outage, flood control); the
+	// sender then keeps the notifier's later entries waiting behind this one, in order.
+	Retryable bool `json:"retryable,omitempty"`
+	// PartsSent of Parts is how far earlier attempts got with a message its notifier sends
+	// in parts (a long Telegram message), so that a retry can send only the rest.
+	PartsSent int             `json:"parts_sent,omitempty"`
+	Parts     int             `json:"parts,omitempty"`
 	Payload   json.RawMessage `json:"payload"`
+}
+
+// Failure is one failed delivery attempt, as Fail records it.
+type Failure struct {
+	Err         error     // why; its text (already redacted by the caller) becomes LastError
+	NextAttempt time.Time // when to try again; zero: at once
+	Retryable   bool      // the failure may pass with time (see Entry.Retryable)
+	// PartsSent of Parts is the progress through a message sent in parts, over all
+	// attempts (see Entry.PartsSent).
+	PartsSent, Parts int
 }
 
 const (
@@ -219,11 +239,11 @@ func (s *Store) Ack(id string) error {
 	return nil
 }
 
-// Fail records a failed delivery attempt: Attempts goes up by one and LastError becomes
-// cause's text (which the caller has already redacted; it is cut to 2 KiB). The entry keeps
-// its place in the queue. The rewrite is atomic and durable, so a crash keeps either the old
-// count or the new one.
-func (s *Store) Fail(id string, cause error) error {
+// Fail records a failed delivery attempt: Attempts goes up by one, LastError becomes the
+// failure's text (cut to 2 KiB), and the schedule and progress are the failure's. The entry
+// keeps its place in the queue. The rewrite is atomic and durable, so a crash keeps either
+// the old record or the new one.
+func (s *Store) Fail(id string, f Failure) error {
 	if _, err := s.entryPath(id); err != nil {
 		return err
 	}
@@ -238,9 +258,11 @@ func (s *Store) Fail(id string, cause error) error {
 	}
 	e.Attempts++
 	e.LastError = ""
-	if cause != nil {
-		e.LastError = truncateUTF8(cause.Error(), maxLastError)
+	if f.Err != nil {
+		e.LastError = truncateUTF8(f.Err.Error(), maxLastError)
 	}
+	e.NextAttempt, e.Retryable = f.NextAttempt.UTC(), f.Retryable
+	e.PartsSent, e.Parts = f.PartsSent, f.Parts
 	if err := s.writeEntry(e); err != nil {
 		return fmt.Errorf("outbox: fail %s: %w", id, err)
 	}

@@ -83,7 +83,7 @@ func runHelper(mode, dir string, out io.Writer) error {
 			}
 			fmt.Fprintln(out, "E", e.ID)
 			if i%3 == 0 {
-				if err := s.Fail(e.ID, fmt.Errorf("attempt for %d", i)); err != nil {
+				if err := s.Fail(e.ID, Failure{Err: fmt.Errorf("attempt for %d", i)}); err != nil {
 					return err
 				}
 				fmt.Fprintln(out, "F", e.ID)

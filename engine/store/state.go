@@ -44,12 +44,8 @@ func (s *Store) Load(v any) (found bool, err error) {
 	case err != nil && transient(err):
 		return false, fmt.Errorf("load state: %w", err)
 	case err == nil:
-		// Decode into a fresh value first so that a document that fails halfway (a type
-		// error after some fields were set) leaves v untouched.
-		if err = json.Unmarshal(data, reflect.New(rv.Elem().Type()).Interface()); err == nil {
-			if err = json.Unmarshal(data, v); err == nil {
-				return true, nil
-			}
+		if err = decode(data, rv); err == nil {
+			return true, nil
 		}
 	}
 	moved, aerr := moveAside(path, path+".corrupt-"+s.now().UTC().Format(corruptStamp))
@@ -59,6 +55,16 @@ func (s *Store) Load(v any) (found bool, err error) {
 	s.log.Warn("state file unusable; set aside, starting from an empty state",
 		"file", path, "moved_to", moved, "err", err)
 	return false, nil
+}
+
+// decode decodes a state document into v, a non-nil pointer. It decodes into a fresh value
+// first, so that a document that fails halfway (a type error after some fields were set)
+// leaves v untouched.
+func decode(data []byte, v reflect.Value) error {
+	if err := json.Unmarshal(data, reflect.New(v.Elem().Type()).Interface()); err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v.Interface())
 }
 
 // Save writes v as state.json, atomically: after a crash at any moment, Load finds either the

@@ -291,7 +291,7 @@ func TestClosedStoreRefusesEverything(t *testing.T) {
 	_, errExpire := s.Expire(time.Hour)
 	for name, err := range map[string]error{
 		"Load": errLoad, "Save": s.Save(1), "Enqueue": errEnq, "Pending": errPending,
-		"Ack": s.Ack(e.ID), "Fail": s.Fail(e.ID, errors.New("x")), "Expire": errExpire,
+		"Ack": s.Ack(e.ID), "Fail": s.Fail(e.ID, Failure{Err: errors.New("x")}), "Expire": errExpire,
 	} {
 		if !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
@@ -631,10 +631,13 @@ func TestFail(t *testing.T) {
 		e, _ := s.Enqueue("ops", i)
 		es = append(es, e)
 	}
-	if err := s.Fail(es[1].ID, errors.New("dial tcp: i/o timeout")); err != nil {
+	if err := s.Fail(es[1].ID, Failure{Err: errors.New("dial tcp: i/o timeout")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Fail(es[1].ID, errors.New("telegram: 502 Bad Gateway")); err != nil {
+	// The schedule and the progress through a message in parts are the last failure's, and
+	// survive a restart (a cron run reads them from the file).
+	next := time.Date(2026, 11, 25, 12, 10, 0, 0, time.FixedZone("KST", 9*3600))
+	if err := s.Fail(es[1].ID, Failure{Err: errors.New("telegram: 502 Bad Gateway"), NextAttempt: next, Retryable: true, PartsSent: 2, Parts: 3}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -643,18 +646,22 @@ func TestFail(t *testing.T) {
 	if !slices.Equal(ids(got), ids(es)) {
 		t.Fatalf("order after Fail = %v, want %v", ids(got), ids(es))
 	}
-	if b := got[1]; b.Attempts != 2 || b.LastError != "telegram: 502 Bad Gateway" || !reflect.DeepEqual(b.Payload, es[1].Payload) || !b.Created.Equal(es[1].Created) {
+	if b := got[1]; b.Attempts != 2 || b.LastError != "telegram: 502 Bad Gateway" || !reflect.DeepEqual(b.Payload, es[1].Payload) || !b.Created.Equal(es[1].Created) ||
+		!b.NextAttempt.Equal(next) || !b.Retryable || b.PartsSent != 2 || b.Parts != 3 {
 		t.Errorf("failed entry = %+v", b)
+	}
+	if got[0].Retryable || !got[0].NextAttempt.IsZero() {
+		t.Errorf("an entry never failed has a schedule: %+v", got[0])
 	}
 	if got[0].Attempts != 0 || got[2].Attempts != 0 {
 		t.Errorf("other entries changed: %+v %+v", got[0], got[2])
 	}
 
 	long := strings.Repeat("é", 3000) // 6000 bytes
-	if err := s.Fail(es[0].ID, errors.New(long)); err != nil {
+	if err := s.Fail(es[0].ID, Failure{Err: errors.New(long)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Fail(es[2].ID, nil); err != nil {
+	if err := s.Fail(es[2].ID, Failure{Err: nil}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Pending()
@@ -664,8 +671,17 @@ func TestFail(t *testing.T) {
 	if got[2].Attempts != 1 || got[2].LastError != "" {
 		t.Errorf("Fail(nil) = %+v", got[2])
 	}
+	// A later failure replaces the schedule: a refused message is retried later, and no
+	// longer holds the others back.
+	if err := s.Fail(es[1].ID, Failure{Err: errors.New("telegram: HTTP 400: Bad Request")}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Pending()
+	if b := got[1]; b.Attempts != 3 || b.Retryable || !b.NextAttempt.IsZero() || b.PartsSent != 0 {
+		t.Errorf("after a second failure: %+v", b)
+	}
 	s.Ack(es[0].ID)
-	if err := s.Fail(es[0].ID, errors.New("x")); !errors.Is(err, fs.ErrNotExist) {
+	if err := s.Fail(es[0].ID, Failure{Err: errors.New("x")}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Fail of an acked entry = %v, want fs.ErrNotExist", err)
 	}
 	if left := tempFiles(t, dir); len(left) != 0 {
@@ -767,7 +783,7 @@ func TestPendingSetsAsideCorruptEntries(t *testing.T) {
 	}
 	// Fail on a corrupt entry reports it and sets it aside too.
 	os.WriteFile(file(es[3].ID), []byte("{"), 0o600)
-	if err := s.Fail(es[3].ID, errors.New("x")); err == nil {
+	if err := s.Fail(es[3].ID, Failure{Err: errors.New("x")}); err == nil {
 		t.Error("Fail on a corrupt entry succeeded")
 	}
 	if _, err := os.Stat(filepath.Join(outbox, "corrupt", es[3].ID+".json")); err != nil {
@@ -790,7 +806,7 @@ func TestConcurrentEnqueueKeepsEachCallersOrder(t *testing.T) {
 					return
 				}
 				if i%4 == 3 {
-					errs <- s.Fail(e.ID, errors.New("retry"))
+					errs <- s.Fail(e.ID, Failure{Err: errors.New("retry")})
 				}
 			}
 		})

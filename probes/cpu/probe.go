@@ -7,6 +7,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/notimon/notimon/internal/pause"
 )
 
 // DefaultWindow is how long a probe without a previous reading watches the counters.
@@ -315,7 +317,7 @@ func (p *Probe) window() time.Duration {
 func (p *Probe) wait(ctx context.Context, d time.Duration) error {
 	wait := p.Wait
 	if wait == nil {
-		wait = sleep
+		wait = pause.For
 	}
 	if err := wait(ctx, d); err != nil {
 		return fmt.Errorf("waiting for the %s sample window: %w", d, err)
@@ -336,15 +338,4 @@ func sameBoot(a, b Stat) bool {
 	}
 	diff := a.BootTime - b.BootTime
 	return diff >= -2 && diff <= 2
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -101,7 +101,7 @@ func (c Config) check() error {
 	if u.Host == "" {
 		return errors.New("url has no host")
 	}
-	if c.Method != "" && !validToken(c.Method) {
+	if c.Method != "" && !notify.ValidToken(c.Method) {
 		return fmt.Errorf("method %q is not an HTTP method", c.Method)
 	}
 	if c.BodyMatch != nil && c.Method == nethttp.MethodHead {
@@ -295,23 +295,6 @@ func displayURL(u *url.URL) string {
 		s = string(r[:limit-1]) + "…"
 	}
 	return s
-}
-
-// validToken reports whether s is an HTTP token (RFC 9110, section 5.6.2): a method or a
-// header name.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // as returns v as a T, or an error naming the attribute and both types.

@@ -16,7 +16,7 @@ import (
 	"github.com/notimon/notimon/actions/notify/webhook"
 )
 
-// DefaultTimeout bounds one HTTP request (one try) when the timeout attribute is not set.
+// DefaultTimeout bounds one HTTP request (one attempt) when the timeout attribute is not set.
 const DefaultTimeout = webhook.DefaultTimeout
 
 // AlertsPath is the Alertmanager API endpoint alerts are posted to, below the configured URL.
@@ -30,9 +30,8 @@ const DefaultAlertname = "notimon"
 type Config struct {
 	URL     string            // the Alertmanager's base URL, with any path prefix of its --web.route-prefix
 	Headers map[string]string // sent with every request
-	Timeout time.Duration     // per try; 0 means DefaultTimeout
+	Timeout time.Duration     // per attempt; 0 means DefaultTimeout
 	Client  *http.Client      // nil: a client of the notifier's own
-	Policy  notify.Policy     // retries; the zero value means notify.DefaultPolicy
 }
 
 // Alert is one alert in the Alertmanager API v2 format (a PostableAlert).
@@ -59,7 +58,6 @@ func New(name string, cfg Config) (*Alertmanager, error) {
 		Headers: cfg.Headers,
 		Timeout: cfg.Timeout,
 		Client:  cfg.Client,
-		Policy:  cfg.Policy,
 	}, false)
 	if err != nil {
 		return nil, err

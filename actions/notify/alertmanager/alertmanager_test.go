@@ -170,14 +170,13 @@ func TestSummary(t *testing.T) {
 }
 
 // TestDelivery: alertmanager posts through webhook.Sender, whose delivery rules
-// (statuses, retries, Retry-After, timeouts, dropped connections, redirects) the webhook
-// package tests; these cases only show that they apply here, with errors that say
-// "alertmanager" and show the alerts path.
+// (statuses, which failures are retryable, Retry-After, timeouts, dropped connections,
+// redirects) the webhook package tests; these cases only show that they apply here, with
+// errors that say "alertmanager" and show the alerts path.
 func TestDelivery(t *testing.T) {
 	t.Run("400 is final and says why", func(t *testing.T) {
 		srv := webhooktest.NewServer(t, webhooktest.Status(400, `"invalid label set: invalid name \"a-b\"`+strings.Repeat(" x", 150)+`END"`+"\n", "Content-Type", "application/json"))
-		var s webhooktest.Sleeps
-		a, err := New("am", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
+		a, err := New("am", Config{URL: srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,22 +190,35 @@ func TestDelivery(t *testing.T) {
 		if strings.Contains(err.Error(), "END") {
 			t.Errorf("error %q quotes more than 200 bytes of the body", err)
 		}
-		if n, waits := len(srv.Seen()), s.All(); n != 1 || len(waits) != 0 {
-			t.Errorf("%d requests after waits %v, want 1 and none", n, waits)
+		if n := len(srv.Seen()); n != 1 {
+			t.Errorf("%d requests, want 1", n)
 		}
 	})
-	t.Run("502 then 200", func(t *testing.T) {
+	t.Run("502 is retryable, one request per attempt", func(t *testing.T) {
 		srv := webhooktest.NewServer(t, webhooktest.Status(502, ""), webhooktest.Status(200, ""))
-		var s webhooktest.Sleeps
-		a, err := New("am", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
+		a, err := New("am", Config{URL: srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if retryable, err := a.Notify(context.Background(), firing); err != nil || retryable {
-			t.Fatalf("Notify = %v, %v; want delivered on the second try", retryable, err)
+		if retryable, err := a.Notify(context.Background(), firing); err == nil || !retryable || !strings.Contains(err.Error(), "HTTP 502 Bad Gateway") {
+			t.Fatalf("Notify = %v, %v; want a retryable 502", retryable, err)
 		}
-		if n, waits := len(srv.Seen()), s.All(); n != 2 || !reflect.DeepEqual(waits, []time.Duration{time.Second}) {
-			t.Errorf("%d requests after waits %v, want 2 after [1s]", n, waits)
+		if retryable, err := a.Notify(context.Background(), firing); err != nil || retryable {
+			t.Fatalf("the next attempt: Notify = %v, %v; want delivered", retryable, err)
+		}
+		if n := len(srv.Seen()); n != 2 {
+			t.Errorf("%d requests, want 2 (one per attempt)", n)
+		}
+	})
+	t.Run("429 carries its Retry-After", func(t *testing.T) {
+		srv := webhooktest.NewServer(t, webhooktest.Status(429, "", "Retry-After", "120"))
+		a, err := New("am", Config{URL: srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		retryable, err := a.Notify(context.Background(), firing)
+		if err == nil || !retryable || notify.RetryAfter(err) != 2*time.Minute {
+			t.Fatalf("Notify = %v, %v (RetryAfter %v); want retryable, 2m", retryable, err, notify.RetryAfter(err))
 		}
 	})
 }
@@ -223,8 +235,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	)
 	srv := webhooktest.NewServer(t, webhooktest.Echo(503))
 	u := strings.Replace(srv.URL, "http://", "http://notimon:"+password+"@", 1) + "/am/?token=" + token
-	var s webhooktest.Sleeps
-	a, err := New("am", Config{URL: u, Headers: map[string]string{"Authorization": "Bearer " + bearer}, Policy: webhooktest.Policy(&s)})
+	a, err := New("am", Config{URL: u, Headers: map[string]string{"Authorization": "Bearer " + bearer}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,8 +252,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	if want := "alertmanager: POST " + srv.URL + "/am/api/v2/alerts?token=***: HTTP 503 Service Unavailable"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not contain %q", err, want)
 	}
-	if n := len(srv.Seen()); n != 3 {
-		t.Errorf("%d requests, want 3 (the policy's tries)", n)
+	if n := len(srv.Seen()); n != 1 {
+		t.Errorf("%d requests, want 1 (one attempt)", n)
 	}
 }
 

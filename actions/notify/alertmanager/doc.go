@@ -3,7 +3,7 @@
 //
 //	notifier "alertmanager" "am" {
 //	  url     = "http://alertmanager.internal:9093"   # or with a prefix: http://host/alertmanager/
-//	  timeout = "5s"                                   # per try; default 10s
+//	  timeout = "5s"                                   # per attempt; default 10s
 //	}
 //
 // # Request
@@ -44,6 +44,7 @@
 // (endsAt in the past) is kept by Alertmanager 0.25 but no longer listed by
 // GET /api/v2/alerts, whatever the filters.
 //
-// Delivery (retries, Retry-After, redirects, and keeping the URL's password and query
-// values and the headers' values out of errors) is the webhook package's Sender.
+// Delivery (one request per attempt, which failures are retryable, Retry-After, redirects,
+// and keeping the URL's password and query values and the headers' values out of errors)
+// is the webhook package's Sender; the engine's outbox retries.
 package alertmanager

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/notify"
 )
@@ -93,16 +90,4 @@ func (e *statusError) retryable() bool {
 }
 
 // cleanDescription makes Telegram's description one line of at most maxDescription bytes.
-func cleanDescription(s string) string {
-	s = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}), " ")
-	if len(s) <= maxDescription {
-		return s
-	}
-	n := maxDescription
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func cleanDescription(s string) string { return notify.OneLine(s, maxDescription) }

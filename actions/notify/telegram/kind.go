@@ -36,9 +36,6 @@ var Kind = spec.Notifier{
 			return nil, err
 		}
 		cfg.Logger = env.Logger
-		if env.Policy != nil {
-			cfg.Policy = *env.Policy
-		}
 		t, err := New(cfg)
 		if err != nil {
 			return nil, err

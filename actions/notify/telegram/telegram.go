@@ -5,9 +5,12 @@
 //
 // Delivery is made to survive what Telegram does to naive senders: messages longer than 4096
 // UTF-16 units are split on line boundaries into numbered parts that are each valid markup;
-// 429s wait retry_after; 5xx, timeouts and dropped connections are retried with backoff; a
-// 400 "can't parse entities" is resent once as plain text with a note, so the alert still
-// arrives; and the token, which the Bot API puts in the URL, is removed from every error.
+// a 400 "can't parse entities" is resent once as plain text with a note, within the same
+// attempt, so the alert still arrives; and the token, which the Bot API puts in the URL, is
+// removed from every error. Notify makes one attempt and classifies its failure for the
+// caller, who owns the retries: 429s (with retry_after), 5xx, timeouts and dropped
+// connections are retryable; a part failure after earlier parts were delivered says so
+// (notify.PartialError), so a retry sends only the rest.
 // Errors name the HTTP status and Telegram's description ("HTTP 400: Bad Request: chat not
 // found"); an answer that is not Bot API JSON (nginx's 502 page) is named by its status
 // alone ("HTTP 502 Bad Gateway"), never quoted.
@@ -48,7 +51,6 @@ type Config struct {
 	DisableNotification bool
 	APIURL              string        // "" means the public Bot API
 	Timeout             time.Duration // per request; 0 means DefaultTimeout
-	Policy              notify.Policy // retries; the zero value means notify.DefaultPolicy
 	Logger              *slog.Logger  // nil: discard
 }
 
@@ -87,9 +89,6 @@ func New(cfg Config) (*Telegram, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.Policy.Attempts == 0 {
-		cfg.Policy = notify.DefaultPolicy
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -112,32 +111,42 @@ func New(cfg Config) (*Telegram, error) {
 	return &Telegram{cfg: cfg, chatID: chatID, client: client}, nil
 }
 
-// Notify sends m.Text, in parts if it is too long. It returns the first part that could not
-// be delivered; parts before it have been delivered.
+// Notify makes one attempt to send m.Text, in parts if it is too long: one request per
+// part, each bounded by the timeout. It stops at the first part that fails and returns its
+// error; when parts before it were delivered, the error is a *notify.PartialError saying
+// how many, and an attempt with that count in m.Resume starts after them (provided the
+// message still splits into as many parts).
 func (t *Telegram) Notify(ctx context.Context, m notify.Message) (bool, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return false, errors.New("telegram: the message is empty; Telegram refuses empty messages")
 	}
 	parts := split(m.Text, t.cfg.ParseMode)
-	for i, part := range parts {
-		retryable, err := t.sendPart(ctx, part)
-		if err != nil {
-			if len(parts) > 1 {
-				err = fmt.Errorf("part %d of %d (%d delivered): %w", i+1, len(parts), i, err)
-			}
-			return retryable, notify.RedactError(fmt.Errorf("telegram: %w", err), t.cfg.Token)
+	first := 0
+	if m.Resume.Of == len(parts) && m.Resume.Sent > 0 && m.Resume.Sent < len(parts) {
+		first = m.Resume.Sent
+	}
+	for i := first; i < len(parts); i++ {
+		retryable, err := t.sendPart(ctx, parts[i])
+		if err == nil {
+			continue
 		}
+		if len(parts) > 1 {
+			err = fmt.Errorf("part %d of %d (%d delivered): %w", i+1, len(parts), i, err)
+		}
+		err = notify.RedactError(fmt.Errorf("telegram: %w", err), t.cfg.Token)
+		if i > 0 {
+			err = &notify.PartialError{Parts: notify.Parts{Sent: i, Of: len(parts)}, Err: err}
+		}
+		return retryable, err
 	}
 	return false, nil
 }
 
-// sendPart sends one part with retries; a part Telegram cannot parse is sent once more as
-// plain text.
+// sendPart sends one part; a part Telegram cannot parse is sent once more as plain text,
+// in the same attempt.
 func (t *Telegram) sendPart(ctx context.Context, text string) (bool, error) {
 	mode := t.cfg.ParseMode
-	retryable, err := notify.Retry(ctx, t.cfg.Policy, func(ctx context.Context) (bool, error) {
-		return t.send(ctx, text, mode)
-	})
+	retryable, err := t.send(ctx, text, mode)
 	if err == nil || mode == ModeNone || !isParseError(err) {
 		return retryable, err
 	}
@@ -146,16 +155,15 @@ func (t *Telegram) sendPart(ctx context.Context, text string) (bool, error) {
 	plain := fmt.Sprintf("[notimon: Telegram could not parse this message as %s (%s); sent as plain text]\n%s",
 		mode, parseErrorReason(err), PlainText(text, mode))
 	for _, p := range split(plain, ModeNone) {
-		if retryable, err := notify.Retry(ctx, t.cfg.Policy, func(ctx context.Context) (bool, error) {
-			return t.send(ctx, p, ModeNone)
-		}); err != nil {
+		if retryable, err := t.send(ctx, p, ModeNone); err != nil {
 			return retryable, err
 		}
 	}
 	return false, nil
 }
 
-// send makes one sendMessage request and classifies its failure.
+// send makes one sendMessage request and classifies its failure: retryable or not, and
+// Telegram's retry_after as a *notify.RetryAfterError.
 func (t *Telegram) send(ctx context.Context, text, mode string) (bool, error) {
 	params := &bot.SendMessageParams{
 		ChatID:              t.chatID,
@@ -221,7 +229,7 @@ func parseErrorReason(err error) string {
 	if i := strings.Index(s, "can't parse entities"); i >= 0 {
 		s = s[i:]
 	}
-	return strings.TrimSuffix(s, " (gave up for now after the retry budget)")
+	return s
 }
 
 // Escaper returns how placeholder output is escaped for mode, so that values such as

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,22 +18,6 @@ import (
 
 const token = "123456789:AAE-secret-token-for-tests_only"
 
-// fastPolicy retries like the default policy, without sleeping; it records the waits.
-func fastPolicy(waits *[]time.Duration) notify.Policy {
-	var mu sync.Mutex
-	p := notify.DefaultPolicy
-	p.Sleep = func(_ context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if waits != nil {
-			*waits = append(*waits, d)
-		}
-		return nil
-	}
-	p.Jitter = func(time.Duration) time.Duration { return 0 }
-	return p
-}
-
 func newNotifier(t *testing.T, srv *telegramtest.Server, mutate func(*telegram.Config)) *telegram.Telegram {
 	t.Helper()
 	cfg := telegram.Config{
@@ -42,7 +25,6 @@ func newNotifier(t *testing.T, srv *telegramtest.Server, mutate func(*telegram.C
 		ChatID:  fmt.Sprint(telegramtest.DefaultChatID),
 		APIURL:  srv.URL(),
 		Timeout: 500 * time.Millisecond,
-		Policy:  fastPolicy(nil),
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -106,44 +88,94 @@ func TestLongKoreanMessageArrivesInOrderedValidParts(t *testing.T) {
 	}
 }
 
-func TestFaultsAreRetriedUntilDelivered(t *testing.T) {
+// TestEachFaultIsOneAttempt: Notify makes one request, never waits, and tells its caller
+// (the outbox, which owns the retries) that trying again can help and, for flood control,
+// how long Telegram asked to wait; the next attempt delivers. The engine's
+// TestFaultsAreRetriedUntilDelivered retries the same faults through the outbox.
+func TestEachFaultIsOneAttempt(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		faults []telegramtest.Fault
+		fault      telegramtest.Fault
+		retryAfter time.Duration
 	}{
-		{"429 retry_after", []telegramtest.Fault{telegramtest.TooManyRequests(3)}},
-		{"500", []telegramtest.Fault{telegramtest.ServerError(500)}},
-		{"502 nginx page", []telegramtest.Fault{telegramtest.ServerErrorHTML(502)}},
-		{"hang", []telegramtest.Fault{telegramtest.Hang()}},
-		{"dropped connection", []telegramtest.Fault{telegramtest.Drop()}},
-		{"all of them", []telegramtest.Fault{telegramtest.TooManyRequests(1), telegramtest.ServerError(503), telegramtest.Hang(), telegramtest.Drop()}},
+		{telegramtest.TooManyRequests(3), 3 * time.Second},
+		{telegramtest.TooManyRequests(600), 10 * time.Minute}, // reported as given, however long
+		{telegramtest.ServerError(500), 0},
+		{telegramtest.ServerErrorHTML(502), 0},
+		{telegramtest.Hang(), 0},
+		{telegramtest.Drop(), 0},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.fault.String(), func(t *testing.T) {
 			srv := telegramtest.New(t, token)
-			srv.Inject(tc.faults...)
-			var waits []time.Duration
-			n := newNotifier(t, srv, func(c *telegram.Config) {
-				c.Policy = fastPolicy(&waits)
-				// The hang lasts this long; the request after it must be answered within it,
-				// on a loaded machine too.
-				c.Timeout = time.Second
-			})
+			srv.Inject(tc.fault)
+			n := newNotifier(t, srv, nil)
+			start := time.Now()
 			retryable, err := n.Notify(context.Background(), msg("disk 95%"))
-			if err != nil {
-				t.Fatalf("not delivered (retryable %v): %v", retryable, err)
+			if err == nil || !retryable {
+				t.Fatalf("Notify = %v, %v; want a retryable failure", retryable, err)
+			}
+			if got := notify.RetryAfter(err); got != tc.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v (err %v)", got, tc.retryAfter, err)
+			}
+			if _, partial := notify.Delivered(err); partial {
+				t.Errorf("a one-part message reports parts delivered: %v", err)
+			}
+			// One request, bounded by the 500 ms timeout (a hang): no retry, no sleep.
+			if reqs := srv.WaitRequests(t, 1, 5*time.Second); len(reqs) != 1 {
+				t.Errorf("%d requests, want 1: %+v", len(reqs), srv.Requests())
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("one attempt took %s", d)
+			}
+			if _, err := n.Notify(context.Background(), msg("disk 95%")); err != nil {
+				t.Fatalf("the next attempt: %v", err)
 			}
 			if got := srv.Messages(); len(got) != 1 || got[0].Visible != "disk 95%" {
 				t.Errorf("delivered %+v, want the message once", got)
 			}
-			// The server records a hung request when it sees the client hang up, which may
-			// come after the retry was answered: wait for it rather than read at once.
-			if reqs := srv.WaitRequests(t, len(tc.faults)+1, 10*time.Second); len(reqs) != len(tc.faults)+1 {
-				t.Errorf("%d requests, want %d (one per fault, then success)", len(reqs), len(tc.faults)+1)
-			}
-			if tc.name == "429 retry_after" && (len(waits) != 1 || waits[0] != 3*time.Second) {
-				t.Errorf("waited %v, want retry_after = 3s", waits)
-			}
 		})
+	}
+}
+
+// TestPartFailureResumes: when part 2 of 3 fails, the error says part 1 was delivered; the
+// next attempt, told so in Message.Resume, sends parts 2 and 3 only, so the chat reads each
+// part once. Resume for a message that now splits differently sends it whole.
+func TestPartFailureResumes(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 2*telegramtest.MaxMessageLength+100; i++ {
+		fmt.Fprintf(&b, "line %d of a long report\n", i)
+	}
+	m := msg(b.String())
+	srv := telegramtest.New(t, token)
+	srv.FailAt(2, telegramtest.ServerErrorHTML(502))
+	n := newNotifier(t, srv, nil)
+	retryable, err := n.Notify(context.Background(), m)
+	parts, partial := notify.Delivered(err)
+	if err == nil || !retryable || !partial || parts != (notify.Parts{Sent: 1, Of: 3}) {
+		t.Fatalf("Notify = %v, %v (parts %+v); want a retryable failure after part 1 of 3", retryable, err, parts)
+	}
+	if want := "telegram: part 2 of 3 (1 delivered): HTTP 502 Bad Gateway"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	m.Resume = parts
+	if _, err := n.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, msg := range srv.Messages() {
+		got = append(got, msg.Visible[:strings.Index(msg.Visible, "\n")])
+	}
+	if strings.Join(got, " ") != "(1/3) (2/3) (3/3)" {
+		t.Errorf("the chat reads %q, want each part once, in order", got)
+	}
+
+	srv = telegramtest.New(t, token)
+	n = newNotifier(t, srv, nil)
+	m.Resume = notify.Parts{Sent: 1, Of: 2} // recorded when the message split in two
+	if _, err := n.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Messages()) != 3 {
+		t.Errorf("%d parts sent, want all 3 when the recorded progress does not fit", len(srv.Messages()))
 	}
 }
 
@@ -155,7 +187,7 @@ func TestTokenNeverShown(t *testing.T) {
 		telegramtest.APIError(400, "Bad Request: chat not found"),
 	}
 	for _, f := range faults {
-		srv.Fail(10, f) // more than the retry budget: the failure is reported
+		srv.Inject(f) // one attempt: the failure is reported
 		n := newNotifier(t, srv, nil)
 		_, err := n.Notify(context.Background(), msg("x"))
 		if err == nil {
@@ -189,8 +221,8 @@ func TestRejectedMarkupIsResentAsPlainText(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := srv.Messages()
-	if len(got) != 1 || got[0].ParseMode != "" {
-		t.Fatalf("delivered %+v, want one plain-text message", got)
+	if len(got) != 1 || got[0].ParseMode != "" || len(srv.Requests()) != 2 {
+		t.Fatalf("delivered %+v after %d requests, want one plain-text message after the refused HTML one", got, len(srv.Requests()))
 	}
 	if !strings.HasPrefix(got[0].Visible, "[notimon: Telegram could not parse this message as HTML") ||
 		!strings.HasSuffix(got[0].Visible, "load < 2 is fine") {
@@ -246,16 +278,15 @@ func TestNewRefusesBadConfig(t *testing.T) {
 // TestErrorsNameStatusAndDescription: every error says the HTTP status and Telegram's
 // description, and never quotes an answer that is not Bot API JSON (an nginx page).
 func TestErrorsNameStatusAndDescription(t *testing.T) {
-	const gaveUp = " (gave up for now after the retry budget)"
 	for _, tc := range []struct {
 		fault     telegramtest.Fault
 		want      string
 		retryable bool
 	}{
-		{telegramtest.ServerErrorHTML(502), "telegram: HTTP 502 Bad Gateway" + gaveUp, true},
-		{telegramtest.ServerErrorHTML(504), "telegram: HTTP 504 Gateway Timeout" + gaveUp, true},
-		{telegramtest.ServerError(500), "telegram: HTTP 500: Internal Server Error" + gaveUp, true},
-		{telegramtest.TooManyRequests(1), "telegram: HTTP 429: Too Many Requests: retry after 1" + gaveUp, true},
+		{telegramtest.ServerErrorHTML(502), "telegram: HTTP 502 Bad Gateway", true},
+		{telegramtest.ServerErrorHTML(504), "telegram: HTTP 504 Gateway Timeout", true},
+		{telegramtest.ServerError(500), "telegram: HTTP 500: Internal Server Error", true},
+		{telegramtest.TooManyRequests(1), "telegram: HTTP 429: Too Many Requests: retry after 1", true},
 		{telegramtest.APIError(400, "Bad Request: chat not found"),
 			"telegram: HTTP 400: Bad Request: chat not found (check chat_id, and that the bot was added to the chat)", false},
 		{telegramtest.APIError(403, "Forbidden: bot was kicked from the group chat"),
@@ -264,10 +295,13 @@ func TestErrorsNameStatusAndDescription(t *testing.T) {
 	} {
 		t.Run(tc.fault.String(), func(t *testing.T) {
 			srv := telegramtest.New(t, token)
-			srv.Fail(10, tc.fault) // more than the retry budget
+			srv.Fail(10, tc.fault)
 			retryable, err := newNotifier(t, srv, nil).Notify(context.Background(), msg("x"))
 			if err == nil || err.Error() != tc.want || retryable != tc.retryable {
 				t.Errorf("Notify = %v, %v; want %v, %q", retryable, err, tc.retryable, tc.want)
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Errorf("%d requests, want 1 (one attempt)", n)
 			}
 		})
 	}
@@ -292,7 +326,7 @@ func TestAnswersThatAreNotBotAPIJSON(t *testing.T) {
 			w.WriteHeader(tc.status)
 			io.WriteString(w, page)
 		}))
-		n, err := telegram.New(telegram.Config{Token: token, ChatID: "1", APIURL: srv.URL, Policy: fastPolicy(nil)})
+		n, err := telegram.New(telegram.Config{Token: token, ChatID: "1", APIURL: srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}

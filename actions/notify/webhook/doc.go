@@ -5,7 +5,7 @@
 //	notifier "webhook" "oncall" {
 //	  url     = "https://hooks.example.com/notimon?token=${env("HOOK_TOKEN")}"
 //	  headers = { Authorization = "Bearer ${env("HOOK_BEARER")}" }
-//	  timeout = "5s"   # per try; default 10s
+//	  timeout = "5s"   # per attempt (one request); default 10s
 //	}
 //
 // # Payload
@@ -34,11 +34,12 @@
 //
 // # Delivery
 //
-// Any 2xx answer means delivered. Each message is tried up to notify.DefaultPolicy's
-// attempts: a 429 waits its Retry-After (seconds or an HTTP date, at most the policy's
-// Max); 5xx, 408, timeouts and refused, reset or dropped connections back off and try
-// again; any other status is final and reported with the first 200 bytes of the answer's
-// body. Redirects are followed only to http and https URLs (never file:// or the like).
+// Any 2xx answer means delivered. Notify makes one attempt, one request bounded by the
+// timeout, and leaves retrying to its caller (the engine's outbox): a 429 is retryable and
+// carries its Retry-After (seconds or an HTTP date) as a *notify.RetryAfterError; 5xx,
+// 408, timeouts and refused, reset or dropped connections are retryable; any other status
+// is final and reported with the first 200 bytes of the answer's body. Redirects are
+// followed only to http and https URLs (never file:// or the like).
 //
 // The URL and headers usually carry credentials, so errors never contain them: they name
 // the target as scheme://host/*** with query values as ***, and every password, query

@@ -18,13 +18,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/notimon/notimon/actions/notify"
 )
 
-// DefaultTimeout bounds one HTTP request (one try) when the timeout attribute is not set.
+// DefaultTimeout bounds one HTTP request (one attempt) when the timeout attribute is not set.
 const DefaultTimeout = 10 * time.Second
 
 // UserAgent is sent with every request, so a receiver can tell notimon's posts apart.
@@ -44,18 +42,18 @@ const maxRedirects = 10
 type Config struct {
 	URL     string            // http or https; userinfo, query values and path may be secret
 	Headers map[string]string // sent with every request (an Authorization token, say)
-	Timeout time.Duration     // per try; 0 means DefaultTimeout
+	Timeout time.Duration     // per attempt; 0 means DefaultTimeout
 	// Client sends the requests; nil means a client of the notifier's own. Its
 	// CheckRedirect is wrapped so that redirects to non-http(s) URLs are still refused.
 	Client *http.Client
-	Policy notify.Policy // retries; the zero value means notify.DefaultPolicy
 }
 
-// Sender POSTs JSON documents to one URL with notimon's delivery rules: retries with
-// notify.Retry (429 waits Retry-After; 5xx, 408, timeouts and refused or dropped
-// connections are retried; other statuses are final), no redirect to a non-http(s) scheme,
-// and no secret of the URL or headers in any error. The webhook notifier posts its payload
-// with it; the alertmanager notifier posts Alertmanager's.
+// Sender POSTs JSON documents to one URL with notimon's delivery rules: one request per
+// Post, its failure classified for the caller's retry schedule (a 429 is retryable and
+// carries its Retry-After as a *notify.RetryAfterError; 5xx, 408, timeouts and refused or
+// dropped connections are retryable; other statuses are final), no redirect to a
+// non-http(s) scheme, and no secret of the URL or headers in any error. The webhook
+// notifier posts its payload with it; the alertmanager notifier posts Alertmanager's.
 type Sender struct {
 	kind       string // "webhook", "alertmanager": the first word of every error
 	url        *url.URL
@@ -63,7 +61,6 @@ type Sender struct {
 	headers    map[string]string
 	timeout    time.Duration
 	client     *http.Client
-	policy     notify.Policy
 	secrets    []string
 	secretPath bool
 }
@@ -101,14 +98,10 @@ func NewSender(kind string, cfg Config, secretPath bool) (*Sender, error) {
 		url:        u,
 		headers:    cfg.Headers,
 		timeout:    cfg.Timeout,
-		policy:     cfg.Policy,
 		secretPath: secretPath,
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
-	}
-	if s.policy.Attempts == 0 {
-		s.policy = notify.DefaultPolicy
 	}
 	client := &http.Client{}
 	if cfg.Client != nil {
@@ -125,13 +118,11 @@ func NewSender(kind string, cfg Config, secretPath bool) (*Sender, error) {
 // URL returns the URL the sender posts to, as errors show it (secrets left out).
 func (s *Sender) URL() string { return s.display }
 
-// Post sends body, retrying by the policy. It reports whether a later retry could still
-// help, as notify.Notifier does. No secret of the URL or headers is in the error.
+// Post makes one attempt to send body: one request (redirects followed), bounded by the
+// timeout. It reports whether another attempt could help, as notify.Notifier does. No
+// secret of the URL or headers is in the error.
 func (s *Sender) Post(ctx context.Context, body []byte) (bool, error) {
-	retryable, err := notify.Retry(ctx, s.policy, func(ctx context.Context) (bool, error) {
-		retryable, err := s.try(ctx, body)
-		return retryable, notify.RedactError(err, s.secrets...)
-	})
+	retryable, err := s.try(ctx, body)
 	return retryable, notify.RedactError(err, s.secrets...)
 }
 
@@ -234,7 +225,7 @@ func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.R
 }
 
 // retryAfter reads a Retry-After header: a number of seconds or an HTTP date. It returns 0
-// (use the backoff) when the header is missing, malformed or in the past.
+// (the caller's backoff applies) when the header is missing, malformed or in the past.
 func retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -244,7 +235,7 @@ func retryAfter(h string, now time.Time) time.Duration {
 		if n <= 0 {
 			return 0
 		}
-		if n > int64(24*time.Hour/time.Second) { // notify.Retry caps it anyway; avoid overflow
+		if n > int64(24*time.Hour/time.Second) { // past any outbox_max_age; avoids overflow
 			n = int64(24 * time.Hour / time.Second)
 		}
 		return time.Duration(n) * time.Second
@@ -346,13 +337,5 @@ func excerpt(contentType string, body []byte) string {
 	case json.Compact(&compact, []byte(text)) == nil:
 		text = compact.String()
 	}
-	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
-	if len(text) <= bodyExcerpt {
-		return text
-	}
-	n := bodyExcerpt
-	for n > 0 && !utf8.RuneStart(text[n]) {
-		n--
-	}
-	return text[:n] + "…"
+	return notify.OneLine(text, bodyExcerpt)
 }

@@ -121,41 +121,37 @@ func sortStrings(s []string) []string {
 	return s
 }
 
+// TestDelivery: one request per Notify, never a wait; the failure says whether another
+// attempt can help and, for a 429, how long the receiver asked to wait (the outbox's
+// schedule honours it, however long).
 func TestDelivery(t *testing.T) {
 	long := strings.Repeat("a", 200) + "TAIL-NOT-SHOWN"
 	for _, tc := range []struct {
-		name      string
-		handlers  []http.HandlerFunc
-		ok        bool
-		retryable bool
-		requests  int
-		sleeps    []time.Duration
-		errHas    []string
-		errHasNot []string
+		name       string
+		handler    http.HandlerFunc
+		ok         bool
+		retryable  bool
+		retryAfter time.Duration
+		errHas     []string
+		errHasNot  []string
 	}{
-		{name: "200", handlers: []http.HandlerFunc{webhooktest.Status(200, "ok")}, ok: true, requests: 1},
-		{name: "202", handlers: []http.HandlerFunc{webhooktest.Status(202, "")}, ok: true, requests: 1},
-		{name: "400 is final, with the body's first 200 bytes", handlers: []http.HandlerFunc{webhooktest.Status(400, long)}, requests: 1,
+		{name: "200", handler: webhooktest.Status(200, "ok"), ok: true},
+		{name: "202", handler: webhooktest.Status(202, ""), ok: true},
+		{name: "400 is final, with the body's first 200 bytes", handler: webhooktest.Status(400, long),
 			errHas: []string{"webhook: POST", "400 Bad Request", strings.Repeat("a", 200)}, errHasNot: []string{"TAIL"}},
-		{name: "401 is final", handlers: []http.HandlerFunc{webhooktest.Status(401, `{"error":"bad token"}`)}, requests: 1,
-			errHas: []string{"401 Unauthorized", `bad token`}},
-		{name: "404 is final", handlers: []http.HandlerFunc{webhooktest.Status(404, "")}, requests: 1, errHas: []string{"404 Not Found"}},
-		{name: "500 then 200", handlers: []http.HandlerFunc{webhooktest.Status(500, "oops"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "503 until the tries run out", handlers: []http.HandlerFunc{webhooktest.Status(503, "busy")}, retryable: true, requests: 3,
-			sleeps: []time.Duration{time.Second, 2 * time.Second}, errHas: []string{"503 Service Unavailable", "busy", "gave up for now"}},
-		{name: "408 is retried", handlers: []http.HandlerFunc{webhooktest.Status(408, ""), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "429 Retry-After seconds", handlers: []http.HandlerFunc{webhooktest.Status(429, "slow down", "Retry-After", "7"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{7 * time.Second}},
-		{name: "429 Retry-After beyond the policy's Max", handlers: []http.HandlerFunc{webhooktest.Status(429, "", "Retry-After", "3600"), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{30 * time.Second}},
-		{name: "429 without Retry-After backs off", handlers: []http.HandlerFunc{webhooktest.Status(429, ""), webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "429 until the tries run out", handlers: []http.HandlerFunc{webhooktest.Status(429, "", "Retry-After", "2")}, retryable: true, requests: 3,
-			sleeps: []time.Duration{2 * time.Second, 2 * time.Second}, errHas: []string{"429 Too Many Requests"}},
-		{name: "dropped connection then 200", handlers: []http.HandlerFunc{webhooktest.HangUp, webhooktest.Status(200, "")}, ok: true, requests: 2, sleeps: []time.Duration{time.Second}},
-		{name: "dropped connection every time", handlers: []http.HandlerFunc{webhooktest.HangUp}, retryable: true, requests: 3, errHas: []string{"EOF"}},
+		{name: "401 is final", handler: webhooktest.Status(401, `{"error":"bad token"}`), errHas: []string{"401 Unauthorized", `bad token`}},
+		{name: "404 is final", handler: webhooktest.Status(404, ""), errHas: []string{"404 Not Found"}},
+		{name: "500 is retryable", handler: webhooktest.Status(500, "oops"), retryable: true, errHas: []string{"500 Internal Server Error", "oops"}},
+		{name: "503 is retryable", handler: webhooktest.Status(503, "busy"), retryable: true, errHas: []string{"503 Service Unavailable", "busy"}, errHasNot: []string{"gave up"}},
+		{name: "408 is retryable", handler: webhooktest.Status(408, ""), retryable: true},
+		{name: "429 Retry-After seconds", handler: webhooktest.Status(429, "slow down", "Retry-After", "7"), retryable: true, retryAfter: 7 * time.Second, errHas: []string{"429 Too Many Requests"}},
+		{name: "429 Retry-After of an hour, as given", handler: webhooktest.Status(429, "", "Retry-After", "3600"), retryable: true, retryAfter: time.Hour},
+		{name: "429 without Retry-After", handler: webhooktest.Status(429, ""), retryable: true},
+		{name: "dropped connection", handler: webhooktest.HangUp, retryable: true, errHas: []string{"EOF"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := webhooktest.NewServer(t, tc.handlers...)
-			var s webhooktest.Sleeps
-			w, err := New("oncall", Config{URL: srv.URL + "/hook", Policy: webhooktest.Policy(&s)})
+			srv := webhooktest.NewServer(t, tc.handler, webhooktest.Status(200, ""))
+			w, err := New("oncall", Config{URL: srv.URL + "/hook"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,11 +159,11 @@ func TestDelivery(t *testing.T) {
 			if tc.ok != (err == nil) || retryable != tc.retryable {
 				t.Fatalf("Notify = %v, %v; want ok=%v retryable=%v", retryable, err, tc.ok, tc.retryable)
 			}
-			if n := len(srv.Seen()); n != tc.requests {
-				t.Errorf("%d requests, want %d", n, tc.requests)
+			if n := len(srv.Seen()); n != 1 {
+				t.Errorf("%d requests, want 1 (one attempt)", n)
 			}
-			if got := s.All(); tc.sleeps != nil && !reflect.DeepEqual(got, tc.sleeps) {
-				t.Errorf("waits %v, want %v", got, tc.sleeps)
+			if got := notify.RetryAfter(err); got != tc.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tc.retryAfter)
 			}
 			for _, want := range tc.errHas {
 				if !strings.Contains(err.Error(), want) {
@@ -185,19 +181,16 @@ func TestDelivery(t *testing.T) {
 
 func TestRetryAfterDate(t *testing.T) {
 	when := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
-	srv := webhooktest.NewServer(t, webhooktest.Status(429, "", "Retry-After", when), webhooktest.Status(200, ""))
-	var s webhooktest.Sleeps
-	w, err := New("oncall", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
+	srv := webhooktest.NewServer(t, webhooktest.Status(429, "", "Retry-After", when))
+	w, err := New("oncall", Config{URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Notify(context.Background(), firing); err != nil {
-		t.Fatal(err)
-	}
+	retryable, err := w.Notify(context.Background(), firing)
 	// An HTTP date has whole seconds: 20 s from now is between 19 and 20 s away, less the
-	// time the request took (seconds, on a loaded machine). The waits are recorded, not slept.
-	if got := s.All(); len(got) != 1 || got[0] <= 10*time.Second || got[0] > 20*time.Second {
-		t.Errorf("waits %v, want one of about 19-20s", got)
+	// time the request took (seconds, on a loaded machine).
+	if got := notify.RetryAfter(err); !retryable || got <= 10*time.Second || got > 20*time.Second {
+		t.Errorf("Notify = %v, %v (RetryAfter %v); want retryable, about 19-20s", retryable, err, got)
 	}
 }
 
@@ -220,11 +213,11 @@ func TestRetryAfterHeader(t *testing.T) {
 	}
 }
 
+// TestTimeout: the timeout bounds the one request of an attempt.
 func TestTimeout(t *testing.T) {
 	srv := webhooktest.NewServer(t, webhooktest.Hang)
-	var s webhooktest.Sleeps
-	// Long enough for each request to reach the server and be counted on a loaded machine.
-	w, err := New("oncall", Config{URL: srv.URL, Timeout: 500 * time.Millisecond, Policy: webhooktest.Policy(&s)})
+	// Long enough for the request to reach the server and be counted on a loaded machine.
+	w, err := New("oncall", Config{URL: srv.URL, Timeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,52 +229,51 @@ func TestTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), "no answer within 500ms") {
 		t.Errorf("error %q does not say it timed out", err)
 	}
-	if n := len(srv.Seen()); n != 3 {
-		t.Errorf("%d requests, want 3", n)
+	if n := len(srv.Seen()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
 	}
-	if d := time.Since(start); d > 10*time.Second { // 3 tries of 500 ms; a failure bound
-		t.Errorf("took %v; the timeout is per try", d)
+	if d := time.Since(start); d > 10*time.Second { // one try of 500 ms; a failure bound
+		t.Errorf("took %v; the timeout is 500ms", d)
 	}
 }
 
 func TestConnectionRefused(t *testing.T) {
-	var s webhooktest.Sleeps
-	w, err := New("oncall", Config{URL: "http://" + webhooktest.ClosedAddr(t) + "/hook", Policy: webhooktest.Policy(&s)})
+	w, err := New("oncall", Config{URL: "http://" + webhooktest.ClosedAddr(t) + "/hook"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	retryable, err := w.Notify(context.Background(), firing)
-	if err == nil || !retryable {
-		t.Fatalf("Notify = %v, %v; want a retryable error", retryable, err)
-	}
-	if !strings.Contains(err.Error(), "refused") || len(s.All()) != 2 {
-		t.Errorf("error %q after %d waits; want connection refused after 2", err, len(s.All()))
+	if err == nil || !retryable || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("Notify = %v, %v; want a retryable connection refused", retryable, err)
 	}
 }
 
+// TestCallerCancels: a stop (the caller's context ending) ends a request in progress at
+// once, and the failure is the caller's doing, not the receiver's: not retryable.
 func TestCallerCancels(t *testing.T) {
-	srv := webhooktest.NewServer(t, webhooktest.Status(503, ""))
 	ctx, cancel := context.WithCancel(context.Background())
-	var s webhooktest.Sleeps
-	p := webhooktest.Policy(&s)
-	p.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
-	w, err := New("oncall", Config{URL: srv.URL, Policy: p})
+	srv := webhooktest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		cancel() // the request is in progress: stop
+		webhooktest.Hang(w, r)
+	})
+	w, err := New("oncall", Config{URL: srv.URL, Timeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Notify(ctx, firing); err == nil {
-		t.Fatal("delivered after cancel")
+	start := time.Now()
+	retryable, err := w.Notify(ctx, firing)
+	if err == nil || retryable || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("Notify = %v, %v; want a final context canceled", retryable, err)
 	}
-	if n := len(srv.Seen()); n != 1 {
-		t.Errorf("%d requests after the caller cancelled, want 1", n)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("returned %s after the cancel", d)
 	}
 }
 
 func TestRedirects(t *testing.T) {
 	t.Run("to file:// is refused", func(t *testing.T) {
 		srv := webhooktest.NewServer(t, webhooktest.Status(302, "", "Location", "file:///etc/passwd"))
-		var s webhooktest.Sleeps
-		w, err := New("oncall", Config{URL: srv.URL, Policy: webhooktest.Policy(&s)})
+		w, err := New("oncall", Config{URL: srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,9 +304,8 @@ func TestRedirects(t *testing.T) {
 	})
 	t.Run("an injected client's own redirect policy still applies", func(t *testing.T) {
 		srv := webhooktest.NewServer(t, webhooktest.Status(302, "", "Location", "/elsewhere"), webhooktest.Status(200, ""))
-		var s webhooktest.Sleeps
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		w, err := New("oncall", Config{URL: srv.URL, Client: client, Policy: webhooktest.Policy(&s)})
+		w, err := New("oncall", Config{URL: srv.URL, Client: client})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,8 +387,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					srv := webhooktest.NewServer(t, h)
 					u := strings.Replace(srv.URL, "http://", "http://notimon:"+password+"@", 1) + mode.path + "?token=" + token
-					var s webhooktest.Sleeps
-					err := post(t, Config{URL: u, Headers: headers, Timeout: 100 * time.Millisecond, Policy: webhooktest.Policy(&s)})
+					err := post(t, Config{URL: u, Headers: headers, Timeout: 100 * time.Millisecond})
 					check(t, err)
 					if want := "webhook: POST " + srv.URL + mode.shows; !strings.Contains(err.Error(), want) {
 						t.Errorf("error %q does not name the target as %q", err, want)
@@ -405,8 +395,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 				})
 			}
 			t.Run("connection refused", func(t *testing.T) {
-				var s webhooktest.Sleeps
-				err := post(t, Config{URL: "http://notimon:" + password + "@" + webhooktest.ClosedAddr(t) + mode.path + "?token=" + token, Headers: headers, Policy: webhooktest.Policy(&s)})
+				err := post(t, Config{URL: "http://notimon:" + password + "@" + webhooktest.ClosedAddr(t) + mode.path + "?token=" + token, Headers: headers})
 				check(t, err)
 			})
 			t.Run("bad configuration", func(t *testing.T) {

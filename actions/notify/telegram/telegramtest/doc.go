@@ -7,7 +7,7 @@
 // New(t, token), hands its URL() to the client under test (bot.WithServerURL, or a
 // notifier's api_url in a rules.d written for a child process), sends, and then asserts on
 // Messages() (what a user would read) and Requests() (what was attempted and answered,
-// retries included). WaitMessages and WaitRequests wait for asynchronous senders;
+// every attempt included). WaitMessages and WaitRequests wait for asynchronous senders;
 // WaitHanging waits until requests hang on a Hang fault, so that a test cuts them (Close,
 // Down) only once the server has them.
 //

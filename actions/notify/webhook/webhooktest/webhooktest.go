@@ -8,41 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/notimon/notimon/actions/notify"
 )
-
-// Sleeps records the waits notify.Retry asks for, without waiting.
-type Sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-// Sleep is a notify.Policy Sleep that records d and returns at once.
-func (s *Sleeps) Sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return ctx.Err()
-}
-
-// All returns the waits recorded so far.
-func (s *Sleeps) All() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-// Policy is notify.DefaultPolicy with 3 tries, no jitter and no real sleeping: the waits
-// go to s.
-func Policy(s *Sleeps) notify.Policy {
-	p := notify.DefaultPolicy
-	p.Attempts = 3
-	p.Sleep = s.Sleep
-	p.Jitter = func(time.Duration) time.Duration { return 0 }
-	return p
-}
 
 // Request is what the test server saw of one request.
 type Request struct {
