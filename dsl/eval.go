@@ -75,6 +75,8 @@ func (l *loader) functions(file string) map[string]function.Function {
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 				name := args[0].AsString()
 				v, ok := l.opts.LookupEnv(name)
+				l.envRead = append(l.envRead, name)
+				l.envSeen[name] = v
 				if !ok || v == "" {
 					l.unset = append(l.unset, name)
 				}

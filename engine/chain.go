@@ -165,7 +165,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 	case dsl.StepExec:
 		res := e.opts.Exec(e.ctx, exec.Spec{
 			Argv: step.Command, Shell: step.Shell, Env: step.Env, Timeout: step.Timeout,
-			Alert: alertEnv(r, c, snap),
+			Alert: alertEnv(r, c, snap), InheritEnv: step.InheritEnv, Strip: e.config().SecretEnv,
 		})
 		info := execInfo(step, res)
 		c.LastExec = &info

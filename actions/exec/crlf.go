@@ -49,9 +49,9 @@ func (s *CRLFScript) Explain() string {
 // regular files it may read, at most the first MiB of each, and never fails: a file it
 // cannot read is not reported.
 func FindCRLFScript(s Spec) *CRLFScript {
-	env, err := environ(os.Environ(), s.Alert, s.Env)
+	env, err := environ(s.base(), s.Alert, s.Env)
 	if err != nil {
-		env = os.Environ()
+		env = s.base()
 	}
 	words := s.Argv
 	if len(words) == 0 {
