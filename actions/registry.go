@@ -6,6 +6,10 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/alertmanager"
 	"github.com/notimon/notimon/actions/notify/console"
+	"github.com/notimon/notimon/actions/notify/discord"
+	"github.com/notimon/notimon/actions/notify/email"
+	"github.com/notimon/notimon/actions/notify/ntfy"
+	"github.com/notimon/notimon/actions/notify/slack"
 	"github.com/notimon/notimon/actions/notify/telegram"
 	"github.com/notimon/notimon/actions/notify/webhook"
 	"github.com/notimon/notimon/spec"
@@ -18,6 +22,10 @@ var NotifierKinds = []spec.Notifier{
 	telegram.Kind,
 	webhook.Kind,
 	alertmanager.Kind,
+	slack.Kind,
+	discord.Kind,
+	ntfy.Kind,
+	email.Kind,
 }
 
 // Env is what notifiers may use from the process they run in (notify.Env, named here for

@@ -1,7 +1,9 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,5 +59,43 @@ rule "site%[1]d_down" {
 		if len(cfg.Rules) != 198 {
 			b.Fatalf("%d rules loaded, want 198", len(cfg.Rules))
 		}
+	}
+}
+
+// BenchmarkLoadGarbage loads and prints the diagnostics of 1 MB of garbage, as when a
+// binary or a log lands in rules.d: random bytes, and random printable ASCII with newlines.
+// Target: ≤ 2 s, ≤ 200 KB of output.
+func BenchmarkLoadGarbage(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		alpha string
+	}{
+		{"binary", ""},
+		{"printable", "abcdefghijklmnopqrstuvwxyz0123456789 =\"{}[]()<>$#/*-+.,:;!?\n\n"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			src := make([]byte, 1_000_000)
+			r := rand.New(rand.NewPCG(1, 2))
+			for i := range src {
+				if c.alpha == "" {
+					src[i] = byte(r.Uint32())
+				} else {
+					src[i] = c.alpha[r.IntN(len(c.alpha))]
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				cfg, diags := LoadSource(map[string][]byte{"garbage.hcl": src}, Options{})
+				var out bytes.Buffer
+				WriteDiagnostics(&out, cfg.Files, diags)
+				if !diags.HasErrors() {
+					b.Fatal("garbage loads without an error")
+				}
+				if out.Len() > 200_000 {
+					b.Fatalf("%d bytes of diagnostics, want ≤ 200 KB", out.Len())
+				}
+				b.ReportMetric(float64(out.Len()), "output-bytes")
+			}
+		})
 	}
 }

@@ -2,7 +2,9 @@ package dsl
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +117,17 @@ func kindSchema(kb spec.Block) *hcl.BodySchema {
 	return s
 }
 
+// secretValues are the strings in a secret attribute's value: the string, or a map's values.
+func secretValues(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case map[string]string:
+		return slices.Collect(maps.Values(x))
+	}
+	return nil
+}
+
 // decodeKindBody decodes the attributes of a notifier or probe body against its kind's
 // block, as the kind's descriptor declares it.
 func (l *loader) decodeKindBody(b *hclsyntax.Block, kb spec.Block, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
@@ -122,10 +135,15 @@ func (l *loader) decodeKindBody(b *hclsyntax.Block, kb spec.Block, ev *evaluator
 	attrs := map[string]any{}
 	for name, a := range content.Attributes {
 		as, _ := kb.Attr(name)
+		l.envRead = l.envRead[:0]
 		v, d := ev.decodeAttr(a, as, what)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			attrs[name] = v
+		}
+		if as.Secret {
+			l.secretEnv = append(l.secretEnv, l.envRead...)
+			l.secrets = append(l.secrets, secretValues(v)...)
 		}
 	}
 	for _, group := range kb.OneOf {
@@ -175,10 +193,33 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 	}
 	attrs, d := l.decodeKindBody(b, k.Block, ev, fmt.Sprintf("notifier %q", name))
 	diags = append(diags, d...)
+	if !d.HasErrors() && k.Check != nil {
+		if err := k.Check(attrs); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid notifier",
+				Detail:   fmt.Sprintf("notifier %q: %v.", name, err),
+				Subject:  b.DefRange().Ptr(),
+			})
+		}
+	}
 	if dup {
 		return nil, diags
 	}
-	return &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}, diags
+	n := &Notifier{Kind: kind, Name: name, Attrs: attrs, Range: b.DefRange()}
+	if ta, ok := k.Block.Template(); ok && !d.HasErrors() {
+		if a, set := b.Body.Attributes[ta.Name]; set {
+			src, d := ev.sourceString(a.AsHCLAttribute(), fmt.Sprintf("notifier %q %s", name, ta.Name))
+			diags = append(diags, d...)
+			n.titleSrc = src
+		} else {
+			// The default: placeholders the schema always has, its range the block's.
+			rng := b.DefRange()
+			n.titleSrc = &sourceString{Value: ta.Default, name: rng.Filename, whole: rng,
+				spans: []span{{valStart: 0, valEnd: len(ta.Default), rng: rng}}}
+		}
+	}
+	return n, diags
 }
 
 // decodeProbe decodes a probe block. The ref is returned whenever the block declares a probe
@@ -390,7 +431,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 
 var messageSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "message", Required: true}}}
 var execSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "command"}, {Name: "shell"}, {Name: "timeout"}, {Name: "env"}, {Name: "on_failure"},
+	{Name: "command"}, {Name: "shell"}, {Name: "timeout"}, {Name: "env"}, {Name: "on_failure"}, {Name: "inherit_env"},
 }}
 
 // noPlaceholders refuses {{ }} in a command: commands are never templates, so a probe value
@@ -491,7 +532,17 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			diags = append(diags, d...)
 			if m, ok := v.(map[string]string); ok {
 				s.Env = m
+				values := make([]string, 0, len(m))
+				for _, k := range slices.Sorted(maps.Keys(m)) {
+					values = append(values, m[k])
+				}
+				diags = append(diags, noPlaceholders(a, values, what+" env")...)
 			}
+		}
+		if a, ok := content.Attributes["inherit_env"]; ok {
+			v, d := ev.decodeAttr(a, spec.Attr{Name: "inherit_env", Type: spec.TypeBool}, what)
+			diags = append(diags, d...)
+			s.InheritEnv = v == true
 		}
 		if a, ok := content.Attributes["on_failure"]; ok {
 			v, d := ev.decodeAttr(a, spec.Attr{Name: "on_failure", Type: spec.TypeString, Allowed: []string{"continue", "stop"}}, what)

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,6 +26,25 @@ type Config struct {
 	Windows []Window
 	// Files are the parsed sources, by file name, for rendering diagnostics.
 	Files map[string]*hcl.File
+	// Secrets are the values of the attributes a kind marks secret (a Telegram token, a
+	// webhook URL and headers), wherever they came from: Redact hides them.
+	Secrets []string
+	// SecretEnv names the environment variables secrets were read from (directly, or through
+	// a local): exec steps and command probes never see them.
+	SecretEnv []string
+}
+
+// Redact replaces every secret value in s with "***".
+func (c *Config) Redact(s string) string {
+	if c == nil {
+		return s
+	}
+	for _, sec := range c.Secrets {
+		if len(sec) >= 4 { // shorter "secrets" would mangle ordinary text
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
 }
 
 // Notifier returns the notifier called name, or nil.
@@ -62,7 +82,13 @@ type Notifier struct {
 	Kind  string
 	Name  string
 	Attrs map[string]any
+	// Title is the kind's title template (spec.TypeTemplate: an email's subject, an ntfy
+	// title), compiled like a message, or its default when the block does not set it; nil
+	// for kinds without one.
+	Title *Message
 	Range hcl.Range
+
+	titleSrc *sourceString
 }
 
 // Template is a `template "<name>"` block; its text is spliced into messages with
@@ -136,6 +162,9 @@ type Step struct {
 	Shell    string            // exec: a /bin/sh -c script, the explicit alternative to Command
 	Env      map[string]string // exec: added to the environment
 	Timeout  time.Duration     // exec
+	// InheritEnv (exec inherit_env = true) passes notimon's whole environment to the
+	// command, minus the variables secrets were read from (Config.SecretEnv).
+	InheritEnv bool
 	// StopOnFailure (exec on_failure = "stop") ends the chain when the command fails;
 	// by default the chain continues, so the operator still hears what happened.
 	StopOnFailure bool

@@ -81,6 +81,8 @@ func (l *loader) functions(file string) map[string]function.Function {
 				}
 				name := args[0].AsString()
 				v, ok := l.opts.LookupEnv(name)
+				l.envRead = append(l.envRead, name)
+				l.envSeen[name] = v
 				if ok && v != "" {
 					return cty.StringVal(v), nil
 				}
@@ -429,7 +431,7 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 	switch as.Type {
 	case spec.TypeDuration:
 		return e.decodeDuration(attr, what)
-	case spec.TypeString, spec.TypeURL, spec.TypeRegexp:
+	case spec.TypeString, spec.TypeURL, spec.TypeRegexp, spec.TypeTemplate:
 		s, diags := e.decodeString(attr, what)
 		if diags.HasErrors() {
 			return nil, diags
@@ -493,6 +495,29 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 		return out, diags
 	case spec.TypeArgv:
 		return decodeArgv(attr, v, what, diags)
+	case spec.TypeStringList:
+		if !v.Type().IsListType() && !v.Type().IsTupleType() {
+			detail := fmt.Sprintf("%s must be %s; this is %s.", what, as.Type, friendly(v))
+			if v.Type() == cty.String {
+				detail += fmt.Sprintf(" Write a list even for one value: [%q].", v.AsString())
+			}
+			return nil, append(diags, attrError(attr, "Incorrect value type", detail)...)
+		}
+		l, err := convert.Convert(v, cty.List(cty.String))
+		if err != nil || !l.IsWhollyKnown() {
+			return bad()
+		}
+		var out []string
+		for i, e := range l.AsValueSlice() {
+			if strings.TrimSpace(e.AsString()) == "" {
+				return nil, append(diags, attrError(attr, "Empty value", fmt.Sprintf("%s: item %d is empty.", what, i+1))...)
+			}
+			out = append(out, e.AsString())
+		}
+		if len(out) == 0 {
+			return nil, append(diags, attrError(attr, "Empty list", fmt.Sprintf("%s is an empty list; give at least one value or leave it out.", what))...)
+		}
+		return out, diags
 	case spec.TypeChatID:
 		if v.Type() == cty.Number {
 			bf := v.AsBigFloat()

@@ -2,17 +2,23 @@ package dsl
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -35,7 +41,16 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 	// A new parser per load: hclparse caches files by name, which would hide edits.
 	parser := hclparse.NewParser()
 	for _, name := range files {
-		src, err := os.ReadFile(name)
+		src, err := readRulesFile(name)
+		if errors.Is(err, errTooLarge) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "File too large",
+				Detail:   fmt.Sprintf("%s is larger than %d MiB, the most a rules file may hold; it is not read. Split it, or move data out of it.", name, MaxRulesFileSize>>20),
+				Subject:  &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos},
+			})
+			continue
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -47,7 +62,68 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		diags = append(diags, l.addFile(parser, name, src)...)
 	}
 	cfg, d := l.build()
+	cfg.Secrets, cfg.SecretEnv = l.secrets, l.secretEnvNames()
 	return cfg, l.finish(append(diags, d...))
+}
+
+// notText reports a file that is not UTF-8 text (HCL's encoding), or holds a NUL byte, at
+// the first offending byte, or returns nil.
+func notText(src []byte, name string) *hcl.Diagnostic {
+	bad := bytes.IndexByte(src, 0)
+	if !utf8.Valid(src) {
+		for i := 0; i < len(src); {
+			r, n := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && n <= 1 {
+				if bad < 0 || i < bad {
+					bad = i
+				}
+				break
+			}
+			i += n
+		}
+	}
+	if bad < 0 {
+		return nil
+	}
+	line := 1 + bytes.Count(src[:bad], []byte("\n"))
+	col := 1 + utf8.RuneCount(src[bytes.LastIndexByte(src[:bad], '\n')+1:bad])
+	pos := hcl.Pos{Line: line, Column: col, Byte: bad}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Not a text file",
+		Detail:   fmt.Sprintf("%s is not UTF-8 text (byte 0x%02x at offset %d); rules files are HCL text, so it is not read.", name, src[bad], bad),
+		Subject:  &hcl.Range{Filename: name, Start: pos, End: hcl.Pos{Line: line, Column: col + 1, Byte: bad + 1}},
+	}
+}
+
+// MaxRulesFileSize is the largest rules file Load reads: far above any real rules file, and
+// small enough that a stray log or binary dropped into rules.d cannot take seconds of CPU
+// and hundreds of MiB to reject.
+const MaxRulesFileSize = 4 << 20
+
+var errTooLarge = errors.New("too large")
+
+// readRulesFile reads a rules file of at most MaxRulesFileSize bytes.
+func readRulesFile(name string) ([]byte, error) {
+	// Stat before opening: opening a named pipe blocks until someone writes to it.
+	if st, err := os.Stat(name); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxRulesFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxRulesFileSize {
+		return nil, errTooLarge
+	}
+	return b, nil
 }
 
 // LoadSource loads one configuration from in-memory files (name → content), in name order.
@@ -65,6 +141,7 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 		diags = append(diags, l.addFile(parser, n, sources[n])...)
 	}
 	cfg, d := l.build()
+	cfg.Secrets, cfg.SecretEnv = l.secrets, l.secretEnvNames()
 	return cfg, l.finish(append(diags, d...))
 }
 
@@ -143,7 +220,19 @@ func collectFiles(paths []string) ([]string, hcl.Diagnostics) {
 				continue
 			}
 			full := filepath.Join(p, name)
-			if st, err := os.Stat(full); err != nil || st.IsDir() {
+			st, err := os.Stat(full)
+			if err != nil {
+				// A dangling symlink or a loop of them: say so, or the operator wonders
+				// where the rules went.
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Rules file skipped",
+					Detail:   fmt.Sprintf("%s cannot be read (%v); it is skipped.", full, unwrapPathError(err)),
+					Subject:  &hcl.Range{Filename: full, Start: hcl.InitialPos, End: hcl.InitialPos},
+				})
+				continue
+			}
+			if st.IsDir() {
 				continue
 			}
 			found = append(found, full)
@@ -196,8 +285,13 @@ type loader struct {
 	files   map[string]*hcl.File
 	blocks  map[string][]*hclsyntax.Block // by type, in load order
 	unset   []string                      // env vars read but not set, since the last reset
-	lines   map[string]*lineIndex         // line starts by file, built on first use
-	defined map[string]hcl.Range          // "rule overload" → first definition
+	envRead []string                      // env vars read, since the last reset
+	envSeen map[string]string             // every env var read, with its value
+	// secrets and secretEnv become Config.Secrets and Config.SecretEnv.
+	secrets   []string
+	secretEnv []string
+	lines     map[string]*lineIndex // line starts by file, built on first use
+	defined   map[string]hcl.Range  // "rule overload" → first definition
 	// broken is, by file, the part of it that the parser's recovery from its first syntax
 	// error makes unreadable.
 	broken map[string][]brokenSpan
@@ -214,7 +308,25 @@ func newLoader(opts Options) *loader {
 		defined: map[string]hcl.Range{},
 		lines:   map[string]*lineIndex{},
 		broken:  map[string][]brokenSpan{},
+		envSeen: map[string]string{},
 	}
+}
+
+// secretEnvNames is every env var read whose value is, or holds, a secret: the names read
+// directly in a secret attribute and those read through a local.
+func (l *loader) secretEnvNames() []string {
+	names := map[string]bool{}
+	for _, n := range l.secretEnv {
+		names[n] = true
+	}
+	for n, v := range l.envSeen {
+		for _, sec := range l.secrets {
+			if len(v) >= 4 && len(sec) >= 4 && (strings.Contains(sec, v) || strings.Contains(v, sec)) {
+				names[n] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(names))
 }
 
 func (l *loader) lineIndex(file string) *lineIndex {
@@ -230,6 +342,10 @@ func (l *loader) lineIndex(file string) *lineIndex {
 func (l *loader) addFile(parser *hclparse.Parser, name string, src []byte) hcl.Diagnostics {
 	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	if d := notText(src, name); d != nil {
+		// A binary dropped into rules.d: one error, not one per stray byte.
+		return hcl.Diagnostics{d}
+	}
 	f, diags := parser.ParseHCL(src, name)
 	if diags.HasErrors() {
 		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
@@ -388,6 +504,23 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
+	// A notifier's title template (an email subject) is checked where it is written, and
+	// the probes and windows it reads are sampled like a message's.
+	for _, n := range cfg.Notifiers {
+		if n.titleSrc == nil {
+			continue
+		}
+		k, _ := actions.LookupNotifier(n.Kind)
+		ta, _ := k.Template()
+		m, d := comp.compileMessage(n.titleSrc, fmt.Sprintf("notifier %q %s", n.Name, ta.Name))
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			n.Title = m
+			cfg.Refs = mergeRefs(cfg.Refs, m.Refs)
+			cfg.addWindowList(m.Windows)
+		}
+	}
+
 	for _, b := range l.blocks["rule"] {
 		r, d := l.decodeRule(b, ev, comp, cfg)
 		diags = append(diags, d...)
@@ -446,6 +579,11 @@ func (c *Config) addWindows(r *Rule) {
 			}
 		}
 	}
+	c.addWindowList(all)
+}
+
+// addWindowList adds the windows not yet in c.Windows.
+func (c *Config) addWindowList(all []Window) {
 	for _, w := range all {
 		dup := false
 		for _, have := range c.Windows {

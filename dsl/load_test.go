@@ -2,6 +2,7 @@ package dsl_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -380,5 +381,73 @@ func TestCRLF(t *testing.T) {
 	want := "<b>[web-01 server]</b>\ncpu usage is over its limit\ncpu usage: 75.5%\nmemory usage: 40%\n"
 	if got, _ := b.Rules[0].Fire[0].Message.Render(nil, env, nil); got != want {
 		t.Errorf("CRLF message renders\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestLoadRefusesWhatIsNotARulesFile: a file over the size limit and a binary get one
+// positioned error each, and a dangling symlink and a symlink loop a warning with the path.
+func TestLoadRefusesWhatIsNotARulesFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("00-ok.hcl", []byte(`notifier "console" "out" {}`+"\n"))
+	write("10-huge.hcl", bytes.Repeat([]byte("# comment\n"), dsl.MaxRulesFileSize/10+1))
+	write("20-binary.hcl", []byte("locals {}\n\x7fELF\x02\x01\x00\xff"))
+	if err := os.Symlink(filepath.Join(dir, "gone.txt"), filepath.Join(dir, "30-dangling.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("40-loop.hcl", filepath.Join(dir, "40-loop.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load([]string{dir}, dsl.Options{})
+	var out strings.Builder
+	dsl.WriteDiagnostics(&out, cfg.Files, diags)
+	for _, want := range []string{
+		dir + "/10-huge.hcl:1:1: error: File too large\n  " + dir + "/10-huge.hcl is larger than 4 MiB",
+		dir + "/20-binary.hcl:2:7: error: Not a text file\n  " + dir + "/20-binary.hcl is not UTF-8 text (byte 0x00 at offset 16)",
+		dir + "/30-dangling.hcl:1:1: warning: Rules file skipped\n  " + dir + "/30-dangling.hcl cannot be read (no such file or directory); it is skipped.",
+		dir + "/40-loop.hcl:1:1: warning: Rules file skipped\n  " + dir + "/40-loop.hcl cannot be read (too many levels of symbolic links); it is skipped.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, out.String())
+		}
+	}
+	if n := len(cfg.Notifiers); n != 1 {
+		t.Errorf("%d notifiers loaded, want the one of 00-ok.hcl", n)
+	}
+}
+
+// TestDiagnosticsAreCapped: a file with hundreds of mistakes prints the first dsl.MaxPrinted
+// diagnostics and counts the rest; a long line is cut around its caret.
+func TestDiagnosticsAreCapped(t *testing.T) {
+	var src strings.Builder
+	for i := range 120 {
+		fmt.Fprintf(&src, "bogus%d {}\n", i)
+	}
+	src.WriteString(`rule "x" { when = "` + strings.Repeat("1 + ", 500) + `cpu.avgg > 1" }` + "\n")
+	cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": []byte(src.String())}, dsl.Options{})
+	var out strings.Builder
+	dsl.WriteDiagnostics(&out, cfg.Files, diags)
+	if n := strings.Count(out.String(), ": error: "); n != dsl.MaxPrinted {
+		t.Errorf("%d diagnostics printed, want %d", n, dsl.MaxPrinted)
+	}
+	if want := fmt.Sprintf("… and %d more (%d errors, 0 warnings)", len(diags)-dsl.MaxPrinted, len(diags)-dsl.MaxPrinted); !strings.Contains(out.String(), want) {
+		t.Errorf("no %q at the end:\n%s", want, out.String()[max(0, out.Len()-300):])
+	}
+	// The long line alone.
+	cfg, diags = dsl.LoadSource(map[string][]byte{"a.hcl": []byte(`notifier "console" "out" {}` + "\n" + src.String()[strings.Index(src.String(), "rule"):])}, dsl.Options{})
+	out.Reset()
+	dsl.WriteDiagnostics(&out, cfg.Files, diags)
+	lines := strings.Split(out.String(), "\n")
+	if len(lines) < 3 || len(lines[1]) > 200 || !strings.Contains(lines[1], "…cpu.avgg") && !strings.Contains(lines[1], "cpu.avgg") {
+		t.Fatalf("the long line is not cut around the subject:\n%s", out.String())
+	}
+	// Compared in characters: the cut is marked with "…", one column of three bytes.
+	caret := strings.IndexRune(lines[2], '^')
+	if caret < 0 || []rune(lines[2])[0] != ' ' || !strings.HasPrefix(string([]rune(lines[1])[len([]rune(lines[2][:caret])):]), "avgg") {
+		t.Errorf("the caret is not under the subject:\n%s\n%s", lines[1], lines[2])
 	}
 }

@@ -82,13 +82,9 @@ rule "site" {
 	}
 
 	reload <- struct{}{}
-	<-reloading // the reload started at t0 + limit + 1s
-	reloadStart := t0.Add(limit + time.Second)
-	if err := e.Alive(reloadStart.Add(StallMargin)); err != nil {
-		t.Errorf("a reload within StallMargin: %v", err)
-	}
-	if err := e.Alive(reloadStart.Add(StallMargin + time.Second)); err == nil || !strings.Contains(err.Error(), "the reload that started") {
-		t.Errorf("a reload past StallMargin: %v", err)
+	<-reloading // the load runs off the daemon loop: however long it takes, the loop is alive
+	if err := e.Alive(t0.Add(limit + time.Second + StallMargin + time.Hour)); err != nil {
+		t.Errorf("a load that runs for an hour: %v", err)
 	}
 	reloading <- struct{}{}
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 	case dsl.StepExec:
 		res := e.opts.Exec(e.ctx, exec.Spec{
 			Argv: step.Command, Shell: step.Shell, Env: step.Env, Timeout: step.Timeout,
-			Alert: alertEnv(r, c, snap),
+			Alert: alertEnv(r, c, snap), InheritEnv: step.InheritEnv, Strip: e.config().SecretEnv,
 		})
 		info := execInfo(step, res)
 		c.LastExec = &info
@@ -209,6 +210,12 @@ func execInfo(step *dsl.Step, res exec.Result) dsl.ExecInfo {
 	}
 	if res.Err != nil {
 		info.Error = res.Err.Error()
+	}
+	var crlf *exec.CRLFError
+	if errors.As(res.Err, &crlf) {
+		// The command printed nothing that says why (or only "bad interpreter"): the
+		// output a message quotes ends with notimon's one-line explanation.
+		info.Output = strings.TrimLeft(info.Output+"\nnotimon: "+crlf.Error(), "\n")
 	}
 	return info
 }
@@ -262,7 +269,8 @@ func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probe
 // notifyStep renders the step's message and hands it to the outbox.
 func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) {
 	entry, _ := e.notifier(step.Notifier)
-	text, err := step.Message.Render(machine, e.messageEnv(cfg, r, c, snap), entry.escape)
+	env := e.messageEnv(cfg, r, c, snap)
+	text, err := step.Message.Render(machine, env, entry.escape)
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
 		// with a hole beats no alert.
@@ -277,6 +285,13 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
 		Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
 		Time: e.now(), StartsAt: c.FiringSince, EndsAt: c.ResolvedAt,
+	}
+	if entry.title != nil {
+		title, err := entry.title.Render(machine, env, nil)
+		if err != nil {
+			e.recordErr(fmt.Errorf("rule %q: rendering the title of %q: %w", r.Name, step.Notifier, err))
+		}
+		m.Title = notify.HeaderValue(title)
 	}
 	e.deliver(m)
 }

@@ -28,6 +28,15 @@ type DaemonOptions struct {
 	After func(d time.Duration) <-chan time.Time
 	// Ticked is called after every tick (systemd watchdog pings, tests).
 	Ticked func(*Report)
+	// Reloaded is called after each load's outcome is applied (tests).
+	Reloaded func()
+}
+
+// loaded is the outcome of one load, made off the daemon loop.
+type loaded struct {
+	cfg   *dsl.Config
+	err   error
+	start time.Time
 }
 
 // DefaultGrace is how long running chains may finish after a stop signal.
@@ -46,8 +55,9 @@ type ReloadStatus struct {
 // cpu window (no saved reading) or wait on slow probes, and the second tick then still
 // comes a whole interval after the readings it measures from, not the few milliseconds
 // left of the interval. Ticks never overlap: a tick that takes longer than the interval is
-// followed by the next one at once. A reload with any error keeps the running rules and
-// logs the diagnostics at error level. When ctx ends, ticking stops and the run ends as
+// followed by the next one at once. Loads run beside the ticks, and their rules are
+// swapped in between two ticks. A reload with any error keeps the running rules and logs
+// the diagnostics at error level. When ctx ends, ticking stops and the run ends as
 // RunOnce ends one (finish): running chains get Grace to finish (or until Hard closes),
 // deliveries in progress what is left of it, and the state is saved.
 func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
@@ -63,15 +73,42 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 	lastErrs := map[string]string{} // rule → its last error, to log each problem once
 	timer := after(0)
 	first := true
+	// Loads run off this loop, so a slow load (a huge file, a slow disk) never delays a
+	// tick; the new rules are swapped in here, between ticks. One load at a time: a reload
+	// asked for during a load starts another when it ends.
+	results := make(chan loaded, 1)
+	loading, again := false, false
+	startLoad := func() {
+		loading, again = true, false
+		go func() {
+			start := time.Now()
+			cfg, err := o.Load()
+			results <- loaded{cfg, err, start}
+		}()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			e.busy("shutdown", o.Grace+StallMargin)
 			return e.shutdown(o)
 		case <-o.Reload:
+			if loading {
+				again = true
+			} else {
+				startLoad()
+			}
+			continue
+		case r := <-results:
+			loading = false
 			e.busy("reload", StallMargin)
-			e.reload(o)
+			e.reload(r)
 			e.idle()
+			if o.Reloaded != nil {
+				o.Reloaded()
+			}
+			if again {
+				startLoad()
+			}
 			continue
 		case <-timer:
 		}
@@ -98,9 +135,8 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 // reload, files that are valid again are recorded as a good reload and logged once, even
 // when they equal the running rules (a broken file added, then removed) and nothing is
 // swapped.
-func (e *Engine) reload(o DaemonOptions) {
-	start := time.Now()
-	cfg, err := o.Load()
+func (e *Engine) reload(r loaded) {
+	start, cfg, err := r.start, r.cfg, r.err
 	e.mu.Lock()
 	failing := e.reloadStatus != nil && !e.reloadStatus.OK
 	e.mu.Unlock()

@@ -91,6 +91,7 @@ const batchSize = 500
 type notifierEntry struct {
 	notifier notify.Notifier
 	escape   func(string) string
+	title    *dsl.Message // the notifier's title template, or nil
 	kind     string
 	err      error // why it could not be constructed
 }
@@ -122,7 +123,7 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 	notifiers := map[string]notifierEntry{}
 	for _, n := range cfg.Notifiers {
-		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs)}
+		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs), title: n.Title}
 		switch {
 		case e.opts.Notify != nil:
 			entry.notifier = e.opts.Notify

@@ -54,14 +54,16 @@ rule "hot" {
 	reload := make(chan struct{})
 	ticks := make(chan time.Time)
 	ticked := make(chan struct{})
+	reloaded := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
 		done <- e.RunDaemon(ctx, DaemonOptions{
-			Load:   func() (*dsl.Config, error) { o := <-outcomes; return o.cfg, o.err },
-			Reload: reload,
-			After:  func(time.Duration) <-chan time.Time { return ticks },
-			Ticked: func(*Report) { ticked <- struct{}{} },
+			Load:     func() (*dsl.Config, error) { o := <-outcomes; return o.cfg, o.err },
+			Reload:   reload,
+			After:    func(time.Duration) <-chan time.Time { return ticks },
+			Ticked:   func(*Report) { ticked <- struct{}{} },
+			Reloaded: func() { reloaded <- struct{}{} },
 		})
 	}()
 	// step has the daemon reload with o, then tick once, so that the reload is over and
@@ -71,6 +73,7 @@ rule "hot" {
 		clk.Set(clk.Now().Add(time.Minute))
 		outcomes <- o
 		reload <- struct{}{}
+		<-reloaded
 		ticks <- clk.Now()
 		<-ticked
 		var doc persisted

@@ -83,6 +83,9 @@ func ParseSeries(s string) ([]Sample, error) {
 		}
 		a, _ := strconv.ParseFloat(m[1], 64)
 		if m[3] == "" {
+			if len(out)+1 > MaxSamples {
+				return nil, fail("the series is longer than %d samples", MaxSamples)
+			}
 			out = append(out, Sample{Num: a})
 			continue
 		}

@@ -12,16 +12,22 @@ import (
 type AttrType int
 
 const (
-	TypeString    AttrType = iota // a string
-	TypeNumber                    // a number, decoded as float64
-	TypeBool                      // true or false
-	TypeDuration                  // a string such as "90s", "5m", "1h", decoded as time.Duration
-	TypeURL                       // an http:// or https:// URL, decoded as string
-	TypeStringMap                 // { key = "value" }, decoded as map[string]string
-	TypeArgv                      // a non-empty list of strings, decoded as []string
-	TypeChatID                    // a number or an "@channel" name, decoded as string
-	TypeRegexp                    // a string that compiles as a Go regular expression
-	TypeHeaders                   // { Name = "value" } HTTP headers: valid names, one-line values; map[string]string
+	TypeString     AttrType = iota // a string
+	TypeNumber                     // a number, decoded as float64
+	TypeBool                       // true or false
+	TypeDuration                   // a string such as "90s", "5m", "1h", decoded as time.Duration
+	TypeURL                        // an http:// or https:// URL, decoded as string
+	TypeStringMap                  // { key = "value" }, decoded as map[string]string
+	TypeArgv                       // a non-empty list of strings, decoded as []string
+	TypeChatID                     // a number or an "@channel" name, decoded as string
+	TypeRegexp                     // a string that compiles as a Go regular expression
+	TypeHeaders                    // { Name = "value" } HTTP headers: valid names, one-line values; map[string]string
+	TypeStringList                 // a non-empty list of non-empty strings, decoded as []string
+	// TypeTemplate is a one-line message template with {{ }} placeholders (an email's
+	// subject, an ntfy title), decoded as its text. A kind has at most one: the dsl
+	// compiles it (or the attribute's Default) like a message, and the engine renders it
+	// into notify.Message.Title.
+	TypeTemplate
 )
 
 // String is the type as a diagnostic names it: "incorrect value type: must be a number".
@@ -47,6 +53,10 @@ func (t AttrType) String() string {
 		return "a regular expression"
 	case TypeHeaders:
 		return `a map of HTTP headers, { Authorization = "Bearer ..." }`
+	case TypeStringList:
+		return `a non-empty list of strings, ["a", "b"]`
+	case TypeTemplate:
+		return "a message template with {{ }} placeholders"
 	}
 	return "a value"
 }
@@ -63,6 +73,18 @@ type Attr struct {
 	Allowed []string
 	// Min, when non-nil, is the smallest accepted number.
 	Min *float64
+	// Default is the text of a TypeTemplate attribute that is not set.
+	Default string
+}
+
+// Template returns the block's TypeTemplate attribute, if it has one.
+func (b Block) Template() (Attr, bool) {
+	for _, a := range b.Attrs {
+		if a.Type == TypeTemplate {
+			return a, true
+		}
+	}
+	return Attr{}, false
 }
 
 // AtLeast is a Min: Attr{Name: "samples", Type: TypeNumber, Min: AtLeast(1)}.

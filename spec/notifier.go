@@ -16,4 +16,8 @@ type Notifier struct {
 	// into a message for a notifier with these attributes (HTML for Telegram's default
 	// parse mode); nil, or a nil result, means as it is.
 	Escape func(attrs map[string]any) func(string) string
+	// Check, when set, reports what New would refuse in attributes that are each valid on
+	// their own (a combination, an address): the dsl runs it at load, so `validate` says
+	// it. It reads no file and makes no request.
+	Check func(attrs map[string]any) error
 }

@@ -49,9 +49,9 @@ func (s *CRLFScript) Explain() string {
 // regular files it may read, at most the first MiB of each, and never fails: a file it
 // cannot read is not reported.
 func FindCRLFScript(s Spec) *CRLFScript {
-	env, err := environ(os.Environ(), s.Alert, s.Env)
+	env, err := environ(s.base(), s.Alert, s.Env)
 	if err != nil {
-		env = os.Environ()
+		env = s.base()
 	}
 	words := s.Argv
 	if len(words) == 0 {
@@ -262,7 +262,19 @@ func (c *command) explainCRLF(err error, notStarted bool) error {
 	}
 	if notStarted && s.Interpreter != "" {
 		// The kernel refused it: its own words ("interpreter not found") add nothing.
-		return &quietError{msg: c.name + ": bad interpreter: " + s.Explain(), cause: err}
+		return &CRLFError{Script: s, msg: c.name + ": bad interpreter: " + s.Explain(), cause: err}
 	}
-	return &quietError{msg: err.Error() + ": " + s.Explain(), cause: err}
+	return &CRLFError{Script: s, msg: err.Error() + ": " + s.Explain(), cause: err}
 }
+
+// CRLFError is a failed run of a script with Windows line endings: its message says so in
+// one line, with the fix. The engine also adds that line to the step's exec.output, since
+// the command itself printed nothing that says why.
+type CRLFError struct {
+	Script *CRLFScript
+	msg    string
+	cause  error
+}
+
+func (e *CRLFError) Error() string { return e.msg }
+func (e *CRLFError) Unwrap() error { return e.cause }

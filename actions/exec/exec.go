@@ -8,6 +8,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -49,8 +50,14 @@ type Spec struct {
 	// inherited environment (it can set PATH, LANG, …).
 	Env map[string]string
 	// Alert is the alert context (NOTIMON_RULE, NOTIMON_STATE, NOTIMON_SEVERITY,
-	// NOTIMON_HOST, …), exported as given, over the environment notimon inherited.
+	// NOTIMON_HOST, …), exported as given, over the base environment.
 	Alert map[string]string
+	// InheritEnv passes notimon's whole environment on, minus Strip. Without it the command
+	// sees only the variables CleanEnv keeps (PATH, HOME, LANG, LC_*, TZ): notimon's
+	// environment holds its secrets (env("NOTIMON_TELEGRAM_TOKEN")).
+	InheritEnv bool
+	// Strip names variables never passed on, even with InheritEnv: those secrets were read from.
+	Strip []string
 	// Timeout bounds the run; it must be > 0. When it passes the process group is stopped
 	// (SIGTERM, then SIGKILL after Grace).
 	Timeout time.Duration
@@ -137,7 +144,7 @@ func prepare(s Spec) (*command, error) {
 	if s.Timeout <= 0 {
 		return nil, fmt.Errorf("%s: timeout must be > 0, got %v", c.name, s.Timeout)
 	}
-	env, err := environ(os.Environ(), s.Alert, s.Env)
+	env, err := environ(s.base(), s.Alert, s.Env)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.name, err)
 	}
@@ -170,6 +177,39 @@ func shellName(script string) string {
 		script = string([]rune(script)[:limit-1]) + "…"
 	}
 	return fmt.Sprintf("sh -c %q", script)
+}
+
+// base is the environment a command starts from, before Alert and Env: CleanEnv of notimon's
+// own, or all of it with InheritEnv; never a variable named in Strip.
+func (s Spec) base() []string {
+	env := os.Environ()
+	if !s.InheritEnv {
+		env = CleanEnv(env)
+	}
+	if len(s.Strip) == 0 {
+		return env
+	}
+	kept := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(s.Strip, k) {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+// CleanEnv keeps the variables a command needs to behave as it does in a login shell and
+// nothing else: PATH, HOME, LANG, LC_* and TZ.
+func CleanEnv(env []string) []string {
+	var kept []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "PATH" || k == "HOME" || k == "LANG" || k == "TZ" || strings.HasPrefix(k, "LC_") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
 }
 
 // environ is base with alert and then extra set over it, one entry per name, in base's

@@ -235,19 +235,33 @@ func TestOwnProcessGroup(t *testing.T) {
 func TestEnvironment(t *testing.T) {
 	t.Setenv("NOTIMON_TEST_INHERITED", "from notimon")
 	t.Setenv("NOTIMON_TEST_KEPT", "kept")
+	t.Setenv("NOTIMON_TEST_SECRET", "123:fake")
+	t.Setenv("LC_TIME", "C.UTF-8")
 	dir := t.TempDir()
-	p := script(t, dir, "env.sh", `printf '%s|' "$NOTIMON_RULE" "$NOTIMON_SEVERITY" "$NOTIMON_TEST_CUSTOM" "$NOTIMON_TEST_INHERITED" "$NOTIMON_TEST_KEPT" "$NOTIMON_TEST_LABEL"`+"\n")
-	res := run(t, exec.Spec{
+	p := script(t, dir, "env.sh", `printf '%s|' "$NOTIMON_RULE" "$NOTIMON_SEVERITY" "$NOTIMON_TEST_CUSTOM" "$NOTIMON_TEST_INHERITED" "$NOTIMON_TEST_KEPT" "$NOTIMON_TEST_LABEL" "$NOTIMON_TEST_SECRET" "$LC_TIME"`+"\n")
+	spec := exec.Spec{
 		Argv: []string{p},
 		Alert: map[string]string{
 			"NOTIMON_RULE": "overload", "NOTIMON_SEVERITY": "critical",
 			"NOTIMON_TEST_LABEL": "서버", "NOTIMON_TEST_CUSTOM": "from the alert",
 		},
-		Env: map[string]string{"NOTIMON_TEST_CUSTOM": "from the step", "NOTIMON_TEST_INHERITED": "from the step"},
-	})
-	want := "overload|critical|from the step|from the step|kept|서버|"
-	if res.Err != nil || res.Stdout != want {
-		t.Errorf("environment seen = %q (err %v), want %q", res.Stdout, res.Err, want)
+		Env:   map[string]string{"NOTIMON_TEST_CUSTOM": "from the step", "NOTIMON_TEST_INHERITED": "from the step"},
+		Strip: []string{"NOTIMON_TEST_SECRET"},
+	}
+	for _, c := range []struct {
+		inherit bool
+		want    string
+	}{
+		// Clean: PATH, HOME, LANG, LC_*, TZ, the alert and the step's env; nothing else.
+		{false, "overload|critical|from the step|from the step||서버||C.UTF-8|"},
+		// inherit_env: everything but the variables secrets were read from.
+		{true, "overload|critical|from the step|from the step|kept|서버||C.UTF-8|"},
+	} {
+		spec.InheritEnv = c.inherit
+		res := run(t, spec)
+		if res.Err != nil || res.Stdout != c.want {
+			t.Errorf("inherit %v: environment seen = %q (err %v), want %q", c.inherit, res.Stdout, res.Err, c.want)
+		}
 	}
 }
 

@@ -23,6 +23,10 @@ type Message struct {
 	Labels   map[string]string // the rule's labels
 	Host     string            // host.name
 	Text     string            // the rendered message, placeholders already escaped for the notifier
+	// Title is the notifier's title template (an email's subject, an ntfy title: the
+	// kind's spec.TypeTemplate attribute) rendered for this message, placeholders not
+	// escaped, made one line by HeaderValue; "" for a message sent by hand.
+	Title string `json:",omitempty"`
 	// Values are the probe fields the rule's condition read, by path ("cpu.avg3").
 	Values map[string]any
 	Time   time.Time // when the tick that produced the message ran

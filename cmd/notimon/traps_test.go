@@ -56,8 +56,8 @@ rule "overload" {
 	}
 }
 
-// TestRunExplainsCRLFScript: when the script runs anyway, the log line and {{ exec.error }}
-// say why it failed, in one line.
+// TestRunExplainsCRLFScript: when the script runs anyway, the log line, {{ exec.error }} and
+// {{ exec.output }} say why it failed, in one line.
 func TestRunExplainsCRLFScript(t *testing.T) {
 	script := crlfScript(t)
 	dir := writeRules(t, map[string]string{"rules.hcl": `notifier "console" "ops" {}
@@ -65,6 +65,7 @@ rule "always" {
   when = "mem.total_bytes > 0"
   exec { command = ["` + script + `"] }
   notify "ops" { message = "restart: {{ exec.ok ? \"ok\" : exec.error }}" }
+  notify "ops" { message = "output: {{ exec.output }}" }
 }
 `})
 	code, out, errOut := notimon(t, "run", "--once", "--state-dir", t.TempDir(), dir)
@@ -74,6 +75,9 @@ rule "always" {
 	why := script + `: bad interpreter: script ` + script + ` has Windows line endings (CRLF): its interpreter is "/bin/bash\r"; fix with sed -i 's/\r$//' ` + script
 	if !strings.Contains(out, "    restart: "+why+"\n") {
 		t.Errorf("the message does not quote the explanation %q:\n%s", why, out)
+	}
+	if !strings.Contains(out, "    output: notimon: "+why+"\n") {
+		t.Errorf("exec.output does not end with the explanation %q:\n%s", why, out)
 	}
 	if !strings.Contains(errOut, "Script has Windows line endings") {
 		t.Errorf("run does not print validate's warning on stderr:\n%s", errOut)

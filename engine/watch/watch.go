@@ -201,22 +201,26 @@ func (w *watcher) event(ev fsnotify.Event) {
 	if w.opts.dropEvent != nil && w.opts.dropEvent(ev) {
 		return
 	}
-	w.log.Debug("rules directory event", "event", ev.String())
+	// Only events about the rules directory are logged: the parent is watched too, and a
+	// log file kept there would otherwise log its own writes, each write one more event.
 	switch d := filepath.Dir(ev.Name); {
 	case ev.Name == w.dir:
+		w.log.Debug("rules directory event", "event", ev.String())
 		// The directory itself, from its own watch (moved or deleted: inotify's watch ends
 		// with it) or from the parent's (renamed, replaced, created, symlink retargeted).
 		w.recheck()
 		w.mainDirty = true
 		w.kick()
 	case d == w.dir:
+		w.log.Debug("rules directory event", "event", ev.String())
 		w.mainDirty = true
 		w.kick()
 	case w.extras[d] || w.extras[ev.Name]:
+		w.log.Debug("rules directory event", "event", ev.String())
 		w.extraDirty = true
 		w.kick()
 	default:
-		// Another entry of the parent directory: not ours.
+		// Another entry of the parent directory: not ours, and not logged.
 	}
 }
 

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"flag"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -629,5 +630,52 @@ func TestWatchNeedsADirectory(t *testing.T) {
 	t.Parallel()
 	if _, err := Watch(context.Background(), "", Options{}); err == nil {
 		t.Error("Watch with no directory succeeded")
+	}
+}
+
+// TestWatchDoesNotLogTheParent keeps a debug log in the parent of the rules directory, as
+// `notimon run --log-level debug 2>>/etc/notimon/notimon.log` with rules in
+// /etc/notimon/rules.d does: the writes to it (and to any other file there) are neither
+// signalled nor logged, so the log cannot feed itself. A change in the rules directory is
+// still logged and signalled.
+func TestWatchDoesNotLogTheParent(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "rules.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(parent, "notimon.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ch := startWatch(t, dir, Options{Poll: time.Hour, recheck: time.Hour, Logger: logger})
+
+	other := filepath.Join(parent, "other.log")
+	for i := range 200 {
+		if err := os.WriteFile(other, []byte(strings.Repeat("x", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectQuiet(t, ch, 2*DefaultDebounce, "writes in the parent directory")
+	// A change in the rules directory is the synchronisation point: the events of the
+	// parent, queued before it, have been handled when it is signalled.
+	start := time.Now()
+	if err := os.WriteFile(filepath.Join(dir, "a.hcl"), []byte("locals {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expectSignal(t, ch, start, "a file written in the rules directory")
+	b, _ := os.ReadFile(logPath)
+	if strings.Contains(string(b), "other.log") || strings.Contains(string(b), "notimon.log") {
+		t.Errorf("the watcher logged events of the parent directory:\n%s", b)
+	}
+	if !strings.Contains(string(b), "a.hcl") {
+		t.Errorf("the watcher did not log the event in the rules directory:\n%s", b)
+	}
+	if len(b) > 4096 {
+		t.Errorf("the debug log grew to %d bytes for one change", len(b))
 	}
 }

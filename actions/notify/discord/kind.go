@@ -1,0 +1,48 @@
+package discord
+
+import (
+	"time"
+
+	"github.com/notimon/notimon/actions/notify"
+	"github.com/notimon/notimon/actions/notify/webhook"
+	"github.com/notimon/notimon/spec"
+)
+
+var block = spec.Block{Attrs: []spec.Attr{
+	{Name: "url", Type: spec.TypeURL, Required: true, Secret: true},
+	{Name: "timeout", Type: spec.TypeDuration},
+}}
+
+// Kind is the discord notifier as the actions registry lists it. Placeholder output is
+// escaped for Discord markdown (Escape).
+var Kind = spec.Notifier{
+	Name:  "discord",
+	Block: block,
+	New: func(name string, attrs map[string]any, _ notify.Env) (notify.Notifier, error) {
+		cfg, err := FromAttrs(attrs)
+		if err != nil {
+			return nil, err
+		}
+		d, err := New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	},
+	Escape: func(map[string]any) func(string) string { return Escape },
+}
+
+// FromAttrs decodes a discord block's attributes: url (string), timeout (time.Duration).
+func FromAttrs(attrs map[string]any) (webhook.Config, error) {
+	var cfg webhook.Config
+	err := block.Each("a discord notifier", attrs, func(k string, v any) (err error) {
+		switch k {
+		case "url":
+			cfg.URL, err = spec.As[string](k, v)
+		case "timeout":
+			cfg.Timeout, err = spec.As[time.Duration](k, v)
+		}
+		return err
+	})
+	return cfg, err
+}
