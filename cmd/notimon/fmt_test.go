@@ -82,8 +82,18 @@ func meaning(v any) string {
 		case reflect.Struct:
 			b.WriteString(v.Type().String() + "\n")
 			for i := range v.NumField() {
-				b.WriteString(indent + "  " + v.Type().Field(i).Name + ": ")
-				walk(v.Field(i), indent+"  ")
+				name, f := v.Type().Field(i).Name, v.Field(i)
+				b.WriteString(indent + "  " + name + ": ")
+				if name == "Secrets" && f.Kind() == reflect.Slice {
+					// A set (the values to redact), collected in map order.
+					secrets := make([]string, f.Len())
+					for j := range secrets {
+						secrets[j] = f.Index(j).String()
+					}
+					sort.Strings(secrets)
+					f = reflect.ValueOf(secrets)
+				}
+				walk(f, indent+"  ")
 			}
 		case reflect.Slice, reflect.Array:
 			fmt.Fprintf(&b, "[%d]\n", v.Len())
