@@ -63,12 +63,12 @@ func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *
 }
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "host"}, {Name: "interval"}, {Name: "chain_timeout"}, {Name: "outbox_max_age"},
+	{Name: "host"}, {Name: "interval"}, {Name: "chain_timeout"}, {Name: "outbox_max_age"}, {Name: "delivery_budget"},
 }}
 
 // defaultSettings are the settings of a configuration without a settings block.
 func defaultSettings() Settings {
-	return Settings{Interval: DefaultInterval, ChainTimeout: DefaultChainTimeout, OutboxMaxAge: DefaultOutboxMaxAge}
+	return Settings{Interval: DefaultInterval, ChainTimeout: DefaultChainTimeout, OutboxMaxAge: DefaultOutboxMaxAge, DeliveryBudget: DefaultDeliveryBudget}
 }
 
 func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hcl.Diagnostics) {
@@ -92,7 +92,7 @@ func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hc
 	for _, f := range []struct {
 		name string
 		dest *time.Duration
-	}{{"chain_timeout", &s.ChainTimeout}, {"outbox_max_age", &s.OutboxMaxAge}} {
+	}{{"chain_timeout", &s.ChainTimeout}, {"outbox_max_age", &s.OutboxMaxAge}, {"delivery_budget", &s.DeliveryBudget}} {
 		a, ok := content.Attributes[f.name]
 		if !ok {
 			continue

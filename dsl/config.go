@@ -65,7 +65,9 @@ type Settings struct {
 	ChainTimeout time.Duration
 	// OutboxMaxAge is how long an undeliverable notification is kept and retried.
 	OutboxMaxAge time.Duration
-	Range        hcl.Range
+	// DeliveryBudget bounds the delivery work of one `run --once`, all attempts together.
+	DeliveryBudget time.Duration
+	Range          hcl.Range
 }
 
 // Defaults of the settings block.
@@ -73,6 +75,8 @@ const (
 	DefaultInterval     = 15 * time.Second
 	DefaultChainTimeout = 10 * time.Minute
 	DefaultOutboxMaxAge = 24 * time.Hour
+	// DefaultDeliveryBudget keeps a cron run well under a minute when a service hangs.
+	DefaultDeliveryBudget = 30 * time.Second
 )
 
 // Notifier is a `notifier "<kind>" "<name>"` block. Attrs holds the decoded attributes by

@@ -31,6 +31,21 @@ type flushState struct {
 
 	// jitter returns a random duration in [0, d); nil means math/rand. Tests fix it.
 	jitter func(d time.Duration) time.Duration
+
+	// once is the delivery budget of the cron run in progress (RunOnce); nil in the
+	// daemon. Guarded by mu.
+	once *onceRun
+}
+
+// onceRun is what a cron run allows its deliveries: settings.delivery_budget of attempts in
+// all (attempts are serialised by flushState.mu, so their sum is the run's delivery time),
+// and one attempt per message: a message that failed in this run, a timeout included,
+// waits in the outbox for the next run, so that a hung service costs at most one
+// duplicate per message and run.
+type onceRun struct {
+	budget time.Duration
+	left   time.Duration
+	failed map[string]bool // outbox IDs
 }
 
 // The outbox's retry schedule, the only one: a notifier makes one attempt per call. After
@@ -261,8 +276,42 @@ func (e *Engine) Flush(ctx context.Context) error {
 			_ = st.Ack(en.ID)
 			continue
 		}
+		if _, ok := e.notifier(en.Notifier); !ok {
+			// Renamed or removed since: no attempt can ever succeed, so the message is
+			// dropped now, once, rather than failing every run until outbox_max_age.
+			e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: its notifier is no longer in the rules",
+				"rule", m.Rule, "time", m.Time, "state", m.State, "notifier", en.Notifier, "created", en.Created)
+			e.recordErr(fmt.Errorf("outbox: the message of rule %q at %s for notifier %q was dropped undelivered: notifier %q is no longer in the rules",
+				m.Rule, m.Time.Format("2006-01-02 15:04:05"), en.Notifier, en.Notifier))
+			if err := st.Ack(en.ID); err != nil {
+				e.log.Error("outbox: cannot remove the message", "err", err)
+			}
+			continue
+		}
+		once := e.flush.once
+		if once != nil && once.failed[en.ID] {
+			blocked[en.Notifier] = en.Retryable
+			undelivered = append(undelivered, fmt.Errorf("a message for %q failed in this run and waits for the next (last error: %s)", en.Notifier, en.LastError))
+			continue
+		}
+		if once != nil && once.left <= 0 {
+			undelivered = append(undelivered, fmt.Errorf("a message for %q was not tried: this run's settings.delivery_budget (%s) is spent", en.Notifier, once.budget))
+			continue
+		}
 		m.Resume = notify.Parts{Sent: en.PartsSent, Of: en.Parts}
-		retryable, err := e.sendOnce(ctx, m)
+		attempt, cancelAttempt := ctx, context.CancelFunc(func() {})
+		start := time.Now() // real time: the budget bounds real waits on the network
+		if once != nil {
+			attempt, cancelAttempt = context.WithTimeout(ctx, once.left)
+		}
+		retryable, err := e.sendOnce(attempt, m)
+		cancelAttempt()
+		if once != nil {
+			once.left -= time.Since(start)
+			if err != nil {
+				once.failed[en.ID] = true
+			}
+		}
 		if err == nil {
 			if err := st.Ack(en.ID); err != nil {
 				e.log.Error("outbox: delivered but cannot remove the message; it may be sent again", "err", err)

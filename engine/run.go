@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/notimon/notimon/dsl"
 )
 
 // RunOnce is one run from cron (`notimon run --once`): call Restore first. It ticks at
 // now, lets the chains the tick started or resumed finish (their waits included) within
-// settings.chain_timeout, delivers what is in the outbox, and saves the state for the next
+// settings.chain_timeout, delivers what is in the outbox (within settings.delivery_budget,
+// one attempt per message: see onceRun), and saves the state for the next
 // run. Chains still running when the timeout ends are stopped at their current step and
 // resume on the next run; undelivered messages stay in the outbox for it.
 //
@@ -17,6 +20,20 @@ import (
 // state that could not be saved. A dry run ticks and returns; it waits, sends and saves
 // nothing.
 func (e *Engine) RunOnce(ctx context.Context, now time.Time) (*Report, []error) {
+	if !e.opts.DryRun {
+		budget := e.config().Settings.DeliveryBudget
+		if budget <= 0 {
+			budget = dsl.DefaultDeliveryBudget
+		}
+		e.flush.mu.Lock()
+		e.flush.once = &onceRun{budget: budget, left: budget, failed: map[string]bool{}}
+		e.flush.mu.Unlock()
+		defer func() {
+			e.flush.mu.Lock()
+			e.flush.once = nil
+			e.flush.mu.Unlock()
+		}()
+	}
 	rep := e.Tick(ctx, now)
 	errs := rep.Errs()
 	if e.opts.DryRun {

@@ -153,3 +153,107 @@ rule "always" {
 		t.Errorf("run 3: exit %d, %d messages (nothing new should be sent while firing)\n%s", code, len(srv.Messages()), errOut)
 	}
 }
+
+// TestHungBotAPIWithinDeliveryBudget: a Bot API that accepts the request and never answers
+// costs a cron run at most settings.delivery_budget (here 2 s, well under the notifier's
+// 1-minute timeout), one attempt: the run exits 1 with both messages queued, and the next
+// run, with the API back, delivers each once, in order.
+func TestHungBotAPIWithinDeliveryBudget(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
+settings { delivery_budget = "2s" }
+probe "cpu" { window = "10ms" }
+notifier "telegram" "ops" {
+  token   = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id = %d
+  api_url = %q
+  timeout = "1m"
+}
+rule "always" {
+  when = "cpu.pct >= 0"
+  notify "ops" { message = "first" }
+  notify "ops" { message = "second" }
+}
+`, telegramtest.DefaultChatID, srv.URL())})
+	t.Setenv("NOTIMON_TELEGRAM_TOKEN", srv.Token())
+	state := t.TempDir()
+	now := fakeClock(t, time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
+
+	srv.Fail(1, telegramtest.Hang())
+	start := time.Now()
+	code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules)
+	took := time.Since(start)
+	t.Logf("run 1 with a hung Bot API took %s", took.Round(time.Millisecond))
+	if code != exitProblems || !strings.Contains(errOut, "undelivered messages stay in the outbox for the next run") {
+		t.Fatalf("run 1 (hung): exit %d, stderr:\n%s", code, errOut)
+	}
+	if took > 20*time.Second { // the budget is 2 s; generous for a loaded machine
+		t.Errorf("run 1 took %s with a 2s delivery budget", took)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("run 1 made %d requests, want 1 (no retry in the same run)", n)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(state, "outbox", "*.json")); len(entries) != 2 {
+		t.Fatalf("%d messages in the outbox, want 2", len(entries))
+	}
+
+	*now = now.Add(time.Minute)
+	code, _, errOut = notimon(t, "run", "--once", "--state-dir", state, rules)
+	if code != exitOK {
+		t.Fatalf("run 2: exit %d, stderr:\n%s", code, errOut)
+	}
+	got := srv.Messages()
+	if len(got) != 2 || got[0].Visible != "first" || got[1].Visible != "second" {
+		t.Fatalf("delivered %+v, want both messages once, in order", got)
+	}
+}
+
+// TestQueuedMessageForRenamedNotifier: a message left in the outbox for a notifier the
+// rules then rename is dropped by the next run, which says so (rule, time, notifier) and
+// exits 1; the run after it is clean, instead of every run failing for 24 h.
+func TestQueuedMessageForRenamedNotifier(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	src := func(name string) string {
+		return fmt.Sprintf(`
+probe "cpu" { window = "10ms" }
+notifier "telegram" %q {
+  token   = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id = %d
+  api_url = %q
+}
+rule "always" {
+  when = "cpu.pct >= 0"
+  notify %q { message = "hello" }
+}
+`, name, telegramtest.DefaultChatID, srv.URL(), name)
+	}
+	rules := writeRules(t, map[string]string{"rules.hcl": src("ops")})
+	t.Setenv("NOTIMON_TELEGRAM_TOKEN", srv.Token())
+	state := t.TempDir()
+	now := fakeClock(t, time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
+
+	srv.Down()
+	if code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules); code != exitProblems {
+		t.Fatalf("run 1 (server down): exit %d, stderr:\n%s", code, errOut)
+	}
+	srv.Up()
+	if err := os.WriteFile(filepath.Join(rules, "rules.hcl"), []byte(src("team")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Minute)
+	code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules)
+	want := `outbox: the message of rule "always" at 2026-11-25 03:00:00 for notifier "ops" was dropped undelivered: notifier "ops" is no longer in the rules`
+	if code != exitProblems || !strings.Contains(errOut, want) {
+		t.Fatalf("run 2 (renamed): exit %d, stderr:\n%s\nwant: %s", code, errOut, want)
+	}
+	*now = now.Add(time.Minute)
+	if code, _, errOut := notimon(t, "run", "--once", "--state-dir", state, rules); code != exitOK {
+		t.Errorf("run 3: exit %d, stderr:\n%s", code, errOut)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(state, "outbox", "*.json")); len(entries) != 0 {
+		t.Errorf("%d messages left in the outbox", len(entries))
+	}
+	if strings.Contains(errOut, testToken) {
+		t.Errorf("stderr shows the token")
+	}
+}

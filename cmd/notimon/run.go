@@ -1,11 +1,16 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -140,9 +145,13 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format stri
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
 		st, err := store.Open(stateDir, store.Options{Now: clock, Logger: logger})
-		if err != nil {
+		var le *store.LockError
+		switch {
+		case errors.As(err, &le):
 			fmt.Fprintf(stderr, "notimon: %v\n", err)
 			return exitError{exitProblems}
+		case err != nil:
+			return runDegraded(cmd, cfg, opts, stateDir, err, logger)
 		}
 		defer st.Close()
 		opts.Store = st
@@ -175,4 +184,82 @@ func newSampler(cfg *dsl.Config) *probes.System {
 		opts.Declared = append(opts.Declared, probes.Declared{Ref: p.Ref, Attrs: p.Attrs})
 	}
 	return probes.NewSystem(opts)
+}
+
+// selfAlertEvery is how often a degraded cron run repeats its self-alert.
+const selfAlertEvery = time.Hour
+
+// runDegraded is a cron run whose state directory cannot be used (read-only, gone, wrong
+// owner; openErr says why): rather than stay silent it samples, evaluates with the state
+// it can still read, and delivers directly, one attempt per message and no outbox, and
+// it tells every notifier, at most once an hour, that rules run without memory. It exits
+// 1 with the reason.
+func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, stateDir string, openErr error, logger *slog.Logger) error {
+	stderr := cmd.ErrOrStderr()
+	logger.Error("DEGRADED: the state directory cannot be used; rules run without memory and messages are sent directly",
+		"state_dir", stateDir, "err", openErr)
+	eng := engine.New(cfg, opts)
+	if _, err := eng.RestoreFrom(store.NewReader(stateDir)); err != nil {
+		logger.Warn("degraded: the saved state cannot be read either; rules start fresh", "err", err)
+	}
+	now := clock()
+	_, errs := eng.RunOnce(cmd.Context(), now)
+	marker, merr := selfAlertMarker(stateDir)
+	var last time.Time
+	if merr == nil {
+		if fi, err := os.Stat(marker); err == nil {
+			last = fi.ModTime()
+		}
+	}
+	if last.IsZero() || now.Sub(last) >= selfAlertEvery || last.After(now) {
+		text := fmt.Sprintf("notimon cannot write its state directory: %v. Rules run without memory until it is fixed.", openErr)
+		errs = append(errs, eng.SelfAlert(cmd.Context(), now, text)...)
+		if merr == nil {
+			merr = touch(marker, now)
+		}
+		if merr != nil {
+			logger.Warn("degraded: cannot record the self-alert; the next run sends it again", "err", merr)
+		}
+	}
+	fmt.Fprintf(stderr, "notimon: degraded run: %v; rules ran without memory (nothing saved, failed messages not kept)\n", openErr)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "notimon: %v\n", err)
+	}
+	return exitError{exitProblems}
+}
+
+// selfAlertMarker is the file whose modification time is the last self-alert about
+// stateDir: in a private directory of the temporary directory (the state directory cannot
+// be written), notimon-<uid>, created 0700 and used only if it is a directory of ours that
+// nobody else can write, so that nothing planted there is followed.
+func selfAlertMarker(stateDir string) (string, error) {
+	abs, err := filepath.Abs(stateDir)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("notimon-%d", os.Geteuid()))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ok || int(st.Uid) != os.Geteuid() {
+		return "", fmt.Errorf("%s is not a private directory of uid %d", dir, os.Geteuid())
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, "degraded-"+hex.EncodeToString(sum[:8])), nil
+}
+
+// touch creates path if needed and sets its modification time to t.
+func touch(path string, t time.Time) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chtimes(path, t, t)
 }

@@ -96,11 +96,15 @@ func Open(dir string, opts Options) (*Store, error) {
 // so that a wrong owner fails here, with the path, rather than at the first Save.
 func (s *Store) prepareDir() error {
 	fi, err := os.Stat(s.dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := mkdirDurable(s.dir); err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
+		// Another process (a second cron run started the same second) may create it
+		// meanwhile: that is no error, its lock decides who goes first.
+		if err := mkdirDurable(s.dir); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("state directory %s: %w", s.dir, err)
 		}
+		fi, err = os.Stat(s.dir)
+	}
+	switch {
 	case err != nil:
 		return fmt.Errorf("state directory %s: %w", s.dir, err)
 	case !fi.IsDir():

@@ -832,3 +832,42 @@ func TestConcurrentEnqueueKeepsEachCallersOrder(t *testing.T) {
 		next[e.Notifier]++
 	}
 }
+
+// TestOpenConcurrentColdStart: cron runs started the same second each create the missing
+// state directory (and its missing parents); none may fail because another created a
+// level first. Each round starts the Opens together on a fresh path.
+func TestOpenConcurrentColdStart(t *testing.T) {
+	const rounds, opens = 100, 8
+	base := t.TempDir()
+	for r := range rounds {
+		dir := filepath.Join(base, fmt.Sprint(r), "var", "notimon")
+		start := make(chan struct{})
+		errs := make(chan error, opens)
+		var wg sync.WaitGroup
+		for range opens {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				opts, _, _ := testOpts()
+				opts.LockWait = time.Minute // they take turns on the lock
+				<-start
+				s, err := Open(dir, opts)
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: concurrent cold Open: %v", r, err)
+			}
+		}
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("round %d: state directory %v, %v; want mode 0700", r, fi, err)
+		}
+	}
+}
