@@ -388,15 +388,25 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
+	// One set each for the whole configuration, sorted once at the end: loading stays linear
+	// in the number of rules.
+	refs := refSet{}
+	reads := &configReads{fields: map[string]bool{}, windows: map[string]bool{}}
 	for _, b := range l.blocks["rule"] {
 		r, d := l.decodeRule(b, ev, comp, cfg)
 		diags = append(diags, d...)
 		if r != nil {
 			cfg.Rules = append(cfg.Rules, r)
-			cfg.Refs = mergeRefs(cfg.Refs, r.Refs)
-			cfg.addWindows(r)
+			refs.add(r.Refs...)
+			reads.add(cfg, r)
 		}
 	}
+	cfg.Refs = refs.sorted()
+	cfg.Fields = make([]string, 0, len(reads.fields))
+	for f := range reads.fields {
+		cfg.Fields = append(cfg.Fields, f)
+	}
+	sort.Strings(cfg.Fields)
 	return cfg, diags
 }
 
@@ -423,31 +433,42 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// addWindows records the time windows of r's conditions and messages, each once.
-func (c *Config) addWindows(r *Rule) {
-	var all []Window
+// configReads collects what the rules of a configuration read: the fields, and the time
+// windows, each once and in order of appearance.
+type configReads struct {
+	fields  map[string]bool
+	windows map[string]bool // by Window.Key
+}
+
+// add records the fields and windows of r's conditions and messages.
+func (c *configReads) add(cfg *Config, r *Rule) {
+	var progs []*Program
 	for _, p := range []*Program{r.When, r.ClearWhen} {
 		if p != nil {
-			all = append(all, p.Windows...)
+			progs = append(progs, p)
 		}
 	}
 	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
 		for _, s := range chain {
-			if s.Message != nil {
-				all = append(all, s.Message.Windows...)
+			if s.Message == nil {
+				continue
+			}
+			for _, part := range s.Message.Parts {
+				if part.Program != nil {
+					progs = append(progs, part.Program)
+				}
 			}
 		}
 	}
-	for _, w := range all {
-		dup := false
-		for _, have := range c.Windows {
-			if have.Key() == w.Key() {
-				dup = true
-				break
-			}
+	for _, p := range progs {
+		for _, f := range p.fields {
+			c.fields[f] = true
 		}
-		if !dup {
-			c.Windows = append(c.Windows, w)
+		for _, w := range p.Windows {
+			if k := w.Key(); !c.windows[k] {
+				c.windows[k] = true
+				cfg.Windows = append(cfg.Windows, w)
+			}
 		}
 	}
 }
