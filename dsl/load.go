@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/notimon/notimon/probes"
@@ -32,19 +33,16 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		return &Config{Files: map[string]*hcl.File{}}, diags
 	}
 	l := newLoader(opts)
-	// A new parser per load: hclparse caches files by name, which would hide edits.
-	parser := hclparse.NewParser()
-	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
+	for i, p := range parseFiles(files, os.ReadFile) {
+		if p.err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot read file",
-				Detail:   fmt.Sprintf("%s: %v.", name, err),
+				Detail:   fmt.Sprintf("%s: %v.", files[i], p.err),
 			})
 			continue
 		}
-		diags = append(diags, l.addFile(parser, name, src)...)
+		diags = append(diags, l.addFile(files[i], p)...)
 	}
 	cfg, d := l.build()
 	return cfg, l.finish(append(diags, d...))
@@ -59,10 +57,10 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 	}
 	sort.Strings(names)
 	l := newLoader(opts)
-	parser := hclparse.NewParser()
 	var diags hcl.Diagnostics
-	for _, n := range names {
-		diags = append(diags, l.addFile(parser, n, sources[n])...)
+	read := func(name string) ([]byte, error) { return sources[name], nil }
+	for i, p := range parseFiles(names, read) {
+		diags = append(diags, l.addFile(names[i], p)...)
 	}
 	cfg, d := l.build()
 	return cfg, l.finish(append(diags, d...))
@@ -226,14 +224,62 @@ func (l *loader) lineIndex(file string) *lineIndex {
 	return li
 }
 
-// addFile parses one file and sorts its top-level blocks by type.
-func (l *loader) addFile(parser *hclparse.Parser, name string, src []byte) hcl.Diagnostics {
+// parsedFile is one file read and parsed.
+type parsedFile struct {
+	file   *hcl.File // nil when it could not be read
+	diags  hcl.Diagnostics
+	broken []brokenSpan
+	err    error // reading it
+}
+
+// parseFiles reads and parses files, several at once: parsing is the largest part of
+// loading a large rules directory, and files parse independently. The results are in the
+// order of names. hclsyntax is used directly, not through an hclparse.Parser, which would
+// cache files by name (and is not safe for concurrent use): every load reads the files as
+// they are now.
+func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile {
+	out := make([]parsedFile, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				src, err := read(names[i])
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i] = parseFile(names[i], src)
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func parseFile(name string, src []byte) parsedFile {
 	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-	f, diags := parser.ParseHCL(src, name)
+	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	var broken []brokenSpan
 	if diags.HasErrors() {
 		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
-		f, diags, l.broken[name] = parseByBlock(src, name)
+		f, diags, broken = parseByBlock(src, name)
+	}
+	return parsedFile{file: f, diags: diags, broken: broken}
+}
+
+// addFile takes in one parsed file and sorts its top-level blocks by type.
+func (l *loader) addFile(name string, p parsedFile) hcl.Diagnostics {
+	f, diags := p.file, p.diags
+	if p.broken != nil {
+		l.broken[name] = p.broken
 	}
 	if f == nil {
 		return diags
