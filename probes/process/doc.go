@@ -8,7 +8,14 @@
 // One scan per tick serves every process probe: Scan opens and reads /proc/<pid>/stat once
 // per process (name, state, CPU times, start time, resident pages) and nothing else; command
 // lines are read only for a `cmdline` selector, and only for processes that passed its other
-// conditions. A process that exits during the scan is left out silently.
+// conditions. A process that exits during the scan is left out silently. When every
+// selector names a PID file, only those processes' stat files are read.
+//
+// A Sampler keeps the command lines it read by process (PID and start time) and reuses them
+// at later ticks instead of reading them again, which is what a `cmdline` probe cost at
+// every tick: the kernel copies each out of the other process's memory. A kept command line
+// is read again once it is one to two minutes old (a process may rewrite it: setproctitle),
+// and a zombie's counts as empty.
 //
 // Selectors. `match` is a regular expression on the process name as `ps -o comm` shows it,
 // which the kernel cuts to 15 bytes ("php-fpm7.4", not "php-fpm: pool www"); `cmdline` is a

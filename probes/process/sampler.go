@@ -20,6 +20,7 @@ type Sampler struct {
 	ReadFile func(name string) ([]byte, error)
 	// PageSize converts resident pages to bytes; 0 means os.Getpagesize().
 	PageSize int
+	cmds     *cmdlines // command lines read by earlier scans (cache.go)
 
 	mu   sync.Mutex
 	prev State
@@ -75,7 +76,7 @@ func (s *Sampler) Sample(now time.Time, sels map[string]Selector) (vals map[stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	t, err := Scan(s.FS)
+	t, err := s.scan(now, sels)
 	if err != nil {
 		for name := range sels {
 			vals[name] = Values{}

@@ -1,0 +1,88 @@
+package process
+
+import (
+	"time"
+)
+
+// cmdlines keeps the command lines a Sampler's scans read, by process (PID and start time:
+// a reused PID is another process). Reading one is the dearest part of a scan, since the
+// kernel copies it out of the other process's memory: at 500 matching processes, reading
+// them every tick cost ten times what the scan itself does.
+//
+// A process may rewrite its command line while it runs (setproctitle: "php-fpm: pool www",
+// "postgres: checkpointer", and postgres's "idle in transaction"), mostly right after it
+// starts; so an entry is read again once it is cmdlineMaxAge old, give or take a minute
+// spread by PID so that the rereads of processes started together do not fall on one tick.
+type cmdlines struct {
+	prev, cur map[procKey]cmdline
+}
+
+// cmdlineMaxAge is how long a command line read is trusted, at least.
+const cmdlineMaxAge = time.Minute
+
+type procKey struct {
+	pid   int
+	start uint64 // StartTicks
+}
+
+type cmdline struct {
+	text string
+	ok   bool      // false: the process is gone or its command line is unreadable
+	read time.Time // the sample's time it was read at; zero outside a Sampler
+}
+
+func newCmdlines() *cmdlines {
+	return &cmdlines{cur: map[procKey]cmdline{}}
+}
+
+// next starts a new scan: what the last one read stays available to it, and what no scan
+// asked for since goes.
+func (c *cmdlines) next() {
+	c.prev, c.cur = c.cur, make(map[procKey]cmdline, len(c.cur))
+}
+
+// get returns the command line of k if this scan or the last one read it, and the latter
+// is recent enough at now.
+func (c *cmdlines) get(k procKey, now time.Time) (cmdline, bool) {
+	if e, ok := c.cur[k]; ok {
+		return e, true
+	}
+	e, ok := c.prev[k]
+	if !ok {
+		return cmdline{}, false
+	}
+	maxAge := cmdlineMaxAge + time.Duration(k.pid%60)*time.Second
+	if age := now.Sub(e.read); age < 0 || age >= maxAge {
+		return cmdline{}, false // the clock went back, or it is due to be read again
+	}
+	c.cur[k] = e
+	return e, true
+}
+
+func (c *cmdlines) put(k procKey, e cmdline) { c.cur[k] = e }
+
+// scan scans /proc for a sample at now: every process, or none when every selector names
+// a PID file (Match then reads those processes only). The table reuses the command lines
+// the sampler's previous scan read.
+func (s *Sampler) scan(now time.Time, sels map[string]Selector) (*Table, error) {
+	if s.cmds == nil {
+		s.cmds = newCmdlines()
+	}
+	s.cmds.next()
+	byPIDFile := true
+	for _, sel := range sels {
+		byPIDFile = byPIDFile && sel.PIDFile != ""
+	}
+	var t *Table
+	var err error
+	if byPIDFile {
+		t, err = scanNone(s.FS)
+	} else {
+		t, err = Scan(s.FS)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.cmds, t.now = s.cmds, now
+	return t, nil
+}
