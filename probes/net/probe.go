@@ -27,6 +27,8 @@ type State struct {
 type Probe struct {
 	// FS is rooted at /proc. The tables are those of the network namespace notimon runs in.
 	FS fs.FS
+	// tcp counts sockets: over netlink when FS is the machine's /proc (tcp.go).
+	tcp tcpCounter
 
 	mu   sync.Mutex
 	prev *Reading
@@ -70,7 +72,7 @@ func (p *Probe) Sample(now time.Time) (Values, error) {
 	if err != nil {
 		return Values{}, err
 	}
-	socks, err := ReadTCP(p.FS)
+	socks, err := p.readTCP()
 	if err != nil {
 		return Values{}, err
 	}
