@@ -24,6 +24,7 @@ import (
 // when they change (directory watch, SIGHUP, a periodic content check), stop gracefully on
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
+	leanDaemon()
 	stderr := cmd.ErrOrStderr()
 	// running is the content hash of the rules that run. It is taken before loading and kept
 	// only if the files did not change during the load, so a save that lands mid-load is
@@ -143,6 +144,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		Hard:   hard,
 		Ticked: func(*engine.Report) {
 			if first {
+				dropExecutablePages() // the loading of the rules is done: its code is not needed until a reload
 				notifier.notify("READY=1")
 				first = false
 			}

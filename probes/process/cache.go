@@ -13,6 +13,8 @@ import (
 // "postgres: checkpointer", and postgres's "idle in transaction"), mostly right after it
 // starts; so an entry is read again once it is cmdlineMaxAge old, give or take a minute
 // spread by PID so that the rereads of processes started together do not fall on one tick.
+// A process that execs another program keeps its PID and start time but gets a new name
+// (a wrapper script's `exec java …`): an entry read under another name is read again.
 type cmdlines struct {
 	prev, cur map[procKey]cmdline
 }
@@ -29,6 +31,7 @@ type cmdline struct {
 	text string
 	ok   bool      // false: the process is gone or its command line is unreadable
 	read time.Time // the sample's time it was read at; zero outside a Sampler
+	comm string    // the process's name when it was read
 }
 
 func newCmdlines() *cmdlines {
@@ -38,17 +41,21 @@ func newCmdlines() *cmdlines {
 // next starts a new scan: what the last one read stays available to it, and what no scan
 // asked for since goes.
 func (c *cmdlines) next() {
-	c.prev, c.cur = c.cur, make(map[procKey]cmdline, len(c.cur))
+	if c.prev == nil {
+		c.prev = map[procKey]cmdline{}
+	}
+	c.prev, c.cur = c.cur, c.prev
+	clear(c.cur)
 }
 
-// get returns the command line of k if this scan or the last one read it, and the latter
-// is recent enough at now.
-func (c *cmdlines) get(k procKey, now time.Time) (cmdline, bool) {
+// get returns the command line of k, a process now called comm, if this scan or the last
+// one read it under that name, and the latter is recent enough at now.
+func (c *cmdlines) get(k procKey, comm string, now time.Time) (cmdline, bool) {
 	if e, ok := c.cur[k]; ok {
 		return e, true
 	}
 	e, ok := c.prev[k]
-	if !ok {
+	if !ok || e.comm != comm {
 		return cmdline{}, false
 	}
 	maxAge := cmdlineMaxAge + time.Duration(k.pid%60)*time.Second

@@ -92,6 +92,21 @@ func TestCmdlineReuse(t *testing.T) {
 		t.Errorf("zombie: %+v, want not selected by cmdline", got)
 	}
 
+	// A process that execs another program keeps its PID and start time, not its name.
+	wrapper := fakeProc{pid: 4000, comm: "run.sh", state: 'S', start: 95_000, cmdline: "/bin/sh\x00/opt/shop/run.sh\x00"}
+	v.files = procFS(btime, wrapper)
+	s.Sample(t0.Add(130*time.Second), sels)
+	execd := wrapper
+	execd.comm, execd.cmdline = "java", java.cmdline
+	v.files = procFS(btime, execd)
+	cmdlineReads(v)
+	if got := sample(131 * time.Second); got.Count != 1 {
+		t.Errorf("after exec: %+v, want the shop", got)
+	}
+	if got := cmdlineReads(v); got["4000/cmdline"] != 1 {
+		t.Errorf("after exec read %v, want 4000 again", got)
+	}
+
 	// The clock set back: nothing read in the future is trusted.
 	v.files = procFS(btime, java)
 	cmdlineReads(v)

@@ -14,8 +14,9 @@
 // A Sampler keeps the command lines it read by process (PID and start time) and reuses them
 // at later ticks instead of reading them again, which is what a `cmdline` probe cost at
 // every tick: the kernel copies each out of the other process's memory. A kept command line
-// is read again once it is one to two minutes old (a process may rewrite it: setproctitle),
-// and a zombie's counts as empty.
+// is read again once it is one to two minutes old (a process may rewrite it: setproctitle)
+// or when the process's name changed (it exec'd another program), and a zombie's counts
+// as empty.
 //
 // Selectors. `match` is a regular expression on the process name as `ps -o comm` shows it,
 // which the kernel cuts to 15 bytes ("php-fpm7.4", not "php-fpm: pool www"); `cmdline` is a

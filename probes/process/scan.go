@@ -327,10 +327,10 @@ func (t *Table) Cmdline(p Proc) (string, bool) {
 		t.cmds = newCmdlines()
 	}
 	key := procKey{pid: p.PID, start: p.StartTicks}
-	if c, ok := t.cmds.get(key, t.now); ok {
+	if c, ok := t.cmds.get(key, p.Comm, t.now); ok {
 		return c.text, c.ok
 	}
-	c := cmdline{read: t.now}
+	c := cmdline{read: t.now, comm: p.Comm}
 	data, err := fs.ReadFile(t.fs, strconv.Itoa(p.PID)+"/cmdline")
 	if err == nil {
 		data = bytes.TrimRight(data, "\x00")

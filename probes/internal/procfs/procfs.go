@@ -10,8 +10,10 @@
 package procfs
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // FS is the directory tree rooted at the directory it names, normally "/proc".
@@ -25,14 +27,20 @@ var (
 // Open opens name for streaming (a large file such as net/tcp), as os.DirFS does.
 func (d FS) Open(name string) (fs.File, error) { return os.DirFS(string(d)).Open(name) }
 
-// ReadFile reads the whole of name.
+// ReadFile reads the whole of name. The result is allocated to its size: the reading
+// buffer is reused.
 func (d FS) ReadFile(name string) ([]byte, error) {
-	data, _, err := d.ReadInto(name, make([]byte, 4096))
+	bp := buffers.Get().(*[]byte)
+	defer buffers.Put(bp)
+	data, next, err := d.ReadInto(name, *bp)
+	*bp = next
 	if err != nil {
 		return nil, err
 	}
-	return data, nil
+	return bytes.Clone(data), nil
 }
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
 // ReadInto reads the whole of name into buf, growing it as needed, and returns the data
 // and the buffer to reuse for the next file. data is only good until then.
