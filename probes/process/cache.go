@@ -2,6 +2,8 @@ package process
 
 import (
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // cmdlines keeps the command lines a Sampler's scans read, by process (PID and start time:
@@ -85,7 +87,16 @@ func (s *Sampler) scan(now time.Time, sels map[string]Selector) (*Table, error) 
 	if byPIDFile {
 		t, err = scanNone(s.FS)
 	} else {
-		t, err = Scan(s.FS)
+		fsys := s.FS
+		if d, ok := fsys.(procfs.FS); ok {
+			// The machine's /proc: keep the stat files open from one scan to the next.
+			if s.held == nil || s.held.FS != d {
+				s.held = procfs.NewHeld(d, procfs.MaxHeld())
+			}
+			fsys = s.held
+			defer s.held.Sweep()
+		}
+		t, err = Scan(fsys)
 	}
 	if err != nil {
 		return nil, err

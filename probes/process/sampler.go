@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // Sampler computes the values of every process probe from one scan of /proc per tick. It
@@ -20,7 +22,8 @@ type Sampler struct {
 	ReadFile func(name string) ([]byte, error)
 	// PageSize converts resident pages to bytes; 0 means os.Getpagesize().
 	PageSize int
-	cmds     *cmdlines // command lines read by earlier scans (cache.go)
+	cmds     *cmdlines    // command lines read by earlier scans (cache.go)
+	held     *procfs.Held // the stat files of the machine's /proc, kept open (cache.go)
 
 	mu   sync.Mutex
 	prev State

@@ -3,6 +3,7 @@
 package procfs
 
 import (
+	"errors"
 	"os"
 )
 
@@ -13,3 +14,18 @@ func readInto(path, name string, buf []byte, _ bool) (data, next []byte, err err
 	}
 	return data, buf, err
 }
+
+const canHold = false
+
+var errNoHeld = errors.New("files are not held open on this platform")
+
+func open(path, name string) (int, error) {
+	return -1, &os.PathError{Op: "open", Path: name, Err: errNoHeld}
+}
+
+func readFD(int, string, []byte, bool) ([]byte, []byte, error) { return nil, nil, errNoHeld }
+
+func closeFD(int) {}
+
+// MaxHeld is 0: files are not held open here.
+func MaxHeld() int { return 0 }
