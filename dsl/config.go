@@ -28,7 +28,8 @@ type Config struct {
 	// values(net.ports)) and so every port is read. A probe can leave out what no rule
 	// reads: net counts sockets only by the states and ports named here.
 	Fields []string
-	// Files are the parsed sources, by file name, for rendering diagnostics.
+	// Files are the sources, by file name, for rendering diagnostics: their Bytes (the
+	// syntax trees are dropped once the configuration is compiled).
 	Files map[string]*hcl.File
 }
 

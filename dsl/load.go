@@ -45,7 +45,9 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		diags = append(diags, l.addFile(files[i], p)...)
 	}
 	cfg, d := l.build()
-	return cfg, l.finish(append(diags, d...))
+	diags = l.finish(append(diags, d...))
+	cfg.dropSyntax()
+	return cfg, diags
 }
 
 // LoadSource loads one configuration from in-memory files (name → content), in name order.
@@ -63,7 +65,19 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 		diags = append(diags, l.addFile(names[i], p)...)
 	}
 	cfg, d := l.build()
-	return cfg, l.finish(append(diags, d...))
+	diags = l.finish(append(diags, d...))
+	cfg.dropSyntax()
+	return cfg, diags
+}
+
+// dropSyntax keeps of each file only its text, which is what printing a diagnostic needs:
+// the syntax trees are of no use once the configuration is compiled, and a daemon keeps
+// its configuration for as long as it runs (they were a quarter of a loaded
+// configuration's memory).
+func (c *Config) dropSyntax() {
+	for name, f := range c.Files {
+		c.Files[name] = &hcl.File{Body: hcl.EmptyBody(), Bytes: f.Bytes}
+	}
 }
 
 // finish drops the errors that only repeat others and repairs ranges hcl leaves half set:
