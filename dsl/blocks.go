@@ -319,6 +319,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty rule name", Detail: "A rule needs a name, e.g. rule \"overload\" { ... }.", Subject: b.LabelRanges[0].Ptr()})
 	}
 	r := &Rule{Name: name, Severity: DefaultSeverity, Range: b.DefRange()}
+	refs := refSet{}
 	content, d := b.Body.Content(ruleSchema)
 	diags = append(diags, d...)
 	what := fmt.Sprintf("rule %q", name)
@@ -336,7 +337,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		p, d := comp.compileCondition(src, what+" "+field)
 		diags = append(diags, d...)
 		if p != nil {
-			r.Refs = mergeRefs(r.Refs, p.Refs)
+			refs.add(p.Refs...)
 		}
 		return p
 	}
@@ -419,10 +420,11 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
 		for _, s := range chain {
 			if s.Message != nil {
-				r.Refs = mergeRefs(r.Refs, s.Message.Refs)
+				refs.add(s.Message.Refs...)
 			}
 		}
 	}
+	r.Refs = refs.sorted()
 	if r.When == nil || dup {
 		return nil, diags
 	}

@@ -24,7 +24,13 @@ type Config struct {
 	Refs []probes.Ref
 	// Windows are the time windows some rule or message reads, each once.
 	Windows []Window
-	// Files are the parsed sources, by file name, for rendering diagnostics.
+	// Fields are the probe fields some rule or message reads as a whole, sorted: cpu.avg3,
+	// net.ports.8080.close_wait, or net.ports when a key is computed (net.ports[p],
+	// values(net.ports)) and so every port is read. A probe can leave out what no rule
+	// reads: net counts sockets only by the states and ports named here.
+	Fields []string
+	// Files are the sources, by file name, for rendering diagnostics: their Bytes (the
+	// syntax trees are dropped once the configuration is compiled).
 	Files map[string]*hcl.File
 	// Secrets are the values of the attributes a kind marks secret (a Telegram token, a
 	// webhook URL and headers), wherever they came from: Redact hides them.

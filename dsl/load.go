@@ -8,14 +8,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/notimon/notimon/actions"
@@ -38,11 +39,9 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		return &Config{Files: map[string]*hcl.File{}}, diags
 	}
 	l := newLoader(opts)
-	// A new parser per load: hclparse caches files by name, which would hide edits.
-	parser := hclparse.NewParser()
-	for _, name := range files {
-		src, err := readRulesFile(name)
-		if errors.Is(err, errTooLarge) {
+	for i, p := range parseFiles(files, readRulesFile) {
+		name := files[i]
+		if errors.Is(p.err, errTooLarge) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "File too large",
@@ -51,19 +50,21 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		if err != nil {
+		if p.err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot read file",
-				Detail:   fmt.Sprintf("%s: %v.", name, err),
+				Detail:   fmt.Sprintf("%s: %v.", files[i], p.err),
 			})
 			continue
 		}
-		diags = append(diags, l.addFile(parser, name, src)...)
+		diags = append(diags, l.addFile(files[i], p)...)
 	}
 	cfg, d := l.build()
 	cfg.Secrets, cfg.SecretEnv = l.secrets, l.secretEnvNames()
-	return cfg, l.finish(append(diags, d...))
+	diags = l.finish(append(diags, d...))
+	cfg.dropSyntax()
+	return cfg, diags
 }
 
 // notText reports a file that is not UTF-8 text (HCL's encoding), or holds a NUL byte, at
@@ -135,14 +136,26 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 	}
 	sort.Strings(names)
 	l := newLoader(opts)
-	parser := hclparse.NewParser()
 	var diags hcl.Diagnostics
-	for _, n := range names {
-		diags = append(diags, l.addFile(parser, n, sources[n])...)
+	read := func(name string) ([]byte, error) { return sources[name], nil }
+	for i, p := range parseFiles(names, read) {
+		diags = append(diags, l.addFile(names[i], p)...)
 	}
 	cfg, d := l.build()
 	cfg.Secrets, cfg.SecretEnv = l.secrets, l.secretEnvNames()
-	return cfg, l.finish(append(diags, d...))
+	diags = l.finish(append(diags, d...))
+	cfg.dropSyntax()
+	return cfg, diags
+}
+
+// dropSyntax keeps of each file only its text, which is what printing a diagnostic needs:
+// the syntax trees are of no use once the configuration is compiled, and a daemon keeps
+// its configuration for as long as it runs (they were a quarter of a loaded
+// configuration's memory).
+func (c *Config) dropSyntax() {
+	for name, f := range c.Files {
+		c.Files[name] = &hcl.File{Body: hcl.EmptyBody(), Bytes: f.Bytes}
+	}
 }
 
 // finish drops the errors that only repeat others and repairs ranges hcl leaves half set:
@@ -338,18 +351,66 @@ func (l *loader) lineIndex(file string) *lineIndex {
 	return li
 }
 
-// addFile parses one file and sorts its top-level blocks by type.
-func (l *loader) addFile(parser *hclparse.Parser, name string, src []byte) hcl.Diagnostics {
+// parsedFile is one file read and parsed.
+type parsedFile struct {
+	file   *hcl.File // nil when it could not be read
+	diags  hcl.Diagnostics
+	broken []brokenSpan
+	err    error // reading it
+}
+
+// parseFiles reads and parses files, several at once: parsing is the largest part of
+// loading a large rules directory, and files parse independently. The results are in the
+// order of names. hclsyntax is used directly, not through an hclparse.Parser, which would
+// cache files by name (and is not safe for concurrent use): every load reads the files as
+// they are now.
+func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile {
+	out := make([]parsedFile, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				src, err := read(names[i])
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i] = parseFile(names[i], src)
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func parseFile(name string, src []byte) parsedFile {
 	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	if d := notText(src, name); d != nil {
 		// A binary dropped into rules.d: one error, not one per stray byte.
-		return hcl.Diagnostics{d}
+		return parsedFile{diags: hcl.Diagnostics{d}}
 	}
-	f, diags := parser.ParseHCL(src, name)
+	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	var broken []brokenSpan
 	if diags.HasErrors() {
 		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
-		f, diags, l.broken[name] = parseByBlock(src, name)
+		f, diags, broken = parseByBlock(src, name)
+	}
+	return parsedFile{file: f, diags: diags, broken: broken}
+}
+
+// addFile takes in one parsed file and sorts its top-level blocks by type.
+func (l *loader) addFile(name string, p parsedFile) hcl.Diagnostics {
+	f, diags := p.file, p.diags
+	if p.broken != nil {
+		l.broken[name] = p.broken
 	}
 	if f == nil {
 		return diags
@@ -504,8 +565,13 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
+	// One set each for the whole configuration, sorted once at the end: loading stays linear
+	// in the number of rules.
+	refs := refSet{}
+	reads := &configReads{fields: map[string]bool{}, windows: map[string]bool{}}
+
 	// A notifier's title template (an email subject) is checked where it is written, and
-	// the probes and windows it reads are sampled like a message's.
+	// the probes, fields and windows it reads are sampled like a message's.
 	for _, n := range cfg.Notifiers {
 		if n.titleSrc == nil {
 			continue
@@ -516,8 +582,8 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			n.Title = m
-			cfg.Refs = mergeRefs(cfg.Refs, m.Refs)
-			cfg.addWindowList(m.Windows)
+			refs.add(m.Refs...)
+			reads.addPrograms(cfg, messagePrograms(nil, m))
 		}
 	}
 
@@ -526,10 +592,16 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		if r != nil {
 			cfg.Rules = append(cfg.Rules, r)
-			cfg.Refs = mergeRefs(cfg.Refs, r.Refs)
-			cfg.addWindows(r)
+			refs.add(r.Refs...)
+			reads.add(cfg, r)
 		}
 	}
+	cfg.Refs = refs.sorted()
+	cfg.Fields = make([]string, 0, len(reads.fields))
+	for f := range reads.fields {
+		cfg.Fields = append(cfg.Fields, f)
+	}
+	sort.Strings(cfg.Fields)
 	return cfg, diags
 }
 
@@ -564,36 +636,52 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// addWindows records the time windows of r's conditions and messages, each once.
-func (c *Config) addWindows(r *Rule) {
-	var all []Window
+// configReads collects what the rules of a configuration read: the fields, and the time
+// windows, each once and in order of appearance.
+type configReads struct {
+	fields  map[string]bool
+	windows map[string]bool // by Window.Key
+}
+
+// add records the fields and windows of r's conditions and messages.
+func (c *configReads) add(cfg *Config, r *Rule) {
+	var progs []*Program
 	for _, p := range []*Program{r.When, r.ClearWhen} {
 		if p != nil {
-			all = append(all, p.Windows...)
+			progs = append(progs, p)
 		}
 	}
 	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
 		for _, s := range chain {
 			if s.Message != nil {
-				all = append(all, s.Message.Windows...)
+				progs = messagePrograms(progs, s.Message)
 			}
 		}
 	}
-	c.addWindowList(all)
+	c.addPrograms(cfg, progs)
 }
 
-// addWindowList adds the windows not yet in c.Windows.
-func (c *Config) addWindowList(all []Window) {
-	for _, w := range all {
-		dup := false
-		for _, have := range c.Windows {
-			if have.Key() == w.Key() {
-				dup = true
-				break
-			}
+// messagePrograms appends the programs of m's placeholders to progs.
+func messagePrograms(progs []*Program, m *Message) []*Program {
+	for _, part := range m.Parts {
+		if part.Program != nil {
+			progs = append(progs, part.Program)
 		}
-		if !dup {
-			c.Windows = append(c.Windows, w)
+	}
+	return progs
+}
+
+// addPrograms records the fields and windows that progs read.
+func (c *configReads) addPrograms(cfg *Config, progs []*Program) {
+	for _, p := range progs {
+		for _, f := range p.fields {
+			c.fields[f] = true
+		}
+		for _, w := range p.Windows {
+			if k := w.Key(); !c.windows[k] {
+				c.windows[k] = true
+				cfg.Windows = append(cfg.Windows, w)
+			}
 		}
 	}
 }

@@ -48,6 +48,8 @@ type Program struct {
 	Inputs []Input
 	// Windows are the time windows it reads (avg_over("cpu.pct", "5m")).
 	Windows []Window
+	// fields are the probe fields it reads as a whole (collectRefs), its windows' included.
+	fields  []string
 	program *vm.Program
 }
 
@@ -193,6 +195,24 @@ type compiler struct {
 	// placeholders caches compiled placeholders by source: the same {{ cpu.avg3 }} recurs in
 	// many messages, and every template is spliced into several.
 	placeholders map[string]*Program
+	// inputs caches the compiled field reads (cpu.avg3) of Program.Inputs and windows by
+	// path: thousands of rules read the same few fields.
+	inputs map[string]compiled
+}
+
+type compiled struct {
+	program *vm.Program
+	err     error
+}
+
+// input compiles path, a probe field such as cpu.avg3, for reading it on its own.
+func (c *compiler) input(path string) (*vm.Program, error) {
+	in, ok := c.inputs[path]
+	if !ok {
+		in.program, in.err = compile(path, c.value)
+		c.inputs[path] = in
+	}
+	return in.program, in.err
 }
 
 // RuleInfo is what messages read as `rule.<field>`.
@@ -209,7 +229,7 @@ func newCompiler(schema *probes.Schema) *compiler {
 	msg := schema.Map(&probes.Snapshot{})
 	msg["rule"] = RuleInfo{}
 	msg["exec"] = ExecInfo{}
-	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}}
+	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}}
 	c.cond = exprConfig(c.whenEnv, expr.AsBool())
 	c.value = exprConfig(c.whenEnv)
 	c.msg = exprConfig(c.msgEnv)
@@ -309,8 +329,19 @@ func valuesOf(v reflect.Value) (any, error) {
 
 // compile is expr.Compile with a prepared configuration.
 func compile(code string, cfg *conf.Config) (*vm.Program, error) {
-	tree, err := checker.ParseCheck(code, cfg)
+	tree, err := parser.ParseWithConfig(code, cfg)
 	if err != nil {
+		return nil, err
+	}
+	return compileTree(tree, cfg)
+}
+
+// compileTree is the rest of compile for a tree already parsed with cfg. Checking patches
+// the tree in place (a window call becomes a lookup), so whatever reads the tree as it was
+// written (collectRefs, windowsIn) must walk it first: parsing each expression once, not
+// once for each of them, is a good part of what loading costs.
+func compileTree(tree *parser.Tree, cfg *conf.Config) (*vm.Program, error) {
+	if _, err := new(checker.Checker).PatchAndCheck(tree, cfg); err != nil {
 		return nil, err
 	}
 	if cfg.Optimize {
@@ -337,24 +368,42 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 			Subject:  src.whole.Ptr(),
 		}}
 	}
-	windows, werr := c.findWindows(code)
+	tree, err := parser.ParseWithConfig(code, c.cond)
+	if err != nil {
+		return nil, exprDiagnostics(err, src, 0, field, c.names)
+	}
+	windows, werr := c.windowsIn(tree.Node)
 	if werr != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
 			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.whole.Ptr()}}
 	}
-	prog, err := compile(code, c.cond)
+	refs, paths, fields := collectRefsIn(tree.Node)
+	prog, err := compileTree(tree, c.cond)
 	if err != nil {
 		return nil, exprDiagnostics(err, src, 0, field, c.names)
 	}
-	refs, paths := collectRefs(code)
-	refs = mergeRefs(refs, windowRefs(windows))
-	p := &Program{Source: code, Range: src.whole, Refs: refs, program: prog, Windows: windows}
+	p := &Program{Source: code, Range: src.whole, program: prog, Windows: windows}
+	p.Refs, p.fields = withWindows(refs, fields, windows)
 	for _, path := range paths {
-		if ip, err := compile(path, c.value); err == nil {
+		if ip, err := c.input(path); err == nil {
 			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
 		}
 	}
 	return p, nil
+}
+
+// withWindows adds what windows read to an expression's refs and fields.
+func withWindows(refs []probes.Ref, fields []string, windows []Window) ([]probes.Ref, []string) {
+	if len(windows) == 0 {
+		return refs, fields
+	}
+	set := refSet{}
+	set.add(refs...)
+	for _, w := range windows {
+		set.add(w.Refs...)
+		fields = append(fields, w.fields...)
+	}
+	return set.sorted(), fields
 }
 
 // placeholderOpen starts a {{ }} placeholder; its body may not contain "}}".
@@ -364,6 +413,7 @@ const placeholderOpen = "{{"
 // compiles each placeholder.
 func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hcl.Diagnostics) {
 	m := &Message{Source: src.Value}
+	refs := refSet{}
 	var diags hcl.Diagnostics
 	text := src.Value
 	pos := 0
@@ -398,35 +448,55 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				Detail:   "A {{ }} placeholder needs an expression, such as {{ cpu.avg3 }}.",
 				Subject:  src.rangeOf(open, bodyEnd+2).Ptr(),
 			})
-		} else if _, werr := c.findWindows(code); werr != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid time window",
-				Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()})
-		} else if p, ok := c.placeholders[code]; ok {
+		} else if p, ok := c.placeholders[code]; ok { // only placeholders that compiled are kept
 			m.Parts = append(m.Parts, MessagePart{Program: p})
-			m.Refs = mergeRefs(m.Refs, p.Refs)
+			refs.add(p.Refs...)
 			m.Windows = append(m.Windows, p.Windows...)
-		} else if prog, err := compile(code, c.msg); err != nil {
-			for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
-				// An error inside text spliced in by ${template.x} is reported at the
-				// template itself, once.
-				if off, ok := d.Extra.(exprOffset); ok && src.fromTemplate(int(off)) != "" {
-					continue
-				}
-				diags = append(diags, d)
-			}
+		} else if p, d := c.compilePlaceholder(code, src, bodyStart, bodyEnd, field); p == nil {
+			diags = append(diags, d...)
 		} else {
-			refs, _ := collectRefs(code)
-			windows, _ := c.findWindows(code)
-			refs = mergeRefs(refs, windowRefs(windows))
-			p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Refs: refs, program: prog, Windows: windows}
 			c.placeholders[code] = p
 			m.Parts = append(m.Parts, MessagePart{Program: p})
-			m.Refs = mergeRefs(m.Refs, p.Refs)
+			refs.add(p.Refs...)
 			m.Windows = append(m.Windows, p.Windows...)
 		}
 		pos = bodyEnd + 2
 	}
+	m.Refs = refs.sorted()
 	return m, diags
+}
+
+// compilePlaceholder compiles the placeholder code held in src.Value[bodyStart:bodyEnd].
+func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart, bodyEnd int, field string) (*Program, hcl.Diagnostics) {
+	fail := func(err error) hcl.Diagnostics {
+		var diags hcl.Diagnostics
+		for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
+			// An error inside text spliced in by ${template.x} is reported at the
+			// template itself, once.
+			if off, ok := d.Extra.(exprOffset); ok && src.fromTemplate(int(off)) != "" {
+				continue
+			}
+			diags = append(diags, d)
+		}
+		return diags
+	}
+	tree, err := parser.ParseWithConfig(code, c.msg)
+	if err != nil {
+		return nil, fail(err)
+	}
+	windows, werr := c.windowsIn(tree.Node)
+	if werr != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
+			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
+	}
+	refs, _, fields := collectRefsIn(tree.Node)
+	prog, err := compileTree(tree, c.msg)
+	if err != nil {
+		return nil, fail(err)
+	}
+	p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), program: prog, Windows: windows}
+	p.Refs, p.fields = withWindows(refs, fields, windows)
+	return p, nil
 }
 
 // exprOffset is attached to expr diagnostics: the byte offset in the evaluated string.
@@ -633,34 +703,42 @@ func tokenEnd(s string, off int) int {
 	return end
 }
 
-// collectRefs walks the parsed tree (not the optimised program, whose constants may be
-// folded away) and returns the probes the expression reads, and the field paths it reads
-// (cpu.avg3, process.httpd.count) in order of appearance.
-func collectRefs(code string) ([]probes.Ref, []string) {
+// collectRefs parses code and walks its tree with collectRefsIn.
+func collectRefs(code string) (refs []probes.Ref, paths, fields []string) {
 	tree, err := parser.Parse(code)
 	if err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	v := &refVisitor{seen: map[probes.Ref]bool{}, consumed: map[*ast.IdentifierNode]bool{}}
-	ast.Walk(&tree.Node, v)
+	return collectRefsIn(tree.Node)
+}
+
+// collectRefsIn walks a parsed tree (not the optimised program, whose constants may be
+// folded away) and returns the probes the expression reads; the field paths it reads
+// (cpu.avg3, process.httpd.count) in order of appearance, for showing their values; and the
+// fields it reads as a whole, sorted, for probes that can skip what nobody reads: every
+// member chain that is not part of a longer one (net.ports.8080.close_wait;
+// net.ports when the key is computed, as in net.ports[p] or values(net.ports); net for a
+// bare net).
+func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
+	v := &refVisitor{seen: map[probes.Ref]bool{}, consumed: map[*ast.IdentifierNode]bool{}, extended: map[ast.Node]bool{}}
+	ast.Walk(&root, v)
 	for _, id := range v.idents {
 		if !v.consumed[id] {
 			v.seen[probes.Ref{Kind: id.Value}] = true
 		}
 	}
-	refs := make([]probes.Ref, 0, len(v.seen))
+	refs = make([]probes.Ref, 0, len(v.seen))
 	for r := range v.seen {
 		refs = append(refs, r)
 	}
 	probes.SortRefs(refs)
 	var chains []string
-	for _, n := range reads(tree.Node) {
+	for _, n := range reads(root) {
 		if c, ok := memberChain(n); ok {
 			chains = append(chains, c)
 		}
 	}
 	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone).
-	var paths []string
 	for _, c := range chains {
 		covered := false
 		for _, o := range chains {
@@ -673,7 +751,18 @@ func collectRefs(code string) ([]probes.Ref, []string) {
 			paths = append(paths, c)
 		}
 	}
-	return refs, paths
+	for _, c := range v.chains {
+		if !v.extended[c.node] && !contains(fields, c.path) {
+			fields = append(fields, c.path)
+		}
+	}
+	for _, id := range v.idents {
+		if !v.extended[id] && !contains(fields, id.Value) {
+			fields = append(fields, id.Value)
+		}
+	}
+	sort.Strings(fields)
+	return refs, paths, fields
 }
 
 // memberChain renders a.b.c for a member access made only of an identifier and fixed
@@ -698,16 +787,30 @@ func memberChain(n ast.Node) (string, bool) {
 
 // refVisitor collects probe references. `process.httpd` reads one named probe; a bare
 // `process` (as in values(process)) reads all of that kind. ast.Walk visits children before
-// their parent, so bare identifiers are settled after the walk.
+// their parent, so bare identifiers and whole fields are settled after the walk.
 type refVisitor struct {
 	seen     map[probes.Ref]bool
+	chains   []chain
 	idents   []*ast.IdentifierNode
 	consumed map[*ast.IdentifierNode]bool
+	extended map[ast.Node]bool // nodes that a member access with a fixed name extends
+}
+
+// chain is a member access made of fixed names: its path (net.ports.8080) and its node.
+type chain struct {
+	path string
+	node ast.Node
 }
 
 func (v *refVisitor) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
+		if c, ok := memberChain(n); ok {
+			if _, known := probes.LookupKind(c[:strings.Index(c, ".")]); known {
+				v.chains = append(v.chains, chain{path: c, node: n})
+				v.extended[n.Node] = true
+			}
+		}
 		id, ok := n.Node.(*ast.IdentifierNode)
 		if !ok {
 			return
@@ -724,17 +827,23 @@ func (v *refVisitor) Visit(node *ast.Node) {
 	}
 }
 
-// mergeRefs returns the sorted union of a and b.
-func mergeRefs(a, b []probes.Ref) []probes.Ref {
-	seen := map[probes.Ref]bool{}
-	out := make([]probes.Ref, 0, len(a)+len(b))
-	for _, list := range [][]probes.Ref{a, b} {
-		for _, r := range list {
-			if !seen[r] {
-				seen[r] = true
-				out = append(out, r)
-			}
-		}
+// refSet collects probe refs, each once, and lists them sorted at the end. A configuration
+// keeps one set for all its rules, and a rule or message one for its parts: merging sorted
+// lists part by part rebuilt and re-sorted the whole list every time, which made loading
+// quadratic in the number of rules.
+type refSet map[probes.Ref]struct{}
+
+func (s refSet) add(refs ...probes.Ref) {
+	for _, r := range refs {
+		s[r] = struct{}{}
+	}
+}
+
+// sorted lists the refs in registry order, then by name; never nil.
+func (s refSet) sorted() []probes.Ref {
+	out := make([]probes.Ref, 0, len(s))
+	for r := range s {
+		out = append(out, r)
 	}
 	probes.SortRefs(out)
 	return out

@@ -1,7 +1,9 @@
 package dsl
 
 import (
+	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -99,6 +101,19 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte, lin
 func stringOf(v cty.Value) (string, bool) {
 	if v.IsNull() || !v.IsKnown() {
 		return "", false
+	}
+	switch v.Type() {
+	case cty.String:
+		return v.AsString(), true
+	case cty.Number:
+		// A whole number, as ${local.limit} mostly is: cty renders every number through
+		// big.Float's shortest-decimal search, which was a tenth of what compiling a
+		// rule's condition cost. The text is the same.
+		if f := v.AsBigFloat(); f.IsInt() && !(f.Signbit() && f.Sign() == 0) {
+			if i, acc := f.Int64(); acc == big.Exact {
+				return strconv.FormatInt(i, 10), true
+			}
+		}
 	}
 	sv, err := convert.Convert(v, cty.String)
 	if err != nil {

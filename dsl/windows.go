@@ -7,7 +7,6 @@ import (
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/conf"
-	"github.com/expr-lang/expr/parser"
 
 	"github.com/notimon/notimon/probes"
 )
@@ -29,7 +28,8 @@ type Window struct {
 	// Input reads the field from a tick's environment.
 	Input Input
 	// Refs are the probes the field belongs to.
-	Refs []probes.Ref
+	Refs   []probes.Ref
+	fields []string // the field as collectRefs names it
 }
 
 // Key is the window's key in the notimon_windows map.
@@ -40,7 +40,7 @@ func windowKey(fn, path string, over time.Duration) string {
 }
 
 // windowPatcher rewrites window calls with literal arguments into map lookups. Calls it
-// cannot rewrite are left for findWindows to report.
+// cannot rewrite are left for windowsIn to report.
 type windowPatcher struct{}
 
 func (windowPatcher) Visit(node *ast.Node) {
@@ -80,13 +80,10 @@ func patchWindows(c *conf.Config) {
 	c.Visitors = append(c.Visitors, windowPatcher{})
 }
 
-// findWindows lists the windows code reads, checking each: literal arguments, a numeric
-// probe field, a positive duration.
-func (c *compiler) findWindows(code string) ([]Window, error) {
-	tree, err := parser.Parse(code)
-	if err != nil {
-		return nil, nil // the compile error is reported already
-	}
+// windowsIn lists the windows a parsed expression reads, checking each: literal arguments,
+// a numeric probe field, a positive duration. It must walk the tree before compiling
+// patches the calls away.
+func (c *compiler) windowsIn(root ast.Node) ([]Window, error) {
 	var out []Window
 	var problems []string
 	v := &windowVisitor{visit: func(n ast.Node) {
@@ -108,7 +105,7 @@ func (c *compiler) findWindows(code string) ([]Window, error) {
 			problems = append(problems, fmt.Sprintf(`%s("%s", %q): the window must be a duration of at least 1s, such as "5m"`, id.Value, path, over))
 			return
 		}
-		prog, err := compile(path, c.value)
+		prog, err := c.input(path)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a probe field (%v)`, id.Value, path, path, unwrapExprMessage(err)))
 			return
@@ -117,10 +114,10 @@ func (c *compiler) findWindows(code string) ([]Window, error) {
 			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a number`, id.Value, path, path))
 			return
 		}
-		refs, _ := collectRefs(path)
-		out = append(out, Window{Func: fn, Path: path, Over: d, Input: Input{Path: path, program: prog}, Refs: refs})
+		refs, _, fields := collectRefs(path)
+		out = append(out, Window{Func: fn, Path: path, Over: d, Input: Input{Path: path, program: prog}, Refs: refs, fields: fields})
 	}}
-	ast.Walk(&tree.Node, v)
+	ast.Walk(&root, v)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
@@ -137,13 +134,4 @@ func unwrapExprMessage(err error) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// windowRefs are the probes the windows read.
-func windowRefs(ws []Window) []probes.Ref {
-	var refs []probes.Ref
-	for _, w := range ws {
-		refs = mergeRefs(refs, w.Refs)
-	}
-	return refs
 }

@@ -119,8 +119,9 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 }
 
 // prepare builds what a configuration needs besides itself: its notifiers and its batches
-// of conditions.
+// of conditions; and it tells the sampler what the configuration reads.
 func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
+	e.tune(cfg)
 	notifiers := map[string]notifierEntry{}
 	for _, n := range cfg.Notifiers {
 		entry := notifierEntry{kind: n.Kind, escape: actions.Escaper(n.Kind, n.Attrs), title: n.Title}

@@ -2,7 +2,8 @@ package probes
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/notimon/notimon/probes/cpu"
@@ -27,18 +28,25 @@ func (r Ref) String() string {
 	return r.Kind + "." + r.Name
 }
 
-// SortRefs orders refs by kind registry order, then name, so output is stable.
+// SortRefs orders refs by kind registry order, then name, so output is stable. It does
+// not allocate: loading a large configuration sorts refs once per expression.
 func SortRefs(refs []Ref) {
-	order := map[string]int{}
-	for i, k := range Kinds {
-		order[k.Name] = i
-	}
-	sort.Slice(refs, func(i, j int) bool {
-		if refs[i].Kind != refs[j].Kind {
-			return order[refs[i].Kind] < order[refs[j].Kind]
+	slices.SortFunc(refs, func(a, b Ref) int {
+		if a.Kind != b.Kind {
+			return kindIndex(a.Kind) - kindIndex(b.Kind)
 		}
-		return refs[i].Name < refs[j].Name
+		return strings.Compare(a.Name, b.Name)
 	})
+}
+
+// kindIndex is the position of the kind called name in the registry; unknown kinds last.
+func kindIndex(name string) int {
+	for i, k := range Kinds {
+		if k.Name == name {
+			return i
+		}
+	}
+	return len(Kinds)
 }
 
 // Snapshot is the values of one tick. Only the probes that were asked for are filled in;

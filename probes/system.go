@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/notimon/notimon/probes/cpu"
 	"github.com/notimon/notimon/probes/disk"
 	"github.com/notimon/notimon/probes/host"
+	"github.com/notimon/notimon/probes/internal/procfs"
 	"github.com/notimon/notimon/probes/load"
 	"github.com/notimon/notimon/probes/mem"
 	"github.com/notimon/notimon/probes/net"
@@ -21,7 +21,7 @@ import (
 
 // Options configures the system sampler. The zero value samples the real machine.
 type Options struct {
-	// ProcFS is the file system rooted at /proc; nil means os.DirFS("/proc"). Tests hand in
+	// ProcFS is the file system rooted at /proc; nil means the real /proc. Tests hand in
 	// recorded files.
 	ProcFS fs.FS
 	// Hostname is settings.host; empty means the machine's hostname.
@@ -88,7 +88,7 @@ var _ Sampler = (*System)(nil)
 func NewSystem(opts Options) *System {
 	fsys := opts.ProcFS
 	if fsys == nil {
-		fsys = os.DirFS("/proc")
+		fsys = procfs.FS("/proc")
 	}
 	s := &System{
 		fs:       fsys,

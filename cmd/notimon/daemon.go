@@ -23,6 +23,7 @@ import (
 // when they change (directory watch, SIGHUP, a periodic content check), stop gracefully on
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
+	leanDaemon()
 	stderr := cmd.ErrOrStderr()
 	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
@@ -130,6 +131,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		Hard:   hard,
 		Ticked: func(*engine.Report) {
 			if first {
+				dropExecutablePages() // the loading of the rules is done: its code is not needed until a reload
 				notifier.notify("READY=1")
 				first = false
 			}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -16,16 +18,22 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/mem"
+	"github.com/notimon/notimon/probes/net"
 )
 
 func newProbeCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
+	var config string
 	cmd := &cobra.Command{
-		Use:   "probe [--json] [NAME ...]",
+		Use:   "probe [--json] [--all] [--config PATH] [NAME ...]",
 		Short: "Sample the built-in probes now and print the values rules can use",
 		Long: `probe samples the built-in probes (or only those named, e.g. 'notimon probe cpu mem')
 and prints every field as rules and messages read it, e.g. cpu.avg3 or mem.real_pct.
 cpu watches the counters for one second first, since it has no previous reading.
+
+net.ports lists the ports something listens on and the ports the rules name (--config,
+default ./rules.d when it exists); --all lists every local port, the ephemeral ports of
+every outgoing connection included.
 
 Exit status: 0 all sampled, 1 a probe failed (its error is printed), 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,7 +42,14 @@ Exit status: 0 all sampled, 1 a probe failed (its error is printed), 2 usage err
 				return err
 			}
 			schema, _ := probes.NewSchema(nil)
-			snap := probes.NewSystem(probes.Options{}).Sample(cmd.Context(), time.Now(), refs)
+			system := probes.NewSystem(probes.Options{})
+			system.SetLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if all {
+				system.SetTCPNeed(net.All)
+			} else {
+				system.SetTCPNeed(probePorts(cmd, config))
+			}
+			snap := system.Sample(cmd.Context(), time.Now(), refs)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				writeProbesJSON(out, schema, snap, refs)
@@ -55,7 +70,26 @@ Exit status: 0 all sampled, 1 a probe failed (its error is printed), 2 usage err
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, by probe")
+	cmd.Flags().BoolVar(&all, "all", false, "list every local port under net.ports, not only the listening ones and those the rules name")
+	cmd.Flags().StringVar(&config, "config", "rules.d", "the rules whose named ports net.ports lists")
 	return cmd
+}
+
+// probePorts is what probe counts of TCP sockets: every state, and by port the listening
+// ports and the ports the rules in config name. A default config that does not exist names
+// none; rules with errors are said to be ignored.
+func probePorts(cmd *cobra.Command, config string) net.Need {
+	need := net.Need{States: net.AllStates, Listening: true}
+	if _, err := os.Stat(config); err != nil && !cmd.Flags().Changed("config") {
+		return need
+	}
+	cfg, diags := dsl.Load([]string{config}, dsl.Options{})
+	if diags.HasErrors() {
+		fmt.Fprintf(cmd.ErrOrStderr(), "notimon: %s has errors, so net.ports leaves out the ports its rules name ('notimon validate %s' lists the errors)\n", config, config)
+		return need
+	}
+	need.Ports = net.NeedOf(cfg.Fields).Ports
+	return need
 }
 
 // probeRefs turns NAME arguments into built-in probe refs; none means every available one.

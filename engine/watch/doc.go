@@ -16,7 +16,7 @@
 //   - the debounce: Debounce (300 ms) after the last event, or 2×Debounce after the first
 //     one of a steady stream, the burst ends: the watcher rechecks the directory, hashes
 //     what a load would read, and signals.
-//   - a recheck every 250 ms: two stat calls comparing the inode the path names now with
+//   - a recheck every 500 ms: two stat calls comparing the inode the path names now with
 //     the inode the watch is on, and fsnotify's WatchList saying the watch is still there.
 //   - a poll every Poll (5 s): the content hash against the last one seen.
 //

@@ -37,6 +37,8 @@ type State struct {
 type Probe struct {
 	// FS is rooted at /proc. The tables are those of the network namespace notimon runs in.
 	FS fs.FS
+	// tcp counts sockets: over netlink when FS is the machine's /proc (tcp.go).
+	tcp tcpCounter
 
 	mu     sync.Mutex
 	min    time.Duration // SetMinInterval
@@ -99,7 +101,7 @@ func (p *Probe) sample(now time.Time, peekMin time.Duration, tick bool) (Values,
 	if err != nil {
 		return Values{}, err
 	}
-	socks, err := ReadTCP(p.FS)
+	socks, err := p.readTCP()
 	if err != nil {
 		return Values{}, err
 	}

@@ -8,7 +8,19 @@
 // One scan per tick serves every process probe: Scan opens and reads /proc/<pid>/stat once
 // per process (name, state, CPU times, start time, resident pages) and nothing else; command
 // lines are read only for a `cmdline` selector, and only for processes that passed its other
-// conditions. A process that exits during the scan is left out silently.
+// conditions. A process that exits during the scan is left out silently. When every
+// selector names a PID file, only those processes' stat files are read. On the machine's
+// own /proc a Sampler keeps the stat files open from one scan to the next (procfs.Held, at
+// most 512 of them, a 4 KB page of kernel memory each): reading an open file again is one
+// pread, where opening it made the kernel walk its path, and a file held stays with its
+// process, so a reused PID is noticed.
+//
+// A Sampler keeps the command lines it read by process (PID and start time) and reuses them
+// at later ticks instead of reading them again, which is what a `cmdline` probe cost at
+// every tick: the kernel copies each out of the other process's memory. A kept command line
+// is read again once it is one to two minutes old (a process may rewrite it: setproctitle)
+// or when the process's name changed (it exec'd another program), and a zombie's counts
+// as empty.
 //
 // Selectors. `match` is a regular expression on the process name as `ps -o comm` shows it,
 // which the kernel cuts to 15 bytes ("php-fpm7.4", not "php-fpm: pool www"); `cmdline` is a

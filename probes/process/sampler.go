@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // Sampler computes the values of every process probe from one scan of /proc per tick. It
@@ -25,6 +27,8 @@ type Sampler struct {
 	ReadFile func(name string) ([]byte, error)
 	// PageSize converts resident pages to bytes; 0 means os.Getpagesize().
 	PageSize int
+	cmds     *cmdlines    // command lines read by earlier scans (cache.go)
+	held     *procfs.Held // the stat files of the machine's /proc, kept open (cache.go)
 
 	mu     sync.Mutex
 	min    time.Duration // SetMinInterval
@@ -125,7 +129,7 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 		least = s.min
 	}
 
-	t, err := Scan(s.FS)
+	t, err := s.scan(now, sels)
 	if err != nil {
 		for name := range sels {
 			vals[name] = Values{}

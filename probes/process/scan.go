@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // ClockTicks is USER_HZ, the unit of the times in /proc/<pid>/stat. The kernel fixes it at
@@ -50,14 +51,13 @@ type Table struct {
 	// ReadFile reads PID files; nil means os.ReadFile. Tests hand in a fake.
 	ReadFile func(name string) ([]byte, error)
 
-	fs       fs.FS
-	mu       sync.Mutex
-	cmdlines map[int]cmdline // by PID, read on demand
-}
-
-type cmdline struct {
-	text string
-	ok   bool // false: the process is gone or its command line is unreadable
+	fs   fs.FS
+	mu   sync.Mutex
+	cmds *cmdlines // read on demand; shared with a Sampler's scans before and after
+	now  time.Time // the sample's time, when a Sampler made the table
+	// partial: only some processes were scanned (every selector has a PID file); Match
+	// reads the stat of a PID file's process when it is not in Procs.
+	partial bool
 }
 
 // Scan reads /proc/stat for the boot time and /proc/<pid>/stat of every process in fsys,
@@ -74,44 +74,82 @@ func Scan(fsys fs.FS) (*Table, error) {
 		return nil, fmt.Errorf("scan /proc: %w", err)
 	}
 	defer dir.Close()
-	rd, ok := dir.(fs.ReadDirFile)
-	if !ok {
-		return nil, fmt.Errorf("scan /proc: the file system cannot list directories")
-	}
-	// ReadDirFile, unlike fs.ReadDir, does not sort: thousands of names need no order.
-	entries, err := rd.ReadDir(-1)
+	names, err := readDirNames(dir)
 	if err != nil {
 		return nil, fmt.Errorf("scan /proc: %w", err)
 	}
 
-	t := &Table{BootTime: btime, fs: fsys, Procs: make([]Proc, 0, len(entries))}
+	t := &Table{BootTime: btime, fs: fsys, Procs: make([]Proc, 0, len(names))}
 	buf := make([]byte, 1024)
-	for _, e := range entries {
-		pid, ok := parsePID(e.Name())
+	for _, name := range names {
+		pid, ok := parsePID(name)
 		if !ok {
 			continue
 		}
-		var data []byte
-		data, buf, err = readInto(fsys, e.Name()+"/stat", buf)
+		var p Proc
+		var found bool
+		p, found, buf, err = readProc(fsys, name, pid, buf)
 		switch {
-		case vanished(err) || (err == nil && len(data) == 0):
-			continue
 		case errors.Is(err, fs.ErrPermission):
 			t.Hidden++
-			continue
 		case err != nil:
-			return nil, fmt.Errorf("scan /proc: read /proc/%s/stat: %w", e.Name(), err)
+			return nil, fmt.Errorf("scan /proc: %w", err)
+		case found:
+			t.Procs = append(t.Procs, p)
 		}
-		p, err := ParseStat(data)
-		if err != nil {
-			return nil, fmt.Errorf("scan /proc: /proc/%s/stat: %w", e.Name(), err)
-		}
-		if p.PID != pid {
-			return nil, fmt.Errorf("scan /proc: /proc/%s/stat is about PID %d", e.Name(), p.PID)
-		}
-		t.Procs = append(t.Procs, p)
 	}
 	return t, nil
+}
+
+// readDirNames lists a directory's names, in no order: thousands of names need none. The
+// real /proc (an *os.File) lists names only, without a DirEntry per process.
+func readDirNames(dir fs.File) ([]string, error) {
+	if f, ok := dir.(interface{ Readdirnames(n int) ([]string, error) }); ok {
+		return f.Readdirnames(-1)
+	}
+	rd, ok := dir.(fs.ReadDirFile)
+	if !ok {
+		return nil, fmt.Errorf("the file system cannot list directories")
+	}
+	entries, err := rd.ReadDir(-1)
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names, err
+}
+
+// scanNone reads the boot time only: a table for selectors that all name a PID file, whose
+// processes Match reads on demand. There is no need to read every process's stat to
+// find one.
+func scanNone(fsys fs.FS) (*Table, error) {
+	btime, err := readBootTime(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{BootTime: btime, fs: fsys, partial: true}, nil
+}
+
+// readProc reads /proc/<dir>/stat, dir being pid in decimal. found is false when the
+// process is gone; a permission error (hidepid) is returned as it is.
+func readProc(fsys fs.FS, dir string, pid int, buf []byte) (p Proc, found bool, next []byte, err error) {
+	data, buf, err := readInto(fsys, dir+"/stat", buf)
+	switch {
+	case vanished(err) || (err == nil && len(data) == 0):
+		return Proc{}, false, buf, nil
+	case errors.Is(err, fs.ErrPermission):
+		return Proc{}, false, buf, err
+	case err != nil:
+		return Proc{}, false, buf, fmt.Errorf("read /proc/%s/stat: %w", dir, err)
+	}
+	p, err = ParseStat(data)
+	if err != nil {
+		return Proc{}, false, buf, fmt.Errorf("/proc/%s/stat: %w", dir, err)
+	}
+	if p.PID != pid {
+		return Proc{}, false, buf, fmt.Errorf("/proc/%s/stat is about PID %d", dir, p.PID)
+	}
+	return p, true, buf, nil
 }
 
 // vanished reports whether err means the process is gone: its directory disappeared
@@ -139,6 +177,9 @@ func parsePID(name string) (int, bool) {
 // and the buffer to reuse. Reading /proc/<pid>/stat this way costs an open, a read and a
 // close, where fs.ReadFile adds an fstat and an allocation per process.
 func readInto(fsys fs.FS, name string, buf []byte) (data, next []byte, err error) {
+	if r, ok := fsys.(recordReader); ok {
+		return r.ReadRecord(name, buf)
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, buf, err
@@ -161,6 +202,11 @@ func readInto(fsys fs.FS, name string, buf []byte) (data, next []byte, err error
 		}
 		buf = append(buf, make([]byte, len(buf))...)
 	}
+}
+
+// recordReader is procfs.FS, the real /proc: it reads a stat file with three system calls.
+type recordReader interface {
+	ReadRecord(name string, buf []byte) (data, next []byte, err error)
 }
 
 // ParseStat parses /proc/<pid>/stat: `pid (comm) state ppid … utime stime … starttime
@@ -267,20 +313,25 @@ func readBootTime(fsys fs.FS) (int64, error) {
 	return 0, fmt.Errorf("/proc/stat has no btime line (needed for process ages)")
 }
 
-// Cmdline returns the command line of the process with PID pid as `ps -o args` would
-// (NUL separators as spaces), and false if it is gone or unreadable. Kernel threads and
-// zombies have an empty command line. It is read once per table.
-func (t *Table) Cmdline(pid int) (string, bool) {
+// Cmdline returns the command line of process p as `ps -o args` would (NUL separators as
+// spaces), and false if it is gone or unreadable. Kernel threads and zombies have an
+// empty command line. It is read at most once per table, and a Sampler's tables reuse
+// what earlier ones read of the same process (cmdlines).
+func (t *Table) Cmdline(p Proc) (string, bool) {
+	if p.State == 'Z' {
+		return "", true // a zombie's is empty, whatever it was while it ran
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if c, ok := t.cmdlines[pid]; ok {
+	if t.cmds == nil {
+		t.cmds = newCmdlines()
+	}
+	key := procKey{pid: p.PID, start: p.StartTicks}
+	if c, ok := t.cmds.get(key, p.Comm, t.now); ok {
 		return c.text, c.ok
 	}
-	if t.cmdlines == nil {
-		t.cmdlines = map[int]cmdline{}
-	}
-	var c cmdline
-	data, err := fs.ReadFile(t.fs, strconv.Itoa(pid)+"/cmdline")
+	c := cmdline{read: t.now, comm: p.Comm}
+	data, err := fs.ReadFile(t.fs, strconv.Itoa(p.PID)+"/cmdline")
 	if err == nil {
 		data = bytes.TrimRight(data, "\x00")
 		for i, b := range data {
@@ -288,9 +339,9 @@ func (t *Table) Cmdline(pid int) (string, bool) {
 				data[i] = ' '
 			}
 		}
-		c = cmdline{text: string(data), ok: true}
+		c.text, c.ok = string(data), true
 	}
-	t.cmdlines[pid] = c
+	t.cmds.put(key, c)
 	return c.text, c.ok
 }
 

@@ -83,8 +83,19 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 			return nil, err
 		}
 	}
+	procs := t.Procs
+	if t.partial && pid != 0 {
+		p, found, _, err := readProc(t.fs, strconv.Itoa(pid), pid, make([]byte, 512))
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, nil // hidden, as a full scan would leave it out
+		}
+		if err != nil || !found {
+			return nil, err
+		}
+		procs = []Proc{p}
+	}
 	var out []Proc
-	for _, p := range t.Procs {
+	for _, p := range procs {
 		if pid != 0 && p.PID != pid {
 			continue
 		}
@@ -94,7 +105,7 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 		if sel.Cmdline != nil {
 			// Kernel threads and zombies have an empty command line: `cmdline = ".*"` must
 			// not count them.
-			cmd, ok := t.Cmdline(p.PID)
+			cmd, ok := t.Cmdline(p)
 			if !ok || cmd == "" || !sel.Cmdline.MatchString(cmd) {
 				continue
 			}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// dropExecutablePages is Linux's: elsewhere the pages stay.
+func dropExecutablePages() {}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// rssFile is the resident memory of this process that maps files (its executable, mostly),
+// in kB, from /proc/self/status.
+func rssFile(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status here")
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			if err != nil {
+				t.Fatalf("RssFile %q", v)
+			}
+			return n
+		}
+	}
+	t.Skip("no RssFile in /proc/self/status")
+	return 0
+}
+
+// Dropping the executable's pages lowers the resident set, and the program runs on.
+func TestDropExecutablePages(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	before := rssFile(t)
+	dropExecutablePages()
+	after := rssFile(t)
+	t.Logf("RssFile %d kB → %d kB", before, after)
+	if after >= before {
+		t.Errorf("RssFile %d kB → %d kB, want it lower", before, after)
+	}
+	// Code not run since is mapped again when it runs.
+	if code, out, _ := notimon(t, "version"); code != exitOK || !strings.HasPrefix(out, "notimon ") {
+		t.Errorf("version after dropping the pages: exit %d, %q", code, out)
+	}
+}
+
+// The daemon collects at GOGC=50 unless GOGC says otherwise.
+func TestDaemonGOGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	leanDaemon()
+	if got := debug.SetGCPercent(100); got != daemonGCPercent {
+		t.Errorf("GOGC %d, want %d", got, daemonGCPercent)
+	}
+	t.Setenv("GOGC", "200")
+	leanDaemon()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC=200 set, leanDaemon changed the percentage to %d", got)
+	}
+}
