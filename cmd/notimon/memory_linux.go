@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"debug/elf"
 	"os"
 	"strconv"
 	"strings"
@@ -19,9 +20,14 @@ import (
 // MADV_DONTNEED on a private read-only file mapping only removes the mappings: the pages
 // stay in the page cache, nothing is read from disk again, and a page touched later is
 // mapped again by a minor fault.
+//
+// Only a fixed-address executable without a RELRO segment (what `CGO_ENABLED=0 go build`
+// makes) is touched: in a PIE or externally linked build the dynamic loader writes
+// relocations into pages that it then makes read-only, and dropping those would map the
+// file's unrelocated bytes back in.
 func dropExecutablePages() {
 	exe, err := os.Readlink("/proc/self/exe")
-	if err != nil {
+	if err != nil || !plainExecutable(exe) {
 		return
 	}
 	f, err := os.Open("/proc/self/maps")
@@ -46,4 +52,23 @@ func dropExecutablePages() {
 		// directly. An error (an old kernel) leaves the pages where they are.
 		unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED)
 	}
+}
+
+// plainExecutable reports whether the ELF file at path is loaded at a fixed address and has
+// no RELRO segment, so that none of its read-only pages was written at load time.
+func plainExecutable(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC {
+		return false // a PIE (ET_DYN) is relocated at load
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_GNU_RELRO {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/elf"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -35,6 +36,9 @@ func TestDropExecutablePages(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("Linux only")
 	}
+	if exe, err := os.Executable(); err != nil || !plainExecutable(exe) {
+		t.Skip("this test binary is a PIE or has a RELRO segment (a race or cgo build): dropExecutablePages leaves such a binary alone")
+	}
 	before := rssFile(t)
 	dropExecutablePages()
 	after := rssFile(t)
@@ -60,5 +64,21 @@ func TestDaemonGOGC(t *testing.T) {
 	leanDaemon()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC=200 set, leanDaemon changed the percentage to %d", got)
+	}
+}
+
+// A PIE (Debian's /bin/sh is one) has pages the loader relocated: they are never dropped.
+func TestPIEPagesAreKept(t *testing.T) {
+	f, err := elf.Open("/bin/sh")
+	if err != nil {
+		t.Skip("no ELF /bin/sh here")
+	}
+	pie := f.Type == elf.ET_DYN
+	f.Close()
+	if !pie {
+		t.Skip("/bin/sh is not a PIE here")
+	}
+	if plainExecutable("/bin/sh") {
+		t.Error("plainExecutable(/bin/sh) = true for a PIE")
 	}
 }
