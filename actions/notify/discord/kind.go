@@ -1,8 +1,6 @@
 package discord
 
 import (
-	"time"
-
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/webhook"
 	"github.com/notimon/notimon/spec"
@@ -32,17 +30,8 @@ var Kind = spec.Notifier{
 	Escape: func(map[string]any) func(string) string { return Escape },
 }
 
-// FromAttrs decodes a discord block's attributes: url (string), timeout (time.Duration).
+// FromAttrs decodes a discord block's attributes: url (string), timeout (time.Duration), as a
+// webhook block's.
 func FromAttrs(attrs map[string]any) (webhook.Config, error) {
-	var cfg webhook.Config
-	err := block.Each("a discord notifier", attrs, func(k string, v any) (err error) {
-		switch k {
-		case "url":
-			cfg.URL, err = spec.As[string](k, v)
-		case "timeout":
-			cfg.Timeout, err = spec.As[time.Duration](k, v)
-		}
-		return err
-	})
-	return cfg, err
+	return webhook.ConfigFromAttrs("a discord notifier", block, attrs)
 }
