@@ -174,6 +174,7 @@ func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleS
 		// The resolve of an incident whose firing was never announced would answer a
 		// question nobody was asked.
 		c.Unannounced = prev.Held != nil && !prev.Announced
+		c.Ack = prev.Ack
 		_, acked := e.control.Acks[r.Name]
 		return c, prev.Ack != nil || acked
 	}
@@ -282,10 +283,19 @@ func (e *Engine) opInfo(r *dsl.Rule, c *Cursor) (info dsl.RuleInfo) {
 
 // opInfoLocked is opInfo with e.mu held.
 func (e *Engine) opInfoLocked(r *dsl.Rule, c *Cursor) (info dsl.RuleInfo) {
-	if st, ok := e.states[r.Name]; ok && st.Ack != nil && c.Chain != ChainResolve {
-		info.Acked, info.AckedBy, info.AckComment = true, st.Ack.By, st.Ack.Comment
-	} else if a, ok := e.control.Ack(r.Name, c.FiringSince); ok && !c.FiringSince.IsZero() {
-		info.Acked, info.AckedBy, info.AckComment = true, a.By, a.Comment
+	var ack *control.Ack
+	if st, ok := e.states[r.Name]; ok && c.Chain != ChainResolve {
+		ack = st.Ack
+	} else if c.Chain == ChainResolve {
+		ack = c.Ack
+	}
+	if ack == nil && !c.FiringSince.IsZero() && c.Chain != ChainResolve {
+		if a, ok := e.control.Ack(r.Name, c.FiringSince); ok {
+			ack = &a
+		}
+	}
+	if ack != nil {
+		info.Acked, info.AckedBy, info.AckComment = true, ack.By, ack.Comment
 	}
 	if list := e.control.Silencing(r.Name, r.Labels, e.now()); len(list) > 0 {
 		info.Silenced = true
