@@ -11,6 +11,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 )
 
@@ -146,23 +147,9 @@ type Reload struct {
 
 // Silence is a silence with what it means now.
 type Silence struct {
-	ID        string    `json:"id"`
-	Matchers  []Matcher `json:"matchers"`
-	StartsAt  time.Time `json:"starts_at"`
-	EndsAt    time.Time `json:"ends_at"`
-	Comment   string    `json:"comment,omitempty"`
-	By        string    `json:"by,omitempty"`
-	NoExec    bool      `json:"no_exec,omitempty"`
-	ExpiredAt time.Time `json:"expired_at,omitzero"`
-	Status    string    `json:"status"`          // active, pending or expired
-	Rules     []string  `json:"rules,omitempty"` // the known rules it selects
-}
-
-// Matcher selects rules by a glob on the name, or by one label's value.
-type Matcher struct {
-	Rule  string `json:"rule,omitempty"`
-	Label string `json:"label,omitempty"`
-	Value string `json:"value,omitempty"`
+	control.Silence
+	Status string   `json:"status"`          // active, pending or expired
+	Rules  []string `json:"rules,omitempty"` // the rules it selects, of those Status lists
 }
 
 // Maintenance is a configured maintenance window.
@@ -219,7 +206,7 @@ func Read(dir string, cfg *dsl.Config, now time.Time) (*Status, error) {
 			Event: t.Event, At: t.At, Values: redactValues(cfg, t.Values)})
 	}
 	st.outbox(cfg, r)
-	st.controls(cfg, dir)
+	st.controls(dir)
 	st.count()
 	return st, nil
 }
@@ -335,9 +322,40 @@ func (st *Status) outbox(cfg *dsl.Config, r *store.Reader) {
 	slices.SortStableFunc(st.Outbox.Notifiers, func(a, b Notifier) int { return cmp.Compare(b.Queued, a.Queued) })
 }
 
-// controls fills the silences, acks and maintenance windows. Filled from engine/control
-// once it is merged.
-func (st *Status) controls(cfg *dsl.Config, dir string) {}
+// controls fills the silences and acks, from engine/control's files.
+func (st *Status) controls(dir string) {
+	silences, err := control.Silences(dir, st.Time)
+	if err != nil {
+		st.problem(err)
+	}
+	acks, err := control.Acks(dir)
+	if err != nil {
+		st.problem(err)
+	}
+	set := control.Set{Silences: silences, Acks: acks}
+	for i := range st.Rules {
+		r := &st.Rules[i]
+		for _, s := range set.Silencing(r.Name, r.Labels, st.Time) {
+			r.Silenced = append(r.Silenced, SilenceRef{ID: s.ID, By: s.By, Comment: s.Comment, EndsAt: s.End()})
+		}
+		if r.State != engine.Firing.String() {
+			continue
+		}
+		if a, ok := set.Ack(r.Name, r.FiringSince); ok {
+			r.Ack = &Ack{By: a.By, Comment: a.Comment, At: a.At}
+			r.NextRepeat = time.Time{} // an acked incident repeats no more
+		}
+	}
+	for _, s := range silences {
+		v := Silence{Silence: s, Status: s.Status(st.Time)}
+		for _, r := range st.Rules {
+			if s.Matches(r.Name, r.Labels) {
+				v.Rules = append(v.Rules, r.Name)
+			}
+		}
+		st.Silences = append(st.Silences, v)
+	}
+}
 
 // count fills Counts and Firing.
 func (st *Status) count() {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
@@ -322,6 +323,56 @@ func TestQuietDaemonSavesValues(t *testing.T) {
 		if got != step.want || !at.Equal(t0.Add(step.wantTime)) {
 			t.Errorf("after the tick at +%s (cpu %v): saved cpu.avg3 %v at +%s, want %v at +%s", step.at, step.cpu, got, at.Sub(t0), step.want, step.wantTime)
 		}
+	}
+}
+
+// TestReadSilencesAndAcks: silences and acks added through engine/control (as the CLI and
+// the API add them) show on the rules they select; an acked rule has no next repeat; an
+// expired silence is listed as expired and silences nothing.
+func TestReadSilencesAndAcks(t *testing.T) {
+	cfg := loadRules(t, failingHook(t).URL)
+	dir := t.TempDir()
+	v := &values{}
+	v.set(80, 10)
+	runOnce(t, dir, cfg, v, t0)
+	at := t0.Add(time.Minute)
+	sil, err := control.AddSilence(dir, control.Silence{Matchers: []control.Matcher{{Label: "team", Value: "web"}}, EndsAt: at.Add(2 * time.Hour), By: "bob", Comment: "deploy"}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := control.AckRule(dir, "overload", "alice", "looking", at); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Read(dir, cfg, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := ruleNamed(t, st, "overload")
+	if len(over.Silenced) != 1 || over.Silenced[0].ID != sil.ID || over.Silenced[0].By != "bob" || !over.Silenced[0].EndsAt.Equal(at.Add(2*time.Hour)) {
+		t.Errorf("overload silenced by %+v, want %s by bob", over.Silenced, sil.ID)
+	}
+	if over.Ack == nil || over.Ack.By != "alice" || over.Ack.Comment != "looking" || !over.NextRepeat.IsZero() {
+		t.Errorf("overload ack %+v, next repeat %v: want alice's ack and no repeat", over.Ack, over.NextRepeat)
+	}
+	if memr := ruleNamed(t, st, "memory"); len(memr.Silenced) != 0 || memr.Ack != nil {
+		t.Errorf("memory (no team label) is silenced or acked: %+v", memr)
+	}
+	if len(st.Silences) != 1 || st.Silences[0].ID != sil.ID || st.Silences[0].Status != "active" || strings.Join(st.Silences[0].Rules, ",") != "overload" {
+		t.Errorf("silences %+v", st.Silences)
+	}
+	if st.Counts.Silenced != 1 || st.Counts.Acked != 1 {
+		t.Errorf("counts %+v", st.Counts)
+	}
+
+	if _, err := control.ExpireSilence(dir, sil.ID, at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = Read(dir, cfg, at.Add(2*time.Minute))
+	if over := ruleNamed(t, st, "overload"); len(over.Silenced) != 0 {
+		t.Errorf("silence expired, overload still silenced: %+v", over.Silenced)
+	}
+	if len(st.Silences) != 1 || st.Silences[0].Status != "expired" || st.Counts.Silenced != 0 {
+		t.Errorf("after expiring: silences %+v, counts %+v", st.Silences, st.Counts)
 	}
 }
 
