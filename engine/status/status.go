@@ -182,6 +182,9 @@ func Read(dir string, cfg *dsl.Config, now time.Time) (*Status, error) {
 	st := &Status{Time: now, StateDir: dir, Rules: []Rule{}, Silences: []Silence{}, Maintenance: []Maintenance{}, Transitions: []Transition{}}
 	if cfg != nil {
 		st.Host = cfg.Settings.Host
+		if st.Host == "" {
+			st.Host, _ = os.Hostname() // as the engine names the machine
+		}
 	}
 	r := store.NewReader(dir)
 
