@@ -181,7 +181,7 @@ func (a *api) silence(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if found == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no silence %q (silences that ended more than %s ago are forgotten)", id, control.Retention))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no silence %q (silences that ended more than %g hours ago are forgotten)", id, control.Retention.Hours()))
 		return
 	}
 	if r.Method == http.MethodGet {
