@@ -79,6 +79,9 @@ type RuleState struct {
 	// Chains are the rule's action chains still to run, the running one first. They are
 	// persisted at every step, so a chain cut short by a crash resumes on the next run.
 	Chains []Cursor `json:"chains,omitempty"`
+	// ExecRuns is the remediation guard's memory of the rule's exec steps that set
+	// max_runs, by chain and step ("fire/1").
+	ExecRuns map[string]*ExecRuns `json:"exec_runs,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.

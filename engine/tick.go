@@ -199,7 +199,9 @@ func (e *Engine) States() map[string]RuleState {
 	defer e.mu.Unlock()
 	out := make(map[string]RuleState, len(e.states))
 	for k, v := range e.states {
-		out[k] = *v
+		cp := *v
+		cp.ExecRuns = cloneExecRuns(v.ExecRuns)
+		out[k] = cp
 	}
 	return out
 }
