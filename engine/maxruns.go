@@ -98,8 +98,8 @@ func ExecGuards(r *dsl.Rule, st RuleState, now time.Time) []ExecGuard {
 func skippedExec(step *dsl.Step, runs int, until time.Time) dsl.ExecInfo {
 	info := execInfo(step, exec.Result{})
 	info.ExitCode, info.Succeeded = -1, false
-	info.Error = fmt.Sprintf("not run: it ran %d times in the last %s (max_runs = \"%d per %s\"); remediation is suspended until %s",
-		runs, shortDuration(step.MaxRunsPer), step.MaxRuns, shortDuration(step.MaxRunsPer), until.UTC().Format(time.RFC3339))
+	info.Error = fmt.Sprintf("not run: it ran %s in the last %s (max_runs = \"%d per %s\"); remediation is suspended until %s",
+		times(runs), shortDuration(step.MaxRunsPer), step.MaxRuns, shortDuration(step.MaxRunsPer), until.UTC().Format(time.RFC3339))
 	return info
 }
 
@@ -116,8 +116,8 @@ func (e *Engine) suspendNotice(r *dsl.Rule, c *Cursor, step *dsl.Step, snap *pro
 		if esc == nil {
 			esc = func(s string) string { return s }
 		}
-		text := fmt.Sprintf("[%s] %s: remediation suspended. The command %s ran %d times in the last %s (max_runs = \"%d per %s\", %s), so it is not run again until %s. The rule is still firing; act by hand.",
-			esc(hostName(snap)), esc(r.Name), esc(programName(step)), runs, shortDuration(step.MaxRunsPer),
+		text := fmt.Sprintf("[%s] %s: remediation suspended. The command %s ran %s in the last %s (max_runs = \"%d per %s\", %s), so it is not run again until %s. The rule is still firing; act by hand.",
+			esc(hostName(snap)), esc(r.Name), esc(programName(step)), times(runs), shortDuration(step.MaxRunsPer),
 			step.MaxRuns, shortDuration(step.MaxRunsPer), esc(dsl.Position(step.Range)), until.UTC().Format(time.RFC3339))
 		e.deliver(notify.Message{
 			Notifier: s.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
@@ -154,4 +154,11 @@ func cloneExecRuns(m map[string]*ExecRuns) map[string]*ExecRuns {
 		}
 	}
 	return out
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
