@@ -175,7 +175,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 				info := skippedExec(step, runs, until)
 				c.LastExec = &info
 				if notice {
-					e.suspendNotice(r, c, step, snap, runs, until)
+					e.suspendNotice(cfg, r, c, step, snap, runs, until)
 				}
 				return false, false
 			}

@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/notimon/notimon/dsl"
 )
 
@@ -34,4 +38,24 @@ func ReadStates(src StateSource) (states map[string]RuleState, found bool, err e
 		}
 	}
 	return states, true, nil
+}
+
+// parentFiring holds back the notifications of a rule while one of its depends_on parents
+// fires; when the last one resolves and the rule still fires, one catch-up notification
+// goes out. e.mu is held.
+func parentFiring(e *Engine, _ *dsl.Config, r *dsl.Rule, _ time.Time) (Suppression, bool) {
+	parents := e.firingParents(r)
+	if len(parents) == 0 {
+		return Suppression{}, false
+	}
+	verb := "is"
+	if len(parents) > 1 {
+		verb = "are"
+	}
+	list := strings.Join(parents, ", ")
+	return Suppression{
+		Notify:  true,
+		Reason:  fmt.Sprintf("depends on %s, which %s firing", list, verb),
+		CatchUp: fmt.Sprintf("still firing after %s resolved", list),
+	}, true
 }

@@ -103,8 +103,22 @@ func skippedExec(step *dsl.Step, runs int, until time.Time) dsl.ExecInfo {
 	return info
 }
 
-// suspendNotice tells the rule's notifiers, once, that its remediation is suspended.
-func (e *Engine) suspendNotice(r *dsl.Rule, c *Cursor, step *dsl.Step, snap *probes.Snapshot, runs int, until time.Time) {
+// suspendNotice tells the rule's notifiers, once, that its remediation is suspended, unless
+// the rule's notifications are held back now.
+func (e *Engine) suspendNotice(cfg *dsl.Config, r *dsl.Rule, c *Cursor, step *dsl.Step, snap *probes.Snapshot, runs int, until time.Time) {
+	e.mu.Lock()
+	sup := e.suppression(cfg, r, e.now())
+	if sup.Notify {
+		// Held back like the rule's notifications (a silence, a firing parent): the next
+		// skip once nothing holds them back sends it.
+		if g := e.state(r.Name).ExecRuns[execKey(c.Chain, c.Step)]; g != nil {
+			g.Suspended = time.Time{}
+		}
+		e.mu.Unlock()
+		e.log.Info("remediation suspended; the notice is held back", "rule", r.Name, "reason", sup.Reason)
+		return
+	}
+	e.mu.Unlock()
 	var sent []string
 	for _, s := range r.Fire {
 		if (s.Kind != dsl.StepNotify && s.Kind != dsl.StepRenotify) || slices.Contains(sent, s.Notifier) {
