@@ -41,6 +41,7 @@ const maxBody = 64 << 10
 //	GET    /api/v1/status            the Status (as `notimon status --json`)
 //	GET    /api/v1/rules             the rules part: time, counts, rules
 //	GET    /api/v1/rules/NAME        one rule
+//	POST   /api/v1/rules/NAME/ack    acknowledge its incident: {"comment": "…"}
 //	GET    /api/v1/silences          the silences (active, pending, ended in the last 24 h)
 //	POST   /api/v1/silences          add one: {"rule": […], "label": ["k=v"], "for": "2h", …}
 //	GET    /api/v1/silences/ID       one silence
@@ -62,6 +63,7 @@ func API(o APIOptions) http.Handler {
 	mux.HandleFunc("/api/v1/status", a.only(a.status, http.MethodGet))
 	mux.HandleFunc("/api/v1/rules", a.only(a.rules, http.MethodGet))
 	mux.HandleFunc("/api/v1/rules/{name}", a.only(a.rule, http.MethodGet))
+	mux.HandleFunc("/api/v1/rules/{name}/ack", a.only(a.ack, http.MethodPost))
 	mux.HandleFunc("/api/v1/silences", a.only(a.silences, http.MethodGet, http.MethodPost))
 	mux.HandleFunc("/api/v1/silences/{id}", a.only(a.silence, http.MethodGet, http.MethodDelete))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +93,7 @@ func (a *api) only(h http.HandlerFunc, methods ...string) http.HandlerFunc {
 			return
 		}
 		if m != http.MethodGet && a.o.ReadOnly {
-			writeError(w, http.StatusForbidden, "the server is read_only: silences cannot be added or expired here")
+			writeError(w, http.StatusForbidden, "the server is read_only: silences and acks cannot be changed here")
 			return
 		}
 		h(w, r)
@@ -233,21 +235,84 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (a *api) addSilence(w http.ResponseWriter, r *http.Request) {
+// decodeBody decodes a request's JSON body into v, a struct whose fields are listed in
+// fields (for the message about an unknown one). It answers the error itself and returns
+// false when the body is not one JSON object of those fields.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, fields string) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send the silence as application/json", r.Header.Get("Content-Type")))
-		return
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send the body as application/json", r.Header.Get("Content-Type")))
+		return false
 	}
-	var in NewSilence
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "request body: "+jsonProblem(err))
-		return
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "request body: "+jsonProblem(err, fields))
+		return false
 	}
 	if dec.More() {
 		writeError(w, http.StatusBadRequest, "request body: more than one JSON value")
+		return false
+	}
+	return true
+}
+
+// NewAck is the body of POST /api/v1/rules/NAME/ack: the flags of `notimon ack`.
+type NewAck struct {
+	Comment string `json:"comment"`
+	By      string `json:"by"` // used only without an authenticated user
+}
+
+func (a *api) ack(w http.ResponseWriter, r *http.Request) {
+	var in NewAck
+	if !decodeBody(w, r, &in, "comment, by") {
+		return
+	}
+	name := r.PathValue("name")
+	st, err := a.read()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	var rule *Rule
+	for i := range st.Rules {
+		if st.Rules[i].Name == name {
+			rule = &st.Rules[i]
+		}
+	}
+	switch {
+	case rule == nil:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no rule %q", name))
+		return
+	case rule.State != "firing":
+		writeError(w, http.StatusConflict, fmt.Sprintf("rule %q is %s, not firing: only a firing rule can be acknowledged", name, rule.State))
+		return
+	}
+	by := in.By
+	if u := a.user(r); u != "" {
+		by = u
+	}
+	ack, err := control.AckRule(a.o.StateDir, name, by, in.Comment, a.o.Now())
+	if err != nil {
+		// The rule stopped firing between the read and the write, or the file failed.
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	a.o.Logger.Info("rule acknowledged through the API", "rule", name, "user", a.user(r), "client", r.RemoteAddr)
+	if st, err = a.read(); err == nil {
+		for _, rl := range st.Rules {
+			if rl.Name == name {
+				writeJSON(w, http.StatusOK, rl)
+				return
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, Rule{Name: name, State: "firing", Ack: &Ack{By: ack.By, Comment: ack.Comment, At: ack.At}})
+}
+
+func (a *api) addSilence(w http.ResponseWriter, r *http.Request) {
+	var in NewSilence
+	if !decodeBody(w, r, &in, "rule, label, for, comment, by, no_exec") {
 		return
 	}
 	now := a.o.Now().Truncate(time.Second)
@@ -331,7 +396,7 @@ func (a *api) user(r *http.Request) string {
 }
 
 // jsonProblem says what is wrong with a body, in words an operator with curl understands.
-func jsonProblem(err error) string {
+func jsonProblem(err error, fields string) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
@@ -349,7 +414,7 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("larger than %d bytes", tooBig.Limit)
 	}
 	// Unknown fields ("json: unknown field \"rules\"") and the rest.
-	return strings.TrimPrefix(err.Error(), "json: ") + `; the fields are rule, label, for, comment, by, no_exec`
+	return strings.TrimPrefix(err.Error(), "json: ") + "; the fields are " + fields
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

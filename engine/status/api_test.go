@@ -276,3 +276,40 @@ func TestAPIReadOnly(t *testing.T) {
 		t.Errorf("read-only API changed the silences: %+v, %v", list, err)
 	}
 }
+
+// TestAPIAck acknowledges the firing rule through the API, as `notimon ack` does: the ack is
+// engine/control's, its author the authenticated user, and the rule shows no next repeat;
+// a rule that is not firing, an unknown one, a form post and a read-only server are refused.
+func TestAPIAck(t *testing.T) {
+	srv, dir, _, now := apiServer(t, false)
+	var before Rule
+	do(t, "GET", srv.URL+"/api/v1/rules/overload", "", "").decode(t, &before)
+	if before.NextRepeat.IsZero() {
+		t.Fatalf("overload should repeat before the ack: %+v", before)
+	}
+	a := do(t, "POST", srv.URL+"/api/v1/rules/overload/ack", "application/json", `{"comment": "looking", "by": "mallory"}`, "X-Test-User", "alice")
+	var r Rule
+	a.decode(t, &r)
+	if a.code != 200 || r.Ack == nil || r.Ack.By != "alice" || r.Ack.Comment != "looking" || !r.Ack.At.Equal(now) || !r.NextRepeat.IsZero() {
+		t.Errorf("POST ack: %d %s", a.code, a.body)
+	}
+	acks, err := control.Acks(dir)
+	if err != nil || acks["overload"].By != "alice" {
+		t.Errorf("engine/control acks %+v, %v", acks, err)
+	}
+	if msg := do(t, "POST", srv.URL+"/api/v1/rules/memory/ack", "application/json", `{}`).errorOf(t, http.StatusConflict); !strings.Contains(msg, "not firing") {
+		t.Errorf("ack of an inactive rule: %q", msg)
+	}
+	do(t, "POST", srv.URL+"/api/v1/rules/nosuch/ack", "application/json", `{}`).errorOf(t, 404)
+	do(t, "POST", srv.URL+"/api/v1/rules/overload/ack", "application/x-www-form-urlencoded", `comment=x`).errorOf(t, 415)
+	if msg := do(t, "POST", srv.URL+"/api/v1/rules/overload/ack", "application/json", `{"note": "x"}`).errorOf(t, 400); !strings.Contains(msg, "comment, by") {
+		t.Errorf("unknown field: %q", msg)
+	}
+	do(t, "GET", srv.URL+"/api/v1/rules/overload/ack", "", "").errorOf(t, http.StatusMethodNotAllowed)
+
+	ro, roDir, _, _ := apiServer(t, true)
+	do(t, "POST", ro.URL+"/api/v1/rules/overload/ack", "application/json", `{}`).errorOf(t, 403)
+	if acks, _ := control.Acks(roDir); len(acks) != 0 {
+		t.Errorf("read-only server acked: %+v", acks)
+	}
+}
