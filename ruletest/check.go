@@ -147,7 +147,7 @@ func (p *plan) check(out *outcome) []Failure {
 					break
 				}
 			}
-			add(Failure{At: e.At, Pos: &pos, Title: x.title(), Lines: []string{"- held back (by a silence, a maintenance window or a firing parent)", got}})
+			add(Failure{At: e.At, Pos: &pos, Title: x.title(), Lines: []string{"- held back by a silence", got}})
 		}
 	}
 	for _, f := range out.ackErrs {
