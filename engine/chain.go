@@ -167,6 +167,22 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 			return false, true
 		}
 	case dsl.StepExec:
+		if step.MaxRuns > 0 {
+			ok, notice, until, runs := e.allowRun(r.Name, execKey(c.Chain, c.Step), step, e.now())
+			if !ok {
+				log.Warn("exec skipped: max_runs reached; remediation suspended", "program", programName(step),
+					"runs", runs, "per", shortDuration(step.MaxRunsPer), "until", until)
+				info := skippedExec(step, runs, until)
+				c.LastExec = &info
+				if e.opts.Suppressed != nil {
+					e.opts.Suppressed(SuppressedStep{Rule: r.Name, Chain: c.Chain, Step: step, Reason: info.Error, Time: e.now()})
+				}
+				if notice {
+					e.suspendNotice(cfg, r, c, step, snap, runs, until)
+				}
+				return false, false
+			}
+		}
 		res := e.opts.Exec(e.ctx, exec.Spec{
 			Argv: step.Command, Shell: step.Shell, Env: step.Env, Timeout: step.Timeout,
 			Alert: alertEnv(r, c, snap), InheritEnv: step.InheritEnv, Strip: e.config().SecretEnv,

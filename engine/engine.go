@@ -80,6 +80,8 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+	recent       recent                    // values, errors and transitions for status readers, guarded by mu
+	maintenance  maintenanceCache          // which maintenance windows are open, guarded by mu
 	control      control.Set               // silences and acks read by the latest tick, guarded by mu
 	controlErr   string                    // the latest error reading them, logged once; guarded by mu
 
@@ -182,6 +184,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 		}
 	}
 	e.verdicts, e.holds = nil, nil
+	e.recent.env = nil // read by the previous rules' schema
 	e.mu.Unlock()
 	e.setInterval(cfg)
 }

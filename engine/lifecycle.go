@@ -80,6 +80,9 @@ type RuleState struct {
 	// Chains are the rule's action chains still to run, the running one first. They are
 	// persisted at every step, so a chain cut short by a crash resumes on the next run.
 	Chains []Cursor `json:"chains,omitempty"`
+	// ExecRuns is the remediation guard's memory of the rule's exec steps that set
+	// max_runs, by chain and step ("fire/1").
+	ExecRuns map[string]*ExecRuns `json:"exec_runs,omitempty"`
 	// Suppressed is what held the rule's steps back at the latest tick (silences …); nil
 	// when nothing did.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
@@ -91,6 +94,12 @@ type RuleState struct {
 	// Ack is the operator's acknowledgement of the current incident: no repeats until it
 	// resolves.
 	Ack *control.Ack `json:"ack,omitempty"`
+	// Values are the probe fields the condition read on the latest tick before the state
+	// was saved (ValuesAt), by path; Error is why that tick could not evaluate the rule.
+	// Written for readers of the state directory (`notimon status`); the engine ignores them.
+	Values   map[string]any `json:"values,omitempty"`
+	ValuesAt time.Time      `json:"values_at,omitzero"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.

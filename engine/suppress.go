@@ -30,7 +30,7 @@ type Suppression struct {
 type suppressor func(e *Engine, cfg *dsl.Config, r *dsl.Rule, now time.Time) (Suppression, bool)
 
 // suppressors are every source of suppression, in the order their reasons are listed.
-var suppressors = []suppressor{silenced}
+var suppressors = []suppressor{silenced, inMaintenance, parentFiring}
 
 // CatchUpAfterSilence heads the notification sent when a silence ends while its rule fires.
 const CatchUpAfterSilence = "still firing after the silence"

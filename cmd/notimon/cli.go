@@ -75,6 +75,7 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		newSilenceCmd(),
 		newAckCmd(),
 		newFmtCmd(),
+		newStatusCmd(),
 		newVersionCmd(),
 	)
 	registerCompletions(root)

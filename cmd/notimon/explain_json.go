@@ -28,6 +28,9 @@ type jsonExplain struct {
 	ClearWhen *jsonTerm    `json:"clear_when,omitempty"`
 	State     jsonState    `json:"state"`
 	Outlook   jsonOutlook  `json:"outlook"`
+	// HeldBack are the maintenance windows covering the rule, its parents, its exec
+	// steps' max_runs: what holds (or would hold) its steps back.
+	HeldBack []jsonHold `json:"held_back,omitempty"`
 	// What the operator's silences and acks do: what holds the rule's steps back now,
 	// the ack of its incident, and the notifications held back since the last one sent.
 	Suppressed *engine.Suppression `json:"suppressed,omitempty"`
