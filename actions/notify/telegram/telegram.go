@@ -52,6 +52,12 @@ type Config struct {
 	APIURL              string        // "" means the public Bot API
 	Timeout             time.Duration // per request; 0 means DefaultTimeout
 	Logger              *slog.Logger  // nil: discard
+	// Commands puts the inline buttons (Ack, Silence 1h, Silence 24h) on firing messages,
+	// and makes notimon read the bot's updates for commands (engine/chatops).
+	Commands bool
+	// AllowedUsers are who may command: user ids and "@username"s. Empty: the members of
+	// ChatID.
+	AllowedUsers []string
 }
 
 // Telegram sends messages to one chat.
