@@ -18,7 +18,7 @@ import (
 
 const helpText = `notimon commands:
 /status: firing and pending rules with their values, silences, the last reload
-/silence RULE DURATION [comment]: hold back RULE's notifications (a glob: web*, or a name) for DURATION (30m, 2h, 1d)
+/silence RULE DURATION [comment]: hold back RULE's notifications (a glob: web*, or a name; "quote it" if it has spaces) for DURATION (30m, 2h, 1d)
 /unsilence ID: end a silence early
 /ack RULE [comment]: stop RULE's repeats until it resolves
 /help: this list
@@ -79,13 +79,40 @@ func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 // parseCommand splits "/cmd@bot arg …" into the command's name (lower case) and its
 // arguments. ok is false for a command addressed to another bot.
 func parseCommand(text, username string) (name string, args []string, ok bool) {
-	fields := strings.Fields(text)
+	fields := splitArgs(text)
 	cmd := strings.TrimPrefix(fields[0], "/")
 	cmd, to, addressed := strings.Cut(cmd, "@")
 	if addressed && username != "" && !strings.EqualFold(to, username) {
 		return "", nil, false
 	}
 	return strings.ToLower(cmd), fields[1:], true
+}
+
+// splitArgs splits text at spaces, except inside double quotes (typographic ones too, which
+// phones put in), so that a rule whose name has spaces can be named: /ack "disk full".
+func splitArgs(text string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, started := false, false
+	for _, r := range text {
+		switch {
+		case r == '"' || r == '“' || r == '”':
+			quoted, started = !quoted, true
+		case !quoted && (r == ' ' || r == '\t' || r == '\n'):
+			if started {
+				out = append(out, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if started {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // command runs one command and returns the reply.
