@@ -186,7 +186,7 @@ func TestCommandsFromTheNotifiersChat(t *testing.T) {
 		t.Errorf("silence %+v", s)
 	}
 	r := f.replies(opsChat)
-	if len(r) != 1 || !strings.Contains(r[0], "Silenced cpu* for 2h0m0s") || !strings.Contains(r[0], "/unsilence "+s.ID) {
+	if len(r) != 1 || !strings.Contains(r[0], "Silenced cpu* for 2h, until 2026-12-01 19:30 UTC") || !strings.Contains(r[0], "/unsilence "+s.ID) {
 		t.Fatalf("replies %q", r)
 	}
 

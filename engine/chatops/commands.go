@@ -141,7 +141,7 @@ func (b *Bot) command(name string, args []string, who string) string {
 			return "Not silenced: " + err.Error()
 		}
 		out := fmt.Sprintf("🔕 Silenced %s for %s, until %s: silence %s.\n/unsilence %s ends it.",
-			args[0], d, clock(s.End()), s.ID, s.ID)
+			args[0], shortDuration(d), clock(s.End()), s.ID, s.ID)
 		if !b.matchesSomeRule(args[0]) {
 			out += "\nNote: no rule of the configuration is called that now."
 		}
@@ -252,9 +252,9 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery) {
 		}
 		done, short = fmt.Sprintf("✅ Acked by %s at %s", who, clock(now)), "Acked: repeats stop until it resolves."
 	case telegram.ButtonSilence1h, telegram.ButtonSilence1d:
-		d := time.Hour
+		d, label := time.Hour, "1h"
 		if action == telegram.ButtonSilence1d {
-			d = 24 * time.Hour
+			d, label = 24*time.Hour, "24h" // as the button says
 		}
 		s, err := control.AddSilence(b.opts.StateDir, control.Silence{
 			Matchers: []control.Matcher{{Rule: literalGlob(rule)}},
@@ -267,8 +267,8 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery) {
 			return
 		}
 		done = fmt.Sprintf("🔕 Silenced for %s by %s at %s, until %s (silence %s; /unsilence %s ends it)",
-			shortDuration(d), who, clock(now), clock(s.End()), s.ID, s.ID)
-		short = fmt.Sprintf("Silenced for %s: silence %s.", shortDuration(d), s.ID)
+			label, who, clock(now), clock(s.End()), s.ID, s.ID)
+		short = fmt.Sprintf("Silenced for %s: silence %s.", label, s.ID)
 	}
 	b.answer(ctx, q, short, false)
 	if msg != nil {
@@ -310,11 +310,19 @@ func literalGlob(name string) string {
 	return b.String()
 }
 
+// shortDuration writes d as people do: 1h, 1d, 1h30m, 90s.
 func shortDuration(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%dh", d/time.Hour)
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // maxAnswer is the longest text answerCallbackQuery shows.

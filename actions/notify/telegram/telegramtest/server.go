@@ -210,6 +210,18 @@ func (s *Server) Messages() []Message {
 	return slices.Clone(s.messages)
 }
 
+// Message returns the delivered message whose message_id is id, as it is now (edits
+// included).
+func (s *Server) Message(id int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.messages, func(m Message) bool { return m.ID == id })
+	if i < 0 {
+		return Message{}, false
+	}
+	return s.messages[i], true
+}
+
 // Requests returns the requests the server has finished with, in that order: answered,
 // dropped, or, for a hung one, abandoned by its client. A request the server has not seen
 // (refused while Down) is not there.
