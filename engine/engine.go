@@ -82,6 +82,7 @@ type Engine struct {
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
 	control      control.Set               // silences and acks read by the latest tick, guarded by mu
 	controlErr   string                    // the latest error reading them, logged once; guarded by mu
+	recent       recent                    // values, errors and transitions for status readers, guarded by mu
 
 	loop loopState // what RunDaemon's loop is doing, for Alive
 }
@@ -182,6 +183,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 		}
 	}
 	e.verdicts, e.holds = nil, nil
+	e.recent.env = nil // read by the previous rules' schema
 	e.mu.Unlock()
 	e.setInterval(cfg)
 }

@@ -91,6 +91,12 @@ type RuleState struct {
 	// Ack is the operator's acknowledgement of the current incident: no repeats until it
 	// resolves.
 	Ack *control.Ack `json:"ack,omitempty"`
+	// Values are the probe fields the condition read on the latest tick before the state
+	// was saved (ValuesAt), by path; Error is why that tick could not evaluate the rule.
+	// Written for readers of the state directory (`notimon status`); the engine ignores them.
+	Values   map[string]any `json:"values,omitempty"`
+	ValuesAt time.Time      `json:"values_at,omitzero"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.
