@@ -108,10 +108,11 @@ rule %q {
 		t.Fatal(err)
 	}
 	doc := map[string]any{"version": 1, "rules": map[string]any{
-		"cpu":    map[string]any{"state": "firing", "since": t0.Add(-time.Hour), "firing_since": t0.Add(-time.Hour)},
+		"cpu": map[string]any{"state": "firing", "since": t0.Add(-time.Hour), "firing_since": t0.Add(-time.Hour),
+			"values": map[string]any{"cpu.avg3": 93.257}, "values_at": t0},
 		longRule: map[string]any{"state": "firing", "since": t0.Add(-time.Hour), "firing_since": t0.Add(-time.Hour)},
 		"disk x": map[string]any{"state": "inactive", "since": t0.Add(-time.Hour)},
-	}}
+	}, "last_reload": map[string]any{"time": t0.Add(-time.Minute), "ok": false, "error": "rules.hcl:3:9: error: Unknown probe field\nmore\nlines\nof\ndiagnostics"}}
 	if err := st.Save(doc); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestCommandsFromTheNotifiersChat(t *testing.T) {
 		"Acked cpu",
 		"Not acked: ack disk: no rule \"disk\"",
 		"Not acked: ack disk x: the rule is not firing",
-		"Firing: 2, pending: 0",
+		"notimon: 2 firing, 0 pending of 3 rules; 0 silenced, 1 acked.\n\n🔥 cpu (warning) firing since 2026-12-01 16:30 UTC (1h0m): cpu.avg3=93.26\n   ✅ acked by @alice at 2026-12-01 17:30 UTC\n",
 		"notimon commands:",
 		"Not silenced: \"soon\" is not a duration",
 	}
@@ -228,7 +229,8 @@ func TestCommandsFromTheNotifiersChat(t *testing.T) {
 			t.Errorf("reply %d %q, want it to contain %q", i+1, r[i], w)
 		}
 	}
-	if !strings.Contains(r[4], "🔥 cpu since") || !strings.Contains(r[4], longRule) {
+	if !strings.Contains(r[4], "🔥 "+longRule+" (warning) firing") ||
+		!strings.Contains(r[4], "Last reload: FAILED at 2026-12-01 17:29 UTC; the previous rules keep running:\nrules.hcl:3:9: error: Unknown probe field\nmore\nlines\nof\n…") {
 		t.Errorf("/status %q", r[4])
 	}
 	if f.srv.Pending() != 0 {
@@ -403,5 +405,29 @@ func TestDaemonLoopFollowsTheRules(t *testing.T) {
 	}
 	if strings.Contains(f.log.String(), token) {
 		t.Error("the token is in the log")
+	}
+}
+
+func TestStatusShowsSilences(t *testing.T) {
+	f := newFixture(t, "")
+	f.srv.PostText(opsChat, alice, `/silence cpu 90m "kernel update"`)
+	f.srv.PostText(opsChat, alice, "/status")
+	f.drain()
+	r := f.replies(opsChat)
+	if len(r) != 2 {
+		t.Fatalf("replies %q", r)
+	}
+	id := f.silences()[0].ID
+	for _, want := range []string{
+		"notimon: 2 firing, 0 pending of 3 rules; 1 silenced, 0 acked.",
+		"🔥 cpu (warning) firing since 2026-12-01 16:30 UTC (1h0m): cpu.avg3=93.26\n   🔕 silenced until 2026-12-01 19:00 UTC by @alice (silence " + id + ")",
+		"Silences:\n🔕 " + id + " rule=cpu, active until 2026-12-01 19:00 UTC, by @alice: \"kernel update\"",
+	} {
+		if !strings.Contains(r[1], want) {
+			t.Errorf("/status:\n%s\nwant it to contain:\n%s", r[1], want)
+		}
+	}
+	if !strings.HasPrefix(r[0], "🔕 Silenced cpu for 1h30m, until 2026-12-01 19:00 UTC") {
+		t.Errorf("/silence reply %q", r[0])
 	}
 }
