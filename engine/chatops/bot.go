@@ -234,6 +234,7 @@ func (b *Bot) loadOffset() error {
 	if b.loaded {
 		return nil
 	}
+	_ = store.RemoveParts(b.opts.StateDir, b.file) // left by a write cut short; only this bot writes the file
 	path := filepath.Join(b.opts.StateDir, b.file)
 	data, err := os.ReadFile(path)
 	switch {

@@ -57,17 +57,24 @@ func (b *Bot) ignored(what string, chat models.Chat, from *models.User) {
 // onMessage runs a command and replies in its chat.
 func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 	text := strings.TrimSpace(m.Text)
-	if !strings.HasPrefix(text, "/") {
-		b.log.Debug("Telegram message that is not a command; ignored", "chat", m.Chat.ID)
-		return
-	}
 	name, args, ok := parseCommand(text, b.username)
-	if !ok {
+	switch {
+	case !ok:
 		b.log.Debug("Telegram command for another bot; ignored", "chat", m.Chat.ID)
 		return
+	case !strings.HasPrefix(text, "/"):
+		name = "" // a message that is not a command
 	}
-	if _, ok := b.allowedFor(m.Chat, m.From); !ok {
-		b.ignored("/"+name, m.Chat, m.From)
+	if _, allowed := b.allowedFor(m.Chat, m.From); !allowed {
+		what := "a message"
+		if name != "" {
+			what = "/" + name
+		}
+		b.ignored(what, m.Chat, m.From)
+		return
+	}
+	if name == "" {
+		b.log.Debug("Telegram message that is not a command; ignored", "chat", m.Chat.ID)
 		return
 	}
 	who := sender(m.From).who()
@@ -80,6 +87,9 @@ func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 // arguments. ok is false for a command addressed to another bot.
 func parseCommand(text, username string) (name string, args []string, ok bool) {
 	fields := splitArgs(text)
+	if len(fields) == 0 || !strings.HasPrefix(fields[0], "/") {
+		return "", fields, true
+	}
 	cmd := strings.TrimPrefix(fields[0], "/")
 	cmd, to, addressed := strings.Cut(cmd, "@")
 	if addressed && username != "" && !strings.EqualFold(to, username) {
