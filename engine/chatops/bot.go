@@ -53,6 +53,21 @@ type Bot struct {
 	username string // the bot's, from getMe; "" until known
 }
 
+// botUsername is the bot's username, asked once (getMe) when a command names a bot; ""
+// when it cannot be known now, and then /cmd@name is taken whatever the name.
+func (b *Bot) botUsername(ctx context.Context) string {
+	if b.username == "" && b.tg != nil {
+		rctx, cancel := context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+		if me, err := b.tg.GetMe(rctx); err == nil {
+			b.username = me.Username
+		} else {
+			b.log.Debug("getMe failed; a command for any bot is taken as ours", "err", b.redact(err))
+		}
+	}
+	return b.username
+}
+
 func newBot(c telegram.Config, o Options, config func() *dsl.Config) *Bot {
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -153,11 +168,6 @@ func (b *Bot) drain(ctx context.Context) error {
 func (b *Bot) poll(ctx context.Context, wait time.Duration) (int, error) {
 	if err := b.loadOffset(); err != nil {
 		return 0, err
-	}
-	if b.username == "" && b.tg != nil {
-		if me, err := b.tg.GetMe(ctx); err == nil {
-			b.username = me.Username
-		} // else: /cmd@name is accepted whatever the name until getMe answers
 	}
 	ups, err := b.getUpdates(ctx, wait)
 	if err != nil {

@@ -339,7 +339,7 @@ func TestAnUpdateIsAppliedOnceAcrossACrash(t *testing.T) {
 	id := f.srv.PostText(opsChat, alice, "/silence cpu 1h")
 	// The run dies after applying the command, before it confirms it to Telegram: the
 	// getUpdates that would have confirmed it is cut.
-	f.srv.FailAt(4, telegramtest.Drop()) // getMe, getUpdates, the reply, then this one
+	f.srv.FailAt(3, telegramtest.Drop()) // getUpdates, the reply, then this one
 	if errs := f.svc.Drain(context.Background(), f.cfg); len(errs) != 1 {
 		t.Fatalf("Drain errors %v, want the cut connection", errs)
 	}
@@ -429,5 +429,27 @@ func TestStatusShowsSilences(t *testing.T) {
 	}
 	if !strings.HasPrefix(r[0], "🔕 Silenced cpu for 1h30m, until 2026-12-01 19:00 UTC") {
 		t.Errorf("/silence reply %q", r[0])
+	}
+}
+
+func TestDrainWhenTelegramIsDown(t *testing.T) {
+	f := newFixture(t, "")
+	f.srv.PostText(opsChat, alice, "/silence cpu 1h")
+	f.srv.Down()
+	start := time.Now()
+	errs := f.svc.Drain(context.Background(), f.cfg)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "getUpdates") || strings.Contains(errs[0].Error(), token) {
+		t.Fatalf("Drain with Telegram down: %v", errs)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a refused connection took %v", d)
+	}
+	if len(f.silences()) != 0 {
+		t.Fatal("applied a command it could not read")
+	}
+	f.srv.Up()
+	f.drain()
+	if len(f.silences()) != 1 {
+		t.Fatal("the command queued while Telegram was down was not applied once it was back")
 	}
 }

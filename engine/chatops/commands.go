@@ -57,7 +57,7 @@ func (b *Bot) ignored(what string, chat models.Chat, from *models.User) {
 // onMessage runs a command and replies in its chat.
 func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 	text := strings.TrimSpace(m.Text)
-	name, args, ok := parseCommand(text, b.username)
+	name, args, ok := parseCommand(text, func() string { return b.botUsername(ctx) })
 	switch {
 	case !ok:
 		b.log.Debug("Telegram command for another bot; ignored", "chat", m.Chat.ID)
@@ -85,15 +85,17 @@ func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 
 // parseCommand splits "/cmd@bot arg …" into the command's name (lower case) and its
 // arguments. ok is false for a command addressed to another bot.
-func parseCommand(text, username string) (name string, args []string, ok bool) {
+func parseCommand(text string, username func() string) (name string, args []string, ok bool) {
 	fields := splitArgs(text)
 	if len(fields) == 0 || !strings.HasPrefix(fields[0], "/") {
 		return "", fields, true
 	}
 	cmd := strings.TrimPrefix(fields[0], "/")
 	cmd, to, addressed := strings.Cut(cmd, "@")
-	if addressed && username != "" && !strings.EqualFold(to, username) {
-		return "", nil, false
+	if addressed {
+		if me := username(); me != "" && !strings.EqualFold(to, me) {
+			return "", nil, false
+		}
 	}
 	return strings.ToLower(cmd), fields[1:], true
 }
