@@ -143,8 +143,10 @@ func (b *Bot) command(name string, args []string, who string) string {
 		if err != nil || d <= 0 {
 			return fmt.Sprintf("Not silenced: %q is not a duration; write e.g. 30m, 2h or 1d.", args[1])
 		}
+		now := now.Truncate(time.Second) // as `notimon silence add`
 		s, err := control.AddSilence(b.opts.StateDir, control.Silence{
 			Matchers: []control.Matcher{{Rule: args[0]}},
+			StartsAt: now,
 			EndsAt:   now.Add(d),
 			Comment:  strings.Join(args[2:], " "),
 			By:       who,
@@ -268,8 +270,10 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery) {
 		if action == telegram.ButtonSilence1d {
 			d, label = 24*time.Hour, "24h" // as the button says
 		}
+		now := now.Truncate(time.Second) // as `notimon silence add`
 		s, err := control.AddSilence(b.opts.StateDir, control.Silence{
 			Matchers: []control.Matcher{{Rule: literalGlob(rule)}},
+			StartsAt: now,
 			EndsAt:   now.Add(d),
 			Comment:  "from a Telegram button",
 			By:       who,
