@@ -26,9 +26,9 @@ The buttons under an alert ack it or silence its rule for 1h or 24h.`
 
 // allowedFor returns the access that lets from act in the chat, if one does.
 func (b *Bot) allowedFor(chat models.Chat, from *models.User) (access, bool) {
-	var u *userRef
+	var u *userRef // nil: no sender (a channel post), which no access allows
 	if from != nil {
-		u = &userRef{id: from.ID, username: from.Username, firstName: from.FirstName, isBot: from.IsBot}
+		u = sender(from)
 	}
 	for _, a := range b.access {
 		if a.allows(chat.ID, chat.Username, string(chat.Type), u) {
@@ -38,6 +38,7 @@ func (b *Bot) allowedFor(chat models.Chat, from *models.User) (access, bool) {
 	return access{}, false
 }
 
+// sender is the user behind an update; a zero user when there is none.
 func sender(from *models.User) *userRef {
 	if from == nil {
 		return &userRef{}
