@@ -518,6 +518,8 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 			return nil, append(diags, attrError(attr, "Empty list", fmt.Sprintf("%s is an empty list; give at least one value or leave it out.", what))...)
 		}
 		return out, diags
+	case spec.TypeUserList:
+		return decodeUsers(attr, v, what, diags)
 	case spec.TypeChatID:
 		if v.Type() == cty.Number {
 			bf := v.AsBigFloat()
@@ -537,6 +539,87 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 		return s, diags
 	}
 	return bad()
+}
+
+// usernameRE is a Telegram username as allowed_users writes it: "@", then 4 to 32 letters,
+// digits or underscores, starting with a letter.
+var usernameRE = regexp.MustCompile(`^@[A-Za-z][A-Za-z0-9_]{3,31}$`)
+
+// decodeUsers decodes a list of Telegram users: positive user ids (numbers, or strings of
+// digits) and "@username"s. A bad item is reported at the item.
+func decodeUsers(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnostics) ([]string, hcl.Diagnostics) {
+	if !v.Type().IsListType() && !v.Type().IsTupleType() {
+		detail := fmt.Sprintf("%s must be %s; this is %s.", what, spec.TypeUserList, friendly(v))
+		if s, ok := stringOf(v); ok {
+			detail += fmt.Sprintf(" Write a list even for one user: [%q].", s)
+		}
+		return nil, append(diags, attrError(attr, "Incorrect value type", detail)...)
+	}
+	items := v.AsValueSlice()
+	if len(items) == 0 {
+		return nil, append(diags, attrError(attr, "Empty list", fmt.Sprintf("%s is an empty list; give at least one user or leave it out (then only the members of chat_id may command).", what))...)
+	}
+	var exprs []hclsyntax.Expression
+	if t, ok := attr.Expr.(*hclsyntax.TupleConsExpr); ok {
+		exprs = t.Exprs
+	}
+	var out []string
+	var bad hcl.Diagnostics
+	for i, item := range items {
+		at := attr.Expr.Range()
+		if i < len(exprs) {
+			at = exprs[i].Range()
+		}
+		problem := ""
+		switch {
+		case !item.IsKnown() || item.IsNull():
+			problem = "is null"
+		case item.Type() == cty.Number:
+			bf := item.AsBigFloat()
+			n, acc := bf.Int64()
+			switch {
+			case !bf.IsInt() || acc != big.Exact:
+				problem = fmt.Sprintf("is %s, not a user id (a whole number)", bf.Text('g', -1))
+			case n <= 0:
+				problem = fmt.Sprintf("is %d: a user id is positive (a negative id is a group's or a channel's, which belongs in chat_id)", n)
+			default:
+				out = append(out, strconv.FormatInt(n, 10))
+			}
+		case item.Type() == cty.String:
+			s := strings.TrimSpace(item.AsString())
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				if n <= 0 {
+					problem = fmt.Sprintf("is %d: a user id is positive (a negative id is a group's or a channel's, which belongs in chat_id)", n)
+				} else {
+					out = append(out, strconv.FormatInt(n, 10))
+				}
+				break
+			}
+			if !usernameRE.MatchString(s) {
+				hint := ""
+				if usernameRE.MatchString("@" + s) {
+					hint = fmt.Sprintf("; write \"@%s\"", s)
+				}
+				problem = fmt.Sprintf("is %q: neither a user id nor an @username (4 to 32 letters, digits or _, from a letter)%s", s, hint)
+			} else {
+				out = append(out, s)
+			}
+		default:
+			problem = "is " + friendly(item) + ", not a user id or an @username"
+		}
+		if problem != "" {
+			bad = append(bad, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid user",
+				Detail:   fmt.Sprintf("%s: item %d %s.", what, i+1, problem),
+				Subject:  at.Ptr(),
+			})
+		}
+	}
+	if bad.HasErrors() {
+		return nil, append(diags, bad...)
+	}
+	return out, diags
 }
 
 func decodeArgv(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnostics) ([]string, hcl.Diagnostics) {

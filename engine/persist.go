@@ -86,6 +86,19 @@ func (e *Engine) Save() error {
 		cp := *st
 		cp.Chains = append([]Cursor(nil), st.Chains...)
 		cp.ExecRuns = cloneExecRuns(st.ExecRuns)
+		// Chains update these in place under mu; the copy is encoded after mu is released.
+		if st.Held != nil {
+			h := *st.Held
+			cp.Held = &h
+		}
+		if st.Suppressed != nil {
+			s := *st.Suppressed
+			cp.Suppressed = &s
+		}
+		if st.Ack != nil {
+			a := *st.Ack
+			cp.Ack = &a
+		}
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus

@@ -18,6 +18,7 @@ notifier "telegram" "ops" {
   chat_id    = env("NOTIMON_TELEGRAM_CHAT_ID")
   parse_mode = "HTML"
   api_url    = env("NOTIMON_TELEGRAM_API_URL", "https://api.telegram.org")
+  # commands = true # answer /status, /silence, /ack … from chat_id; Ack/Silence buttons on alerts
 }
 
 notifier "console" "stdout" {} # prints to standard output; needs no credentials

@@ -23,6 +23,7 @@ const (
 	TypeRegexp                     // a string that compiles as a Go regular expression
 	TypeHeaders                    // { Name = "value" } HTTP headers: valid names, one-line values; map[string]string
 	TypeStringList                 // a non-empty list of non-empty strings, decoded as []string
+	TypeUserList                   // a non-empty list of Telegram user ids (numbers) or "@username"s, decoded as []string
 	// TypeTemplate is a one-line message template with {{ }} placeholders (an email's
 	// subject, an ntfy title), decoded as its text. A kind has at most one: the dsl
 	// compiles it (or the attribute's Default) like a message, and the engine renders it
@@ -57,6 +58,8 @@ func (t AttrType) String() string {
 		return `a non-empty list of strings, ["a", "b"]`
 	case TypeTemplate:
 		return "a message template with {{ }} placeholders"
+	case TypeUserList:
+		return `a non-empty list of user ids or "@username"s, [123456789, "@alice"]`
 	}
 	return "a value"
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/chatops"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/engine/watch"
 )
@@ -114,6 +115,11 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		}()
 	}
 
+	// Telegram commands: a long poll per bot of the commands notifiers, following reloads.
+	ops := chatops.New(chatops.Options{StateDir: st.Dir(), Logger: logger, Now: clock})
+	defer ops.Stop()
+	ops.Update(ctx, cfg)
+
 	eng := engine.New(cfg, engine.Options{
 		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
 	})
@@ -126,7 +132,13 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	stopPings := startWatchdog(notifier, eng, cfg.Settings.Interval, logger)
 	first := true
 	err = eng.RunDaemon(ctx, engine.DaemonOptions{
-		Load:   rules.LoadChanged,
+		Load: func() (*dsl.Config, error) {
+			cfg, err := rules.LoadChanged()
+			if err == nil && cfg != nil {
+				ops.Update(ctx, cfg)
+			}
+			return cfg, err
+		},
 		Reload: reload,
 		Hard:   hard,
 		Ticked: func(*engine.Report) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/chatops"
 	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
@@ -159,6 +160,13 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format stri
 		}
 		defer st.Close()
 		opts.Store = st
+	}
+	if opts.Store != nil && chatops.Enabled(cfg) {
+		// Commands queued since the last run act before this tick.
+		ops := chatops.New(chatops.Options{StateDir: opts.Store.Dir(), Logger: logger, Now: clock})
+		for _, err := range ops.Drain(cmd.Context(), cfg) {
+			logger.Warn("Telegram commands not read", "err", err)
+		}
 	}
 	eng := engine.New(cfg, opts)
 	if err := eng.Restore(); err != nil {

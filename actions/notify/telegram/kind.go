@@ -21,6 +21,8 @@ var block = spec.Block{
 		{Name: "disable_notification", Type: spec.TypeBool},
 		{Name: "api_url", Type: spec.TypeURL},
 		{Name: "timeout", Type: spec.TypeDuration},
+		{Name: "commands", Type: spec.TypeBool},
+		{Name: "allowed_users", Type: spec.TypeUserList},
 	},
 	OneOf: [][]string{{"token", "token_file"}, {"chat_id", "chat_id_file"}},
 }
@@ -45,6 +47,13 @@ var Kind = spec.Notifier{
 	Escape: func(attrs map[string]any) func(string) string {
 		mode, _ := attrs["parse_mode"].(string)
 		return Escaper(mode)
+	},
+	Check: func(attrs map[string]any) error {
+		on, _ := attrs["commands"].(bool)
+		if _, set := attrs["allowed_users"]; set && !on {
+			return fmt.Errorf("allowed_users says who may send commands, but commands is not true: set commands = true, or remove allowed_users")
+		}
+		return nil
 	},
 }
 
@@ -76,6 +85,10 @@ func FromAttrs(attrs map[string]any) (Config, error) {
 			cfg.APIURL, err = spec.As[string](k, v)
 		case "timeout":
 			cfg.Timeout, err = spec.As[time.Duration](k, v)
+		case "commands":
+			cfg.Commands, err = spec.As[bool](k, v)
+		case "allowed_users":
+			cfg.AllowedUsers, err = spec.As[[]string](k, v)
 		}
 		return err
 	})

@@ -198,3 +198,7 @@ func numbering(i, n int, mode string) string {
 	}
 	return fmt.Sprintf("(%d/%d)\n", i, n)
 }
+
+// Split cuts text, markup in mode, into the parts Notify sends: each at most 4096 UTF-16
+// units of visible text, cut on line boundaries, each valid markup on its own.
+func Split(text, mode string) []string { return split(text, mode) }

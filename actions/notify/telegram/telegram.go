@@ -52,6 +52,12 @@ type Config struct {
 	APIURL              string        // "" means the public Bot API
 	Timeout             time.Duration // per request; 0 means DefaultTimeout
 	Logger              *slog.Logger  // nil: discard
+	// Commands puts the inline buttons (Ack, Silence 1h, Silence 24h) on firing messages,
+	// and makes notimon read the bot's updates for commands (engine/chatops).
+	Commands bool
+	// AllowedUsers are who may command: user ids and "@username"s. Empty: the members of
+	// ChatID.
+	AllowedUsers []string
 }
 
 // Telegram sends messages to one chat.
@@ -125,8 +131,13 @@ func (t *Telegram) Notify(ctx context.Context, m notify.Message) (bool, error) {
 	if m.Resume.Of == len(parts) && m.Resume.Sent > 0 && m.Resume.Sent < len(parts) {
 		first = m.Resume.Sent
 	}
+	buttons := t.buttons(m)
 	for i := first; i < len(parts); i++ {
-		retryable, err := t.sendPart(ctx, parts[i])
+		var kb models.ReplyMarkup
+		if i == len(parts)-1 {
+			kb = buttons // under the last part, so that they are under the whole message
+		}
+		retryable, err := t.sendPart(ctx, parts[i], kb)
 		if err == nil {
 			continue
 		}
@@ -144,9 +155,9 @@ func (t *Telegram) Notify(ctx context.Context, m notify.Message) (bool, error) {
 
 // sendPart sends one part; a part Telegram cannot parse is sent once more as plain text,
 // in the same attempt.
-func (t *Telegram) sendPart(ctx context.Context, text string) (bool, error) {
+func (t *Telegram) sendPart(ctx context.Context, text string, kb models.ReplyMarkup) (bool, error) {
 	mode := t.cfg.ParseMode
-	retryable, err := t.send(ctx, text, mode)
+	retryable, err := t.send(ctx, text, mode, kb)
 	if err == nil || mode == ModeNone || !isParseError(err) {
 		return retryable, err
 	}
@@ -154,8 +165,13 @@ func (t *Telegram) sendPart(ctx context.Context, text string) (bool, error) {
 		"parse_mode", mode, "err", notify.Redact(err.Error(), t.cfg.Token))
 	plain := fmt.Sprintf("[notimon: Telegram could not parse this message as %s (%s); sent as plain text]\n%s",
 		mode, parseErrorReason(err), PlainText(text, mode))
-	for _, p := range split(plain, ModeNone) {
-		if retryable, err := t.send(ctx, p, ModeNone); err != nil {
+	ps := split(plain, ModeNone)
+	for i, p := range ps {
+		var pkb models.ReplyMarkup
+		if i == len(ps)-1 {
+			pkb = kb
+		}
+		if retryable, err := t.send(ctx, p, ModeNone, pkb); err != nil {
 			return retryable, err
 		}
 	}
@@ -164,12 +180,13 @@ func (t *Telegram) sendPart(ctx context.Context, text string) (bool, error) {
 
 // send makes one sendMessage request and classifies its failure: retryable or not, and
 // Telegram's retry_after as a *notify.RetryAfterError.
-func (t *Telegram) send(ctx context.Context, text, mode string) (bool, error) {
+func (t *Telegram) send(ctx context.Context, text, mode string, kb models.ReplyMarkup) (bool, error) {
 	params := &bot.SendMessageParams{
 		ChatID:              t.chatID,
 		Text:                text,
 		MessageThreadID:     t.cfg.ThreadID,
 		DisableNotification: t.cfg.DisableNotification,
+		ReplyMarkup:         kb,
 	}
 	if mode != ModeNone {
 		params.ParseMode = models.ParseMode(mode)

@@ -47,6 +47,25 @@
 // UTF-16 code units: a Korean syllable counts 1, an emoji outside the BMP 2, tags and
 // escapes nothing.
 //
+// Updates: a test queues what users do with PostText (a text message from a User in a
+// chat; a command carries its bot_command entity) and Press (a User presses an inline
+// button of a delivered message: a callback_query). getUpdates delivers them as Telegram
+// does: update ids increase from a large number; offset confirms every update before it
+// (Confirmed, WaitConfirmed), a negative offset keeps the last ones; limit 1–100; timeout
+// long-polls until an update is queued or the timeout passes (WaitPolling sees one
+// waiting); a newer getUpdates ends a waiting one with 409 Conflict; allowed_updates is
+// kept until given again, and an update of a type it excludes is never created.
+// answerCallbackQuery answers a query once (Callbacks shows the answers); an unknown or
+// answered query is 400 "query is too old and response timeout expired or query ID is
+// invalid". editMessageText changes a message the bot sent, checked like a new one (text,
+// parse_mode, markup), and refuses a missing message ("message to edit not found"), a
+// user's ("message can't be edited") and an edit that changes nothing ("message is not
+// modified: …"); without reply_markup it removes the keyboard, as Telegram does.
+// reply_markup on sendMessage and editMessageText is parsed: an inline keyboard must have
+// buttons with an action (a text-only button is refused), callback_data of 1–64 bytes
+// (else BUTTON_DATA_INVALID), at most 100 buttons ("reply markup is too long"); the
+// buttons are recorded in Message.Buttons and echoed in answers.
+//
 // Faults (Inject, Fail, FailAt) replace the answer to the next requests: 429 with
 // retry_after, 5xx with a JSON or an nginx HTML body, any other API error, a request that
 // hangs until its client gives up, a dropped connection. Down closes the listening socket,
@@ -54,8 +73,10 @@
 //
 // # What is not modelled
 //
-// Methods other than getMe and sendMessage (they answer 404); entities passed as
-// "entities", reply markup, link previews and the other optional sendMessage fields (they
+// Methods other than getMe, sendMessage, getUpdates, answerCallbackQuery and
+// editMessageText (they answer 404); entities passed as "entities", reply keyboards other
+// than inline ones (accepted, not checked), the 8-buttons-per-row limit, the expiry of
+// callback queries after some seconds, inline messages, webhooks, link previews and the other optional sendMessage fields (they
 // are recorded in Request.Params, not checked); the entities of a delivered message (only
 // its visible text is kept); whether an <a href> or [text](url) link is valid, which only
 // decides whether Telegram keeps the link, never refuses the message; forum topics

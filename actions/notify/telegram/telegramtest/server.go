@@ -72,6 +72,12 @@ type Message struct {
 	Visible             string // what the chat shows: markup parsed, references decoded, trimmed
 	ParseMode           string // parse_mode as sent
 	DisableNotification bool
+	// Buttons are the inline keyboard (reply_markup) the message shows now; nil without.
+	Buttons [][]Button
+	// Edits counts the editMessageText calls that changed it; Text, Visible, ParseMode and
+	// Buttons are then the latest edit's, EditTime its time.
+	Edits    int
+	EditTime time.Time
 }
 
 // Request is one HTTP request the server finished with. It holds no token: the path, which
@@ -108,7 +114,18 @@ type Server struct {
 	messages  []Message
 	requests  []Request
 	hanging   int           // requests hanging on a Hang fault right now
-	changed   chan struct{} // closed and replaced whenever messages, requests or hanging change
+	changed   chan struct{} // closed and replaced whenever messages, requests, updates or hanging change
+	lastMsgID int           // message ids, shared by the bot's messages and the users'
+	userMsgs  map[int]int64 // users' messages: id → chat
+
+	// Updates (updates.go).
+	pending    []update         // queued, not confirmed
+	lastUpdate int64            // the last update_id given
+	confirmed  int64            // the highest update_id confirmed by an offset
+	allowed    []string         // allowed_updates as last given; nil: the default
+	poller     chan struct{}    // the waiting getUpdates, closed to end it with 409
+	queries    []*CallbackQuery // button presses
+	lastQuery  int
 }
 
 // New starts a server on 127.0.0.1 that accepts token and knows DefaultChatID and chats,
@@ -121,10 +138,11 @@ func New(t testing.TB, token string, chats ...Chat) *Server {
 		t.Fatal("telegramtest.New: the token is empty")
 	}
 	s := &Server{
-		token:   token,
-		quit:    make(chan struct{}),
-		chats:   map[int64]Chat{DefaultChatID: {ID: DefaultChatID}},
-		changed: make(chan struct{}),
+		token:    token,
+		quit:     make(chan struct{}),
+		chats:    map[int64]Chat{DefaultChatID: {ID: DefaultChatID}},
+		changed:  make(chan struct{}),
+		userMsgs: map[int]int64{},
 	}
 	for _, c := range chats {
 		s.chats[c.ID] = c
@@ -190,6 +208,18 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.messages)
+}
+
+// Message returns the delivered message whose message_id is id, as it is now (edits
+// included).
+func (s *Server) Message(id int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.messages, func(m Message) bool { return m.ID == id })
+	if i < 0 {
+		return Message{}, false
+	}
+	return s.messages[i], true
 }
 
 // Requests returns the requests the server has finished with, in that order: answered,
@@ -292,7 +322,8 @@ func (s *Server) record(req Request, msg *Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if msg != nil {
-		msg.ID = len(s.messages) + 1
+		s.lastMsgID++
+		msg.ID = s.lastMsgID
 		s.messages = append(s.messages, *msg)
 	}
 	s.requests = append(s.requests, req)
@@ -334,6 +365,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			a = okAnswer(s.botUser())
 		case "sendmessage":
 			a, msg = s.sendMessage(params)
+		case "getupdates":
+			s.getUpdates(w, r, req, params)
+			return
+		case "answercallbackquery":
+			a = s.answerCallbackQuery(params)
+		case "editmessagetext":
+			var edited *Message
+			if a, edited = s.editMessageText(params); edited != nil {
+				a = okAnswer(s.messageJSON(*edited))
+			}
 		default:
 			a = apiError(http.StatusNotFound, "Not Found")
 		}
@@ -468,6 +509,11 @@ func (s *Server) sendMessage(p map[string]string) (answer, *Message) {
 		return apiError(http.StatusBadRequest, "Bad Request: unsupported parse_mode"), nil
 	case err != nil:
 		return apiError(http.StatusBadRequest, "Bad Request: can't parse entities: "+err.Error()), nil
+	}
+	buttons, a := parseReplyMarkup(p["reply_markup"])
+	switch {
+	case a.status != 0:
+		return a, nil
 	case !known:
 		return apiError(http.StatusBadRequest, "Bad Request: chat not found"), nil
 	case chat.MigrateTo != 0:
@@ -493,6 +539,7 @@ func (s *Server) sendMessage(p map[string]string) (answer, *Message) {
 		Visible:             visible,
 		ParseMode:           p["parse_mode"],
 		DisableNotification: silent == "true" || silent == "1",
+		Buttons:             buttons,
 	}
 }
 
@@ -541,23 +588,34 @@ type chatJSON struct {
 }
 
 type messageJSON struct {
-	MessageID       int       `json:"message_id"`
-	MessageThreadID int       `json:"message_thread_id,omitempty"`
-	From            *userJSON `json:"from,omitempty"`
-	SenderChat      *chatJSON `json:"sender_chat,omitempty"`
-	Chat            chatJSON  `json:"chat"`
-	Date            int64     `json:"date"`
-	Text            string    `json:"text"`
+	MessageID       int           `json:"message_id"`
+	MessageThreadID int           `json:"message_thread_id,omitempty"`
+	From            *userJSON     `json:"from,omitempty"`
+	SenderChat      *chatJSON     `json:"sender_chat,omitempty"`
+	Chat            chatJSON      `json:"chat"`
+	Date            int64         `json:"date"`
+	EditDate        int64         `json:"edit_date,omitempty"`
+	Text            string        `json:"text"`
+	Entities        []entityJSON  `json:"entities,omitempty"`
+	ReplyMarkup     *keyboardJSON `json:"reply_markup,omitempty"`
 }
 
-func (s *Server) messageJSON(m Message) messageJSON {
-	chat := chatJSON{ID: m.Chat.ID, Type: m.Chat.chatType(), Username: m.Chat.Username}
+func chatOf(c Chat) chatJSON {
+	chat := chatJSON{ID: c.ID, Type: c.chatType(), Username: c.Username}
 	if chat.Type == "private" {
 		chat.FirstName = "Test user"
 	} else {
-		chat.Title = "Test chat " + strconv.FormatInt(m.Chat.ID, 10)
+		chat.Title = "Test chat " + strconv.FormatInt(c.ID, 10)
 	}
-	out := messageJSON{MessageID: m.ID, MessageThreadID: m.ThreadID, Chat: chat, Date: m.Time.Unix(), Text: m.Visible}
+	return chat
+}
+
+func (s *Server) messageJSON(m Message) messageJSON {
+	chat := chatOf(m.Chat)
+	out := messageJSON{MessageID: m.ID, MessageThreadID: m.ThreadID, Chat: chat, Date: m.Time.Unix(), Text: m.Visible, ReplyMarkup: keyboard(m.Buttons)}
+	if !m.EditTime.IsZero() {
+		out.EditDate = m.EditTime.Unix()
+	}
 	if chat.Type == "channel" {
 		out.SenderChat = &chat
 	} else {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -282,7 +283,7 @@ func TestRecordsFieldsAsSent(t *testing.T) {
 		t.Error("no time recorded")
 	}
 	got.Time = time.Time{}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("recorded\n%+v\nwant\n%+v", got, want)
 	}
 	var res models.Message
