@@ -43,6 +43,9 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			}
 			e.mu.Unlock()
 
+			if c.Chain == ChainResolve && c.Step == 0 && !c.Started {
+				e.resolveResent(r, c)
+			}
 			if done := e.runChain(cfg, r, &c, snap); !done {
 				e.mu.Lock()
 				e.running[r.Name] = false
@@ -293,7 +296,7 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		}
 		m.Title = notify.HeaderValue(title)
 	}
-	e.deliver(m)
+	e.remember(r.Name, c, entry, m, e.deliver(m))
 }
 
 // preview is what a dry run shows for a rule that holds: its fire chain, rendered.

@@ -76,22 +76,25 @@ func (e *Engine) backoff(attempts int) time.Duration {
 
 // deliver sends m through the outbox: it is written to the state directory first, so that a
 // message survives a notifier outage, a crash or a kill, and then a delivery is started.
-// Without a store the message is sent directly, in one attempt.
-func (e *Engine) deliver(m notify.Message) {
+// Without a store the message is sent directly, in one attempt. It returns the message's
+// outbox ID, or "" when it was sent directly.
+func (e *Engine) deliver(m notify.Message) (queued string) {
 	if e.opts.Store == nil {
 		if err := e.send(e.ctx, m); err != nil {
 			e.recordErr(err)
 		}
-		return
+		return ""
 	}
-	if _, err := e.opts.Store.Enqueue(m.Notifier, m); err != nil {
+	en, err := e.opts.Store.Enqueue(m.Notifier, m)
+	if err != nil {
 		e.log.Error("outbox: cannot store the message; sending it directly", "notifier", m.Notifier, "err", err)
 		if err := e.send(e.ctx, m); err != nil {
 			e.recordErr(err)
 		}
-		return
+		return ""
 	}
 	e.kickFlush()
+	return en.ID
 }
 
 // kickFlush delivers the outbox in the background: one loop at a time, which flushes once

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/notimon/notimon/actions/notify"
+
 	"github.com/notimon/notimon/dsl"
 )
 
@@ -79,6 +81,20 @@ type RuleState struct {
 	// Chains are the rule's action chains still to run, the running one first. They are
 	// persisted at every step, so a chain cut short by a crash resumes on the next run.
 	Chains []Cursor `json:"chains,omitempty"`
+	// Resend holds, by notifier, the last firing message the rule sent to each notifier
+	// that forgets an alert not sent again (alertmanager's resend_delay): the engine sends
+	// it again while the rule fires, and once, resolved, when it resolves. Its values are
+	// never changed in place, only replaced (Save copies the map, not them).
+	Resend map[string]*Resent `json:"resend,omitempty"`
+}
+
+// Resent is a firing message kept for resending, and when it was last queued.
+type Resent struct {
+	Message notify.Message `json:"message"`
+	At      time.Time      `json:"at"`
+	// Queued is the outbox ID of its latest copy: while that copy waits in the outbox (the
+	// service is down), no other is queued.
+	Queued string `json:"queued,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/notimon/notimon/probes"
 )
@@ -82,6 +83,7 @@ func (e *Engine) Save() error {
 	for name, st := range e.states {
 		cp := *st
 		cp.Chains = append([]Cursor(nil), st.Chains...)
+		cp.Resend = maps.Clone(st.Resend)
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus

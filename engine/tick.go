@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
@@ -119,7 +121,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			e.startChain(r, snap)
 		}
 	}
+	resends := e.dueResends(rep.Verdicts, now)
 	e.mu.Unlock()
+	if e.resend(resends, now) {
+		dirty = true
+	}
 	// A tick that changed no rule saves nothing: probe counters alone are saved when a run
 	// ends (Save), so a quiet daemon does not fsync every tick.
 	if dirty && !e.opts.DryRun {
@@ -199,7 +205,10 @@ func (e *Engine) States() map[string]RuleState {
 	defer e.mu.Unlock()
 	out := make(map[string]RuleState, len(e.states))
 	for k, v := range e.states {
-		out[k] = *v
+		cp := *v
+		cp.Chains = slices.Clone(v.Chains)
+		cp.Resend = maps.Clone(v.Resend)
+		out[k] = cp
 	}
 	return out
 }
