@@ -62,9 +62,14 @@ func (e *Engine) dueResends(verdicts []Verdict, now time.Time) []resendJob {
 		if st == nil || st.State != Firing || v.Event == Fired || len(st.Resend) == 0 {
 			continue
 		}
+		// A repeat queued by this tick sends the rule's own message, rendered afresh.
+		repeating := v.Event == Repeated && st.LastNotified.Equal(now)
 		for name, rs := range st.Resend {
 			entry, ok := e.notifiers[name]
 			if !ok || entry.resend <= 0 || !rs.Message.StartsAt.Equal(st.FiringSince) {
+				continue
+			}
+			if repeating && notifies(steps(v.Rule, ChainRepeat), name) {
 				continue
 			}
 			if now.Sub(rs.At) >= entry.resend-entry.resend/resendEarly {
