@@ -148,7 +148,7 @@ func check(attrs map[string]any) error {
 		}
 	}
 	if d, ok := attrs["resend_delay"].(time.Duration); ok && d <= 0 {
-		return fmt.Errorf("resend_delay must be more than zero (the default is %s); it is %s", DefaultResendDelay, d)
+		return fmt.Errorf(`resend_delay must be more than zero (leave it out for the default, "1m"); it is %s`, d)
 	}
 	return nil
 }

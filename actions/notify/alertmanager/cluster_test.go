@@ -222,7 +222,7 @@ func TestResendAndCheck(t *testing.T) {
 		want  string
 	}{
 		{map[string]any{"url": "http://a", "resend_delay": 15 * time.Second}, ""},
-		{map[string]any{"url": "http://a", "resend_delay": time.Duration(0)}, "resend_delay must be more than zero (the default is 1m0s); it is 0s"},
+		{map[string]any{"url": "http://a", "resend_delay": time.Duration(0)}, `resend_delay must be more than zero (leave it out for the default, "1m"); it is 0s`},
 		{map[string]any{"url": "http://a", "urls": []string{"http://b"}}, "it takes url or urls, not both"},
 	} {
 		err := check(tc.attrs)
