@@ -202,6 +202,7 @@ func (e *Engine) send(ctx context.Context, m notify.Message) error {
 // sendOnce makes one attempt to deliver m and says whether a failure may pass with time (an
 // outage) or is about this message or configuration (retryable false).
 func (e *Engine) sendOnce(ctx context.Context, m notify.Message) (retryable bool, err error) {
+	defer func() { e.observeDelivery(m.Notifier, retryable, err) }()
 	entry, ok := e.notifier(m.Notifier)
 	switch {
 	case !ok:
@@ -241,6 +242,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	for _, en := range expired {
+		e.observeDropped(en.Notifier)
 		e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: older than settings.outbox_max_age",
 			"notifier", en.Notifier, "created", en.Created, "attempts", en.Attempts, "last_error", en.LastError, "max_age", maxAge)
 		e.recordErr(fmt.Errorf("outbox: a message for %q created %s was dropped undelivered after %d attempts (last error: %s)",
@@ -282,6 +284,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 		if _, ok := e.notifier(en.Notifier); !ok {
 			// Renamed or removed since: no attempt can ever succeed, so the message is
 			// dropped now, once, rather than failing every run until outbox_max_age.
+			e.observeDropped(en.Notifier)
 			e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: its notifier is no longer in the rules",
 				"rule", m.Rule, "time", m.Time, "state", m.State, "notifier", en.Notifier, "created", en.Created)
 			e.recordErr(fmt.Errorf("outbox: the message of rule %q at %s for notifier %q was dropped undelivered: notifier %q is no longer in the rules",

@@ -42,6 +42,8 @@ type Options struct {
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
+	// Observer hears of ticks, deliveries and reloads (metrics); its zero value hears nothing.
+	Observer Observer
 }
 
 // Engine evaluates one compiled configuration and carries out its rules' chains. Tick is

@@ -133,6 +133,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			e.recordErr(err)
 		}
 	}
+	if f := e.opts.Observer.Tick; f != nil {
+		f(e.cfg, rep, time.Since(start))
+	}
 	return rep
 }
 
