@@ -288,6 +288,7 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
 		Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
 		Time: e.now(), StartsAt: c.FiringSince, EndsAt: c.ResolvedAt,
+		Link: statusLink(cfg.Server, hostName(snap), r.Name),
 	}
 	if entry.title != nil {
 		title, err := entry.title.Render(machine, env, nil)

@@ -22,6 +22,7 @@ import (
 // Alertmanagers (urls) that resolve a firing alert they have not heard of for 3 s
 // (resolve_timeout), the first routing to a webhook receiver:
 //
+//   - the alert's generatorURL is the rule on the status page (the server block);
 //   - the firing alert stays active in both well past resolve_timeout, because it is sent
 //     again every resend_delay, and the receiver is notified of it once (the resends are
 //     the same alert, which Alertmanager deduplicates);
@@ -34,6 +35,7 @@ func TestRealAlertmanagerFleet(t *testing.T) {
 	am1 := alertmanagertest.StartWith(t, alertmanagertest.Options{ResolveTimeout: resolveTimeout, Webhook: receiver.URL})
 	am2 := alertmanagertest.StartWith(t, alertmanagertest.Options{ResolveTimeout: resolveTimeout})
 	cfg, diags := dsl.LoadSource(map[string][]byte{"rules.hcl": fmt.Appendf(nil, `
+server { listen = "127.0.0.1:9798" } # read for the alerts' generatorURL; no listener here
 notifier "alertmanager" "am" {
   urls         = [%q, %q]
   resend_delay = "500ms"
@@ -74,7 +76,13 @@ rule "fleet_hot" {
 
 	active := func(base string) bool {
 		alerts := alertmanagertest.Alerts(t, base, "fleet_hot", "active=true")
-		return len(alerts) == 1 && alerts[0].Labels["instance"] == "web-01"
+		if len(alerts) != 1 {
+			return false
+		}
+		if a := alerts[0]; a.Labels["instance"] != "web-01" || a.GeneratorURL != "http://127.0.0.1:9798/#rule-fleet_hot" {
+			t.Fatalf("alert %+v; want instance web-01 and the generatorURL of the rule on the status page", a)
+		}
+		return true
 	}
 	alertmanagertest.Poll(t, "the alert to be active in both Alertmanagers", func() bool { return active(am1.URL) && active(am2.URL) })
 	until := time.Now().Add(resolveTimeout + 2*time.Second)
