@@ -53,23 +53,23 @@ type resendJob struct {
 	prev           *Resent
 }
 
-// dueResends lists the messages of firing rules whose resend period has passed at now.
-// e.mu is held.
-func (e *Engine) dueResends(verdicts []Verdict, now time.Time) []resendJob {
+// dueResends lists the messages of firing rules whose resend period has passed at now,
+// but for notifiers that a chain this tick queued (queued, by rule) notifies anyway with
+// a message rendered afresh: a repeat, a catch-up after a silence. e.mu is held.
+func (e *Engine) dueResends(verdicts []Verdict, queued map[string]ChainKind, now time.Time) []resendJob {
 	var jobs []resendJob
 	for _, v := range verdicts {
 		st := e.states[v.Rule.Name]
 		if st == nil || st.State != Firing || v.Event == Fired || len(st.Resend) == 0 {
 			continue
 		}
-		// A repeat queued by this tick sends the rule's own message, rendered afresh.
-		repeating := v.Event == Repeated && st.LastNotified.Equal(now)
+		chain, sending := queued[v.Rule.Name]
 		for name, rs := range st.Resend {
 			entry, ok := e.notifiers[name]
 			if !ok || entry.resend <= 0 || !rs.Message.StartsAt.Equal(st.FiringSince) {
 				continue
 			}
-			if repeating && notifies(steps(v.Rule, ChainRepeat), name) {
+			if sending && notifies(steps(v.Rule, chain), name) {
 				continue
 			}
 			if now.Sub(rs.At) >= entry.resend-entry.resend/resendEarly {

@@ -254,3 +254,17 @@ test "three chains at once" {
 		}
 	}
 }
+
+// TestSilencesAndAcks: silences and acks declared in a test are honoured on the simulated
+// clock, through the engine's own suppression.
+func TestSilencesAndAcks(t *testing.T) {
+	results, out := runFile(t, "testdata/silence/silence_test.hcl")
+	for _, res := range results {
+		if !res.Passed() {
+			t.Errorf("%s failed:\n%s", res.Test.Name, out)
+		}
+	}
+	if len(results) != 5 {
+		t.Errorf("%d tests, want 5", len(results))
+	}
+}

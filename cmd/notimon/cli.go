@@ -72,6 +72,8 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		newRunCmd(),
 		newProbeCmd(),
 		newSendCmd(),
+		newSilenceCmd(),
+		newAckCmd(),
 		newFmtCmd(),
 		newVersionCmd(),
 	)
