@@ -15,6 +15,7 @@ import (
 	"github.com/notimon/notimon/actions/notify/alertmanager"
 	"github.com/notimon/notimon/actions/notify/webhook"
 	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
@@ -296,5 +297,70 @@ rule "hot" {
 	}
 	if strings.Join(got, "|") != "am: hot" {
 		t.Errorf("recorded %q, want the one message", got)
+	}
+}
+
+// TestResendAndSilences: a rule that fires under a notimon silence sends Alertmanager
+// nothing, so nothing is resent; the catch-up when the silence ends is the alert, resent
+// from then on. A silence added once Alertmanager knows the alert does not stop the
+// resends (Alertmanager would end the alert and report it resolved), nor the resolve.
+func TestResendAndSilences(t *testing.T) {
+	am := webhooktest.NewServer(t, webhooktest.Status(200, ""))
+	cfg := load(t, fmt.Sprintf(`
+notifier "alertmanager" "am" { url = %q }
+rule "hot" {
+  when = "cpu.pct > 50"
+  notify "am" { message = "hot" }
+}
+`, am.URL))
+	dir := t.TempDir()
+	clk := &clock{now: t0}
+	probe := &cpuAt{pct: 90}
+	e := New(cfg, Options{Sampler: probe.sampler(), Now: clk.Now, SleepUntil: clk.SleepUntil, Control: control.NewReader(dir)})
+	t.Cleanup(e.Stop)
+	silence := func(from, d time.Duration) {
+		t.Helper()
+		if _, err := control.AddSilence(dir, control.Silence{Matchers: []control.Matcher{{Rule: "hot"}}, StartsAt: t0.Add(from), EndsAt: t0.Add(from + d), By: "alice"}, t0.Add(from)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const m = time.Minute
+	silence(0, 10*m)
+	for _, step := range []struct {
+		at   time.Duration
+		pct  float64
+		want string // descriptions, "|"-separated; "(resolved)" after one that ends
+	}{
+		{0, 90, ""},
+		{2 * m, 90, ""},
+		{5 * m, 90, ""},
+		{11 * m, 90, "still firing after the silence\nhot"},
+		{12 * m, 90, "still firing after the silence\nhot"},
+		{12*m + 30*time.Second, 90, ""},
+		{13 * m, 90, "still firing after the silence\nhot"}, // under the second silence
+		{13*m + 30*time.Second, 10, "still firing after the silence\nhot (resolved)"},
+		{20 * m, 10, ""},
+	} {
+		if step.at == 12*m+30*time.Second {
+			silence(step.at, 10*m)
+		}
+		before := len(am.Seen())
+		clk.Set(t0.Add(step.at))
+		probe.set(step.pct)
+		e.Tick(context.Background(), clk.Now())
+		if err := e.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range alertsOf(t, am, before) {
+			d := a.Annotations["description"]
+			if a.EndsAt != "" {
+				d += " (resolved)"
+			}
+			got = append(got, d)
+		}
+		if strings.Join(got, "|") != step.want {
+			t.Errorf("tick at %s: Alertmanager got %q, want %q", step.at, got, step.want)
+		}
 	}
 }
