@@ -24,7 +24,9 @@ rule "hot" {
   notify "ops" { message = "still here after an hour" }
 }
 `)
-	cfg.Settings.ChainTimeout = 100 * time.Millisecond
+	// Long enough for the second run's notify step and its fsync'd saves on a busy CI
+	// machine (100 ms was not), short enough that the first run's wait is cut soon.
+	cfg.Settings.ChainTimeout = time.Second
 	dir := t.TempDir()
 	snap := probes.Snapshot{CPU: cpu.Values{Pct: 90}}
 	run := func(now time.Time) (string, []error, persisted) {
@@ -54,7 +56,7 @@ rule "hot" {
 	if !strings.Contains(out, "hot") || strings.Contains(out, "still here") {
 		t.Errorf("first run sent:\n%s", out)
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "chains still running after settings.chain_timeout (100ms) were stopped; they resume on the next run") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "chains still running after settings.chain_timeout (1s) were stopped; they resume on the next run") {
 		t.Errorf("first run: errors %v", errs)
 	}
 	if c := doc.Rules["hot"].Chains; len(c) != 1 || c[0].Step != 1 || !c[0].WaitUntil.Equal(t0.Add(time.Hour)) {
