@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/alertmanager"
@@ -62,4 +63,13 @@ func Escaper(kind string, attrs map[string]any) func(string) string {
 		return k.Escape(attrs)
 	}
 	return nil
+}
+
+// Resend is how often the engine sends a firing rule's last message to a notifier of this
+// kind with these attributes again (spec.Notifier.Resend); 0 means never.
+func Resend(kind string, attrs map[string]any) time.Duration {
+	if k, ok := LookupNotifier(kind); ok && k.Resend != nil {
+		return k.Resend(attrs)
+	}
+	return 0
 }

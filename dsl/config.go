@@ -21,6 +21,8 @@ type Config struct {
 	Rules []*Rule
 	// Maintenance are the maintenance blocks, in file order.
 	Maintenance []*Maintenance
+	// Server is the server block; nil when there is none (no listener).
+	Server *Server
 
 	// Schema is the typed expression environment every program was compiled against.
 	Schema *probes.Schema

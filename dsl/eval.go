@@ -495,7 +495,7 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 		return out, diags
 	case spec.TypeArgv:
 		return decodeArgv(attr, v, what, diags)
-	case spec.TypeStringList:
+	case spec.TypeStringList, spec.TypeURLList:
 		if !v.Type().IsListType() && !v.Type().IsTupleType() {
 			detail := fmt.Sprintf("%s must be %s; this is %s.", what, as.Type, friendly(v))
 			if v.Type() == cty.String {
@@ -516,6 +516,11 @@ func (e *evaluator) decodeAttr(attr *hcl.Attribute, as spec.Attr, what string) (
 		}
 		if len(out) == 0 {
 			return nil, append(diags, attrError(attr, "Empty list", fmt.Sprintf("%s is an empty list; give at least one value or leave it out.", what))...)
+		}
+		if as.Type == spec.TypeURLList {
+			if d := checkURLList(attr, out, what); d.HasErrors() {
+				return nil, append(diags, d...)
+			}
 		}
 		return out, diags
 	case spec.TypeUserList:
@@ -646,6 +651,30 @@ func decodeArgv(attr *hcl.Attribute, v cty.Value, what string, diags hcl.Diagnos
 
 // checkURL accepts only http and https URLs with a host. Other schemes (file://, gopher://,
 // ftp:// …) would let a probe or notifier read local files or reach odd services.
+// checkURLList checks each URL of a TypeURLList attribute, and that none repeats another;
+// a diagnostic points at the item when the list is written out, else at the attribute.
+func checkURLList(attr *hcl.Attribute, urls []string, what string) hcl.Diagnostics {
+	at := func(i int) *hcl.Range {
+		if t, ok := attr.Expr.(*hclsyntax.TupleConsExpr); ok && len(t.Exprs) == len(urls) {
+			return t.Exprs[i].Range().Ptr()
+		}
+		return attr.Expr.Range().Ptr()
+	}
+	seen := map[string]int{}
+	for i, u := range urls {
+		if err := checkURL(u); err != nil {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid URL",
+				Detail: fmt.Sprintf("%s: item %d: %v.", what, i+1, err), Subject: at(i)}}
+		}
+		if j, dup := seen[u]; dup {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Duplicate URL",
+				Detail: fmt.Sprintf("%s: item %d repeats item %d; list each URL once.", what, i+1, j+1), Subject: at(i)}}
+		}
+		seen[u] = i
+	}
+	return nil
+}
+
 func checkURL(s string) error {
 	if !strings.Contains(s, "://") {
 		// url.Parse reads "127.0.0.1:8080/health" as scheme "127.0.0.1" or fails on the

@@ -43,6 +43,9 @@ func (e *Engine) startChain(r *dsl.Rule, snap *probes.Snapshot) {
 			}
 			e.mu.Unlock()
 
+			if c.Chain == ChainResolve && c.Step == 0 && !c.Started {
+				e.resolveResent(r, c)
+			}
 			if done := e.runChain(cfg, r, &c, snap); !done {
 				e.mu.Lock()
 				e.running[r.Name] = false
@@ -315,6 +318,7 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
 		Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
 		Time: e.now(), StartsAt: c.FiringSince, EndsAt: c.ResolvedAt,
+		Link: statusLink(cfg.Server, hostName(snap), r.Name),
 	}
 	if entry.title != nil {
 		title, err := entry.title.Render(machine, env, nil)
@@ -324,7 +328,7 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		m.Title = notify.HeaderValue(title)
 	}
 	e.announced(r, c)
-	e.deliver(m)
+	e.remember(r.Name, c, entry, m, e.deliver(m))
 }
 
 // preview is what a dry run shows for a rule that holds: its fire chain, rendered.

@@ -161,6 +161,9 @@ func (e *Engine) reload(r loaded) {
 	e.mu.Lock()
 	e.reloadStatus = &status
 	e.mu.Unlock()
+	if f := e.opts.Observer.Reload; f != nil {
+		f(status)
+	}
 	e.save()
 }
 

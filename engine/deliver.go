@@ -76,22 +76,25 @@ func (e *Engine) backoff(attempts int) time.Duration {
 
 // deliver sends m through the outbox: it is written to the state directory first, so that a
 // message survives a notifier outage, a crash or a kill, and then a delivery is started.
-// Without a store the message is sent directly, in one attempt.
-func (e *Engine) deliver(m notify.Message) {
+// Without a store the message is sent directly, in one attempt. It returns the message's
+// outbox ID, or "" when it was sent directly.
+func (e *Engine) deliver(m notify.Message) (queued string) {
 	if e.opts.Store == nil {
 		if err := e.send(e.ctx, m); err != nil {
 			e.recordErr(err)
 		}
-		return
+		return ""
 	}
-	if _, err := e.opts.Store.Enqueue(m.Notifier, m); err != nil {
+	en, err := e.opts.Store.Enqueue(m.Notifier, m)
+	if err != nil {
 		e.log.Error("outbox: cannot store the message; sending it directly", "notifier", m.Notifier, "err", err)
 		if err := e.send(e.ctx, m); err != nil {
 			e.recordErr(err)
 		}
-		return
+		return ""
 	}
 	e.kickFlush()
+	return en.ID
 }
 
 // kickFlush delivers the outbox in the background: one loop at a time, which flushes once
@@ -199,6 +202,7 @@ func (e *Engine) send(ctx context.Context, m notify.Message) error {
 // sendOnce makes one attempt to deliver m and says whether a failure may pass with time (an
 // outage) or is about this message or configuration (retryable false).
 func (e *Engine) sendOnce(ctx context.Context, m notify.Message) (retryable bool, err error) {
+	defer func() { e.observeDelivery(m.Notifier, retryable, err) }()
 	entry, ok := e.notifier(m.Notifier)
 	switch {
 	case !ok:
@@ -238,6 +242,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	for _, en := range expired {
+		e.observeDropped(en.Notifier)
 		e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: older than settings.outbox_max_age",
 			"notifier", en.Notifier, "created", en.Created, "attempts", en.Attempts, "last_error", en.LastError, "max_age", maxAge)
 		e.recordErr(fmt.Errorf("outbox: a message for %q created %s was dropped undelivered after %d attempts (last error: %s)",
@@ -279,6 +284,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 		if _, ok := e.notifier(en.Notifier); !ok {
 			// Renamed or removed since: no attempt can ever succeed, so the message is
 			// dropped now, once, rather than failing every run until outbox_max_age.
+			e.observeDropped(en.Notifier)
 			e.log.Error("OUTBOX: MESSAGE DROPPED UNDELIVERED: its notifier is no longer in the rules",
 				"rule", m.Rule, "time", m.Time, "state", m.State, "notifier", en.Notifier, "created", en.Created)
 			e.recordErr(fmt.Errorf("outbox: the message of rule %q at %s for notifier %q was dropped undelivered: notifier %q is no longer in the rules",

@@ -43,6 +43,8 @@ type Options struct {
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
+	// Observer hears of ticks, deliveries and reloads (metrics); its zero value hears nothing.
+	Observer Observer
 	// Control is where each tick reads the operator's silences and acks; nil: the files
 	// of Store's directory (control.Reader), or none without a Store.
 	Control ControlSource
@@ -104,6 +106,9 @@ type notifierEntry struct {
 	title    *dsl.Message // the notifier's title template, or nil
 	kind     string
 	err      error // why it could not be constructed
+	// resend is how often a firing rule's last message to this notifier is sent again
+	// (spec.Notifier.Resend); 0: never.
+	resend time.Duration
 }
 
 // New prepares an engine for cfg. A notifier that cannot be constructed does not stop the
@@ -144,6 +149,9 @@ func (e *Engine) prepare(cfg *dsl.Config) (map[string]notifierEntry, []batch) {
 		case !e.opts.DryRun:
 			entry.notifier, entry.err = actions.NewNotifier(n.Kind, n.Name, n.Attrs,
 				actions.Env{Stdout: e.opts.Stdout, Logger: e.log})
+			// Resends keep an alert alive in the service; `notimon test` (Options.Notify)
+			// records the rules' messages, which resends are not.
+			entry.resend = actions.Resend(n.Kind, n.Attrs)
 		}
 		notifiers[n.Name] = entry
 	}

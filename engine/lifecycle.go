@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/notimon/notimon/actions/notify"
+
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
 )
@@ -100,6 +102,20 @@ type RuleState struct {
 	Values   map[string]any `json:"values,omitempty"`
 	ValuesAt time.Time      `json:"values_at,omitzero"`
 	Error    string         `json:"error,omitempty"`
+	// Resend holds, by notifier, the last firing message the rule sent to each notifier
+	// that forgets an alert not sent again (alertmanager's resend_delay): the engine sends
+	// it again while the rule fires, and once, resolved, when it resolves. Its values are
+	// never changed in place, only replaced (Save copies the map, not them).
+	Resend map[string]*Resent `json:"resend,omitempty"`
+}
+
+// Resent is a firing message kept for resending, and when it was last queued.
+type Resent struct {
+	Message notify.Message `json:"message"`
+	At      time.Time      `json:"at"`
+	// Queued is the outbox ID of its latest copy: while that copy waits in the outbox (the
+	// service is down), no other is queued.
+	Queued string `json:"queued,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/notimon/notimon/probes"
 )
@@ -99,6 +100,7 @@ func (e *Engine) Save() error {
 			a := *st.Ack
 			cp.Ack = &a
 		}
+		cp.Resend = maps.Clone(st.Resend)
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
@@ -82,6 +84,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	e.recent.noteTick(rep.Env, now)
 	dirty := false // a rule's state changed: worth an fsync'd save
 	var acks []clearedAck
+	var queued map[string]ChainKind // rules whose chain this tick queued, for dueResends
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
 		r := v.Rule
@@ -129,6 +132,10 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		}
 		if queue != nil {
 			st.Chains = append(st.Chains, *queue)
+			if queued == nil {
+				queued = map[string]ChainKind{}
+			}
+			queued[r.Name] = queue.Chain
 		}
 		if len(st.Chains) > 0 && !e.running[r.Name] {
 			e.startChain(r, snap)
@@ -136,7 +143,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 	}
 	// The values status shows are kept at most valuesSaveEvery old.
 	dirty = dirty || now.Sub(e.recent.savedAt) >= valuesSaveEvery
+	resends := e.dueResends(rep.Verdicts, queued, now)
 	e.mu.Unlock()
+	if e.resend(resends, now) {
+		dirty = true
+	}
 	e.clearAcks(acks)
 	// A tick that changed no rule saves nothing (but once every valuesSaveEvery): probe
 	// counters alone are saved when a run ends (Save), so a quiet daemon does not fsync
@@ -145,6 +156,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		if err := e.Save(); err != nil {
 			e.recordErr(err)
 		}
+	}
+	if f := e.opts.Observer.Tick; f != nil {
+		f(e.cfg, rep, time.Since(start))
 	}
 	return rep
 }
@@ -220,6 +234,8 @@ func (e *Engine) States() map[string]RuleState {
 	for k, v := range e.states {
 		cp := *v
 		cp.ExecRuns = cloneExecRuns(v.ExecRuns)
+		cp.Chains = slices.Clone(v.Chains)
+		cp.Resend = maps.Clone(v.Resend)
 		out[k] = cp
 	}
 	return out

@@ -29,6 +29,9 @@ const (
 	// compiles it (or the attribute's Default) like a message, and the engine renders it
 	// into notify.Message.Title.
 	TypeTemplate
+	// TypeURLList is a non-empty list of distinct http:// or https:// URLs, decoded as
+	// []string; a diagnostic points at the item that is wrong.
+	TypeURLList
 )
 
 // String is the type as a diagnostic names it: "incorrect value type: must be a number".
@@ -56,6 +59,8 @@ func (t AttrType) String() string {
 		return `a map of HTTP headers, { Authorization = "Bearer ..." }`
 	case TypeStringList:
 		return `a non-empty list of strings, ["a", "b"]`
+	case TypeURLList:
+		return `a non-empty list of http:// or https:// URLs, ["http://a:9093", "http://b:9093"]`
 	case TypeTemplate:
 		return "a message template with {{ }} placeholders"
 	case TypeUserList:

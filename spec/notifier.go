@@ -1,6 +1,10 @@
 package spec
 
-import "github.com/notimon/notimon/actions/notify"
+import (
+	"time"
+
+	"github.com/notimon/notimon/actions/notify"
+)
 
 // Notifier describes one notifier kind: its name, its block and how a notifier of the kind
 // is built. The actions registry (actions/registry.go) lists one per kind.
@@ -20,4 +24,10 @@ type Notifier struct {
 	// their own (a combination, an address): the dsl runs it at load, so `validate` says
 	// it. It reads no file and makes no request.
 	Check func(attrs map[string]any) error
+	// Resend, when set, says the kind forgets an alert that is not sent again (an
+	// Alertmanager ends it after its resolve_timeout): for a notifier with these attributes,
+	// the engine sends the last firing message of each firing rule to it again whenever the
+	// returned duration has passed since the last one, whatever the rule's repeat. These
+	// resends go to this notifier only and are not new messages of the rule.
+	Resend func(attrs map[string]any) time.Duration
 }

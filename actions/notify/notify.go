@@ -33,6 +33,9 @@ type Message struct {
 	// StartsAt is when the rule started firing; EndsAt when it resolved (zero while firing).
 	StartsAt time.Time
 	EndsAt   time.Time
+	// Link is the web page of the alert's rule on this host's status page, when notimon
+	// serves one (a server block); "" otherwise.
+	Link string `json:",omitempty"`
 	// Resume is what earlier attempts delivered of a message sent in parts (from their
 	// PartialError): a notifier that still splits the message into Resume.Of parts sends
 	// the parts after the first Resume.Sent only. It is the sender's bookkeeping, not part

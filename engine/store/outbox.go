@@ -239,6 +239,28 @@ func (s *Store) Ack(id string) error {
 	return nil
 }
 
+// Queued reports whether the entry id is still in the outbox (not delivered, dropped or
+// expired yet).
+func (s *Store) Queued(id string) (bool, error) {
+	path, err := s.entryPath(id)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lock == nil {
+		return false, ErrClosed
+	}
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		return true, nil
+	case os.IsNotExist(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("outbox: %w", err)
+	}
+}
+
 // Fail records a failed delivery attempt: Attempts goes up by one, LastError becomes the
 // failure's text (cut to 2 KiB), and the schedule and progress are the failure's. The entry
 // keeps its place in the queue. The rewrite is atomic and durable, so a crash keeps either

@@ -259,7 +259,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 
 func TestFromAttrs(t *testing.T) {
 	srv := webhooktest.NewServer(t, webhooktest.Status(200, ""))
-	n, err := FromAttrs("am", map[string]any{"url": srv.URL + "/am", "timeout": 2 * time.Second})
+	n, err := FromAttrs("am", map[string]any{"url": srv.URL + "/am", "timeout": 2 * time.Second}, notify.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestFromAttrs(t *testing.T) {
 	if p := srv.Seen()[0].Path; p != "/am/api/v2/alerts" {
 		t.Errorf("posted to %q", p)
 	}
-	if n, err := FromAttrs("am", map[string]any{"url": "gopher://h"}); err == nil || n != nil {
+	if n, err := FromAttrs("am", map[string]any{"url": "gopher://h"}, notify.Env{}); err == nil || n != nil {
 		t.Errorf("FromAttrs(gopher://) = %v, %v; want an error and a nil Notifier", n, err)
 	}
 }

@@ -6,6 +6,27 @@
 //	  timeout = "5s"                                   # per attempt; default 10s
 //	}
 //
+//	notifier "alertmanager" "fleet" {                # an Alertmanager cluster: each member gets every alert
+//	  urls         = ["http://am-1:9093", "http://am-2:9093"]
+//	  resend_delay = "1m"                              # a firing alert is sent again this often; the default
+//	}
+//
+// # Cluster
+//
+// Members of an Alertmanager cluster gossip silences and notification logs, not alerts, so
+// Notify posts each alert to every member of urls, at once, and waits for them all (each
+// bounded by timeout). The message is delivered when one member accepted it; each member
+// that did not is logged at warning level (Config.Logger) and gets the alert with the next
+// resend. When none accepted it, the error names every member's failure, and the attempt
+// is retryable when one of them was.
+//
+// # Resends
+//
+// Resend (spec.Notifier.Resend) tells the engine to send the last firing alert of each
+// firing rule again every resend_delay: Alertmanager ends an alert it has not heard of for
+// its resolve_timeout. The engine also sends that alert resolved (endsAt the resolve time)
+// when the rule resolves and on_resolve does not notify the notifier itself.
+//
 // # Request
 //
 // Each message is one POST to <url>/api/v2/alerts (the url's path prefix is kept, a
@@ -26,7 +47,7 @@
 //	  },
 //	  "startsAt":     "2024-05-01T10:00:00Z",      // when the rule started firing, else the message's time
 //	  "endsAt":       "2024-05-01T10:30:00Z",      // only when resolved: when it resolved, else the message's time
-//	  "generatorURL": "notimon://web-01/rules/overload"
+//	  "generatorURL": "notimon://web-01/rules/overload" // or Message.Link: the rule on the status page
 //	}]
 //
 // Labels: the rule's labels come first, then severity, alertname and instance are set

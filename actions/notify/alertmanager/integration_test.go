@@ -2,7 +2,10 @@ package alertmanager
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +80,53 @@ func TestRealAlertmanager(t *testing.T) {
 		})
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestRealAlertmanagerCluster posts through urls to two real Alertmanagers: both list the
+// alert; with one of them killed, an alert still counts as delivered through the other,
+// which lists it, and the dead one is logged; with both dead, the attempt fails, retryable.
+func TestRealAlertmanagerCluster(t *testing.T) {
+	am1 := alertmanagertest.StartWith(t, alertmanagertest.Options{})
+	am2 := alertmanagertest.StartWith(t, alertmanagertest.Options{})
+	var logs syncBuffer
+	am, err := New("am", Config{URLs: []string{am1.URL, am2.URL + "/"}, Timeout: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	m := notify.Message{Notifier: "am", Rule: "both", State: "firing", Host: "web-01", Text: "to both", Time: now, StartsAt: now}
+	if retry, err := am.Notify(context.Background(), m); err != nil || retry {
+		t.Fatalf("Notify = %v, %v", retry, err)
+	}
+	for i, base := range []string{am1.URL, am2.URL} {
+		alertmanagertest.Poll(t, fmt.Sprintf("the alert to be active in Alertmanager %d", i+1), func() bool {
+			alerts := alertmanagertest.Alerts(t, base, "both", "")
+			return len(alerts) == 1 && alerts[0].Status.State == "active" && alerts[0].Labels["instance"] == "web-01"
+		})
+	}
+	if logs.String() != "" {
+		t.Errorf("logged %q with both members up", logs.String())
+	}
+
+	am2.Stop()
+	m.Rule = "one_down"
+	if retry, err := am.Notify(context.Background(), m); err != nil || retry {
+		t.Fatalf("with one member down: Notify = %v, %v; want delivered through the other", retry, err)
+	}
+	alertmanagertest.Poll(t, "the alert to be active in the Alertmanager that is up", func() bool {
+		alerts := alertmanagertest.Alerts(t, am1.URL, "one_down", "")
+		return len(alerts) == 1 && alerts[0].Status.State == "active"
+	})
+	if log := logs.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, am2.URL+"/api/v2/alerts") ||
+		!strings.Contains(log, "accepted_by=1") || !strings.Contains(log, "rule=one_down") {
+		t.Errorf("the member that is down is not logged: %q", log)
+	}
+
+	am1.Stop()
+	m.Rule = "all_down"
+	retry, err := am.Notify(context.Background(), m)
+	if err == nil || !retry || !strings.Contains(err.Error(), "none of the 2 cluster members took the alert") {
+		t.Fatalf("with both members down: Notify = %v, %v; want a retryable error", retry, err)
+	}
 }
