@@ -56,7 +56,7 @@ rule "hot" {
 	if !strings.Contains(out, "hot") || strings.Contains(out, "still here") {
 		t.Errorf("first run sent:\n%s", out)
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "chains still running after settings.chain_timeout (1s) were stopped; they resume on the next run") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "chains still running after settings.chain_timeout (100ms) were stopped; they resume on the next run") {
 		t.Errorf("first run: errors %v", errs)
 	}
 	if c := doc.Rules["hot"].Chains; len(c) != 1 || c[0].Step != 1 || !c[0].WaitUntil.Equal(t0.Add(time.Hour)) {
