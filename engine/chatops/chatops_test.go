@@ -217,7 +217,7 @@ func TestCommandsFromTheNotifiersChat(t *testing.T) {
 		"Acked cpu",
 		"Not acked: ack disk: no rule \"disk\"",
 		"Not acked: ack disk x: the rule is not firing",
-		"notimon: 2 firing, 0 pending of 3 rules; 0 silenced, 1 acked.\n\n🔥 cpu (warning) firing since 2026-12-01 16:30 UTC (1h0m): cpu.avg3=93.26\n   ✅ acked by @alice at 2026-12-01 17:30 UTC\n",
+		statusHead() + "2 firing, 0 pending of 3 rules; 0 silenced, 1 acked.\n\n🔥 cpu (warning) firing since 2026-12-01 16:30 UTC (1h0m): cpu.avg3=93.26\n   ✅ acked by @alice at 2026-12-01 17:30 UTC\n",
 		"notimon commands:",
 		"Not silenced: \"soon\" is not a duration",
 	}
@@ -419,7 +419,7 @@ func TestStatusShowsSilences(t *testing.T) {
 	}
 	id := f.silences()[0].ID
 	for _, want := range []string{
-		"notimon: 2 firing, 0 pending of 3 rules; 1 silenced, 0 acked.",
+		statusHead() + "2 firing, 0 pending of 3 rules; 1 silenced, 0 acked.",
 		"🔥 cpu (warning) firing since 2026-12-01 16:30 UTC (1h0m): cpu.avg3=93.26\n   🔕 silenced until 2026-12-01 19:00 UTC by @alice (silence " + id + ")",
 		"Silences:\n🔕 " + id + " rule=cpu, active until 2026-12-01 19:00 UTC, by @alice: \"kernel update\"",
 	} {
@@ -452,4 +452,13 @@ func TestDrainWhenTelegramIsDown(t *testing.T) {
 	if len(f.silences()) != 1 {
 		t.Fatal("the command queued while Telegram was down was not applied once it was back")
 	}
+}
+
+// statusHead is how /status starts on this machine: status.Read names the host from
+// settings.host or, as the engine does, os.Hostname.
+func statusHead() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return "notimon on " + h + ": "
+	}
+	return "notimon: "
 }
