@@ -127,6 +127,9 @@ type Cursor struct {
 	// Unannounced: a resolve chain of an incident whose firing notifications were all held
 	// back; its notify steps are held back too.
 	Unannounced bool `json:"unannounced,omitempty"`
+	// Ack is the ack of the incident a resolve chain closes, for its messages (the ack
+	// itself is cleared when the rule resolves).
+	Ack *control.Ack `json:"ack,omitempty"`
 }
 
 // Lifecycle is what the transition needs to know of a rule.

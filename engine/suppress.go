@@ -129,12 +129,14 @@ func (e *Engine) refreshControl(now time.Time) {
 }
 
 // operate applies suppression and acks to rule r after a tick's transition (prev → st, event
-// ev) and returns the chain to queue for the event, if any. e.mu is held.
-func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleState, ev Event, now time.Time, values map[string]any) (queue *Cursor, clearAck bool) {
+// ev) and returns the chain to queue for the event, if any; values are the condition's
+// inputs, computed only for a chain. e.mu is held.
+func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleState, ev Event, now time.Time, values func() map[string]any) (queue *Cursor, clearAck bool) {
 	sup := e.suppression(cfg, r, now)
 	st.Suppressed = nil
 	if sup.Notify || sup.Exec {
-		st.Suppressed = &sup
+		held := sup // a copy: taking sup's address would put it on the heap on every tick
+		st.Suppressed = &held
 	}
 	switch ev {
 	case Fired: // a new incident: nothing held, announced or acknowledged yet
@@ -150,7 +152,7 @@ func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleS
 	}
 	switch ev {
 	case Fired:
-		return &Cursor{Chain: ChainFire, FiringSince: now, Values: values}, false
+		return &Cursor{Chain: ChainFire, FiringSince: now, Values: values()}, false
 	case Repeated:
 		switch {
 		case st.Ack != nil:
@@ -162,16 +164,17 @@ func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleS
 			e.log.Info("repeat deferred: the rule's chain is still running", "rule", r.Name)
 			return nil, false
 		}
-		c := &Cursor{Chain: ChainRepeat, FiringSince: prev.FiringSince, Values: values}
+		c := &Cursor{Chain: ChainRepeat, FiringSince: prev.FiringSince, Values: values()}
 		if st.Held != nil && !sup.Notify {
 			c.Chain, c.Note = ChainCatchUp, st.Held.CatchUp
 		}
 		return c, false
 	case Resolved:
-		c := &Cursor{Chain: ChainResolve, FiringSince: prev.FiringSince, ResolvedAt: now, Values: values}
+		c := &Cursor{Chain: ChainResolve, FiringSince: prev.FiringSince, ResolvedAt: now, Values: values()}
 		// The resolve of an incident whose firing was never announced would answer a
 		// question nobody was asked.
 		c.Unannounced = prev.Held != nil && !prev.Announced
+		c.Ack = prev.Ack
 		_, acked := e.control.Acks[r.Name]
 		return c, prev.Ack != nil || acked
 	}
@@ -180,7 +183,7 @@ func (e *Engine) operate(cfg *dsl.Config, r *dsl.Rule, prev RuleState, st *RuleS
 	// none, and a chain still running sends its own notifications.
 	if st.State == Firing && st.Held != nil && !sup.Notify && st.Ack == nil && len(st.Chains) == 0 {
 		st.LastNotified = now
-		return &Cursor{Chain: ChainCatchUp, FiringSince: st.FiringSince, Values: values, Note: st.Held.CatchUp}, false
+		return &Cursor{Chain: ChainCatchUp, FiringSince: st.FiringSince, Values: values(), Note: st.Held.CatchUp}, false
 	}
 	return nil, false
 }
@@ -280,10 +283,19 @@ func (e *Engine) opInfo(r *dsl.Rule, c *Cursor) (info dsl.RuleInfo) {
 
 // opInfoLocked is opInfo with e.mu held.
 func (e *Engine) opInfoLocked(r *dsl.Rule, c *Cursor) (info dsl.RuleInfo) {
-	if st, ok := e.states[r.Name]; ok && st.Ack != nil && c.Chain != ChainResolve {
-		info.Acked, info.AckedBy, info.AckComment = true, st.Ack.By, st.Ack.Comment
-	} else if a, ok := e.control.Ack(r.Name, c.FiringSince); ok && !c.FiringSince.IsZero() {
-		info.Acked, info.AckedBy, info.AckComment = true, a.By, a.Comment
+	var ack *control.Ack
+	if st, ok := e.states[r.Name]; ok && c.Chain != ChainResolve {
+		ack = st.Ack
+	} else if c.Chain == ChainResolve {
+		ack = c.Ack
+	}
+	if ack == nil && !c.FiringSince.IsZero() && c.Chain != ChainResolve {
+		if a, ok := e.control.Ack(r.Name, c.FiringSince); ok {
+			ack = &a
+		}
+	}
+	if ack != nil {
+		info.Acked, info.AckedBy, info.AckComment = true, ack.By, ack.Comment
 	}
 	if list := e.control.Silencing(r.Name, r.Labels, e.now()); len(list) > 0 {
 		info.Silenced = true

@@ -26,7 +26,7 @@ rule "web_down" {
   notify "ops" { message = "web down{{ rule.silenced ? ' (silenced by ' + rule.silenced_by + ')' : '' }}{{ rule.acked ? ' (acked by ' + rule.acked_by + ': ' + rule.ack_comment + ')' : '' }}" }
   exec { command = ["restart-web"] }
   on_resolve {
-    notify "ops" { message = "web up{{ rule.silenced ? ' (silenced)' : '' }}" }
+    notify "ops" { message = "web up{{ rule.silenced ? ' (silenced)' : '' }}{{ rule.acked ? ' (acked by ' + rule.acked_by + ')' : '' }}" }
   }
 }
 `
@@ -240,7 +240,7 @@ func TestAckStopsRepeatsUntilResolved(t *testing.T) {
 	}
 	h.expect(10*m, 90, "", "", "")
 	h.expect(20*m, 90, "", "", "")
-	h.expect(21*m, 10, "web up", "", "")
+	h.expect(21*m, 10, "web up (acked by bob)", "", "")
 	if acks, err := control.Acks(h.dir); err != nil || len(acks) != 0 {
 		t.Fatalf("ack not cleared on resolve: %v, %v", acks, err)
 	}

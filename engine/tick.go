@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
@@ -102,12 +101,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			e.log.Info("rule transition", "rule", r.Name, "from", prev.State.String(), "to", next.State.String(),
 				"event", ev.String(), "values", inputValues(r, rep.Env))
 		}
-		before := operational(prev)
-		queue, clearAck := e.operate(e.cfg, r, prev, st, ev, now, inputValues(r, rep.Env))
+		queue, clearAck := e.operate(e.cfg, r, prev, st, ev, now, func() map[string]any { return inputValues(r, rep.Env) })
 		if st.Suppressed != nil {
 			v.Suppression = *st.Suppressed
 		}
-		if operational(*st) != before {
+		if !sameOperational(prev, *st) {
 			dirty = true
 		}
 		if e.opts.DryRun {
@@ -214,18 +212,19 @@ func (e *Engine) States() map[string]RuleState {
 	return out
 }
 
-// operational is what of a rule's state the operator's doings change, to tell whether a
-// tick changed it.
-func operational(st RuleState) string {
-	var b strings.Builder
-	if st.Suppressed != nil {
-		b.WriteString(st.Suppressed.Reason)
+// sameOperational reports whether the parts of a rule's state that the operator's doings
+// change (suppression, ack, held notifications) are the same in a and b, to tell whether a
+// tick changed them.
+func sameOperational(a, b RuleState) bool {
+	switch {
+	case (a.Suppressed == nil) != (b.Suppressed == nil), (a.Ack == nil) != (b.Ack == nil), (a.Held == nil) != (b.Held == nil):
+		return false
+	case a.Suppressed != nil && *a.Suppressed != *b.Suppressed:
+		return false
+	case a.Ack != nil && *a.Ack != *b.Ack:
+		return false
+	case a.Held != nil && *a.Held != *b.Held:
+		return false
 	}
-	if st.Ack != nil {
-		b.WriteString("|ack " + st.Ack.At.String())
-	}
-	if st.Held != nil {
-		fmt.Fprintf(&b, "|held %d", st.Held.Steps)
-	}
-	return b.String()
+	return a.Announced == b.Announced
 }

@@ -22,6 +22,8 @@ import (
 //	send --to NAME    the notifiers of --config (default ./rules.d)
 //	test --run NAME   the tests of the PATH arguments given so far (default ./rules.d)
 //	probe NAME ...    the built-in probes (probe samples only those; it reads no rules)
+//	silence expire ID the silences of --state-dir that have not ended (silence.go)
+//	silence add --rule the rule names --state-dir knows; ack RULE its firing rules
 //
 // A completion never prints a diagnostic: rules that do not load complete with what loaded.
 func registerCompletions(root *cobra.Command) {

@@ -187,15 +187,16 @@ rule "beat" {
 		}
 		return string(out)
 	}
-	start := time.Now()
 	out := cli("silence", "add", "--rule", "beat", "--for", "1h")
+	added := time.Now() // the silence is on disk
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	id := lines[len(lines)-1]
 	next, l := d.waitLog(at, "notification suppressed", 5*time.Second)
-	if lat := l.Time.Sub(start); lat > time.Second {
-		t.Errorf("first suppressed notification %s after silence add; want within a tick (200ms)", lat)
+	// One tick is 200 ms; the margin is for a loaded machine.
+	if lat := l.Time.Sub(added); lat > time.Second {
+		t.Errorf("first suppressed notification %s after silence add returned; want within a tick (200ms)", lat)
 	} else {
-		t.Logf("silence honoured %s after silence add", lat.Round(time.Millisecond))
+		t.Logf("silence honoured %s after silence add returned", lat.Round(time.Millisecond))
 	}
 	if !strings.Contains(fmt.Sprint(l.All["reason"]), "silence "+id) {
 		t.Errorf("suppressed without naming the silence: %v", l.All)

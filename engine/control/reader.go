@@ -2,8 +2,6 @@ package control
 
 import (
 	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -21,76 +19,74 @@ type Reader struct {
 }
 
 type cached struct {
-	name string
-	fi   fs.FileInfo // nil: absent
+	name, path string
+	id         fileID
+	read       bool // id is what was last decoded
 }
 
 // NewReader returns a Reader of the control files in dir.
 func NewReader(dir string) *Reader {
-	return &Reader{dir: dir, files: [2]cached{{name: silencesFile}, {name: acksFile}}, set: Set{Acks: map[string]Ack{}}}
+	return &Reader{dir: dir, set: Set{Acks: map[string]Ack{}}, files: [2]cached{
+		{name: silencesFile, path: filepath.Join(dir, silencesFile)},
+		{name: acksFile, path: filepath.Join(dir, acksFile)},
+	}}
 }
 
 // Dir is the state directory.
 func (r *Reader) Dir() string { return r.dir }
 
-// Read returns the silences (those Silences returns at now) and acks. When a file cannot be
-// read or decoded, Read returns the error with what it read last, so that a broken edit does
-// not lift every silence at once.
+// Read returns the silences and acks: those of the files as last decoded, recently ended
+// silences included (Set.Silencing looks at the active ones). When a file cannot be read or
+// decoded, Read returns the error with what it read last, so that a broken edit does not
+// lift every silence at once. The Set is shared with later calls until a file changes:
+// read it, do not modify it.
 func (r *Reader) Read(now time.Time) (Set, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var errs []error
 	for i := range r.files {
 		f := &r.files[i]
-		p := filepath.Join(r.dir, f.name)
-		fi, err := os.Stat(p)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		p := f.path
+		id, err := statID(p)
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if same(f.fi, fi) {
+		if f.read && id == f.id {
 			continue
 		}
 		switch f.name {
 		case silencesFile:
 			doc := silencesDoc{}
-			if fi != nil {
+			if id.exists {
 				if err := readDoc(p, &doc); err != nil {
 					errs = append(errs, err)
 					continue
 				}
 			}
-			r.set.Silences = doc.Silences
+			r.set.Silences = prune(doc.Silences, now)
 		case acksFile:
 			doc := acksDoc{}
-			if fi != nil {
+			if id.exists {
 				if err := readDoc(p, &doc); err != nil {
 					errs = append(errs, err)
 					continue
 				}
 			}
-			r.set.Acks = doc.Acks
-			if r.set.Acks == nil {
-				r.set.Acks = map[string]Ack{}
+			if doc.Acks == nil {
+				doc.Acks = map[string]Ack{}
 			}
+			r.set.Acks = doc.Acks
 		}
-		f.fi = fi
+		f.id, f.read = id, true
 	}
-	out := Set{Silences: prune(append([]Silence(nil), r.set.Silences...), now), Acks: make(map[string]Ack, len(r.set.Acks))}
-	for k, v := range r.set.Acks {
-		out.Acks[k] = v
+	if len(errs) == 0 {
+		return r.set, nil // the common case allocates nothing
 	}
-	return out, errors.Join(errs...)
+	return r.set, errors.Join(errs...)
 }
 
 // ClearAck is ClearAck on the Reader's directory.
 func (r *Reader) ClearAck(rule string, firingSince time.Time) error {
 	return ClearAck(r.dir, rule, firingSince)
-}
-
-func same(a, b fs.FileInfo) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) && os.SameFile(a, b)
 }
