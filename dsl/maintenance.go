@@ -451,3 +451,21 @@ func didYouMean(given string, options []string) string {
 	}
 	return ""
 }
+
+// coversNothing warns about a maintenance block whose labels select none of the rules
+// (its globs, when they match nothing, have been warned about already: d).
+func coversNothing(m *Maintenance, b *hclsyntax.Block, rules []*Rule, d hcl.Diagnostics) hcl.Diagnostics {
+	if len(m.Labels) == 0 || len(d) > 0 || slices.ContainsFunc(rules, m.Covers) {
+		return nil
+	}
+	rng := b.DefRange()
+	if a, ok := b.Body.Attributes["labels"]; ok {
+		rng = a.Expr.Range()
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "Maintenance window covers no rule",
+		Detail:   fmt.Sprintf("maintenance %q: no rule matches its rules and carries all of its labels, so it holds nothing back.", m.Name),
+		Subject:  rng.Ptr(),
+	}}
+}
