@@ -228,7 +228,8 @@ func clockTime(s string, end bool) (int, error) {
 	hs, ms, ok := strings.Cut(s, ":")
 	h, err1 := strconv.Atoi(hs)
 	m, err2 := strconv.Atoi(ms)
-	if !ok || err1 != nil || err2 != nil || len(ms) != 2 || len(hs) < 1 || len(hs) > 2 || h < 0 || m < 0 {
+	digits := func(s string) bool { return strings.Trim(s, "0123456789") == "" }
+	if !ok || err1 != nil || err2 != nil || len(ms) != 2 || len(hs) < 1 || len(hs) > 2 || !digits(hs) || !digits(ms) {
 		return 0, fmt.Errorf("%q is not a time of day HH:MM (24-hour clock), e.g. \"02:00\"", s)
 	}
 	switch {
