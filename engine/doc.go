@@ -20,4 +20,10 @@
 // every step → notify steps write to the outbox of the state directory (deliver.go), and
 // one background loop delivers it, in order per notifier. persist.go keeps rule states,
 // cursors, probe counters and time-window history in engine/store between runs.
+//
+// Operators talk back through suppress.go: each tick reads the silences and acks of
+// engine/control (Options.Control), and one list of suppressors decides what is held back
+// for a rule. Held-back notify steps are logged and counted in the rule's state (Held); once
+// nothing holds the firing rule back, one catch-up chain (ChainCatchUp) says so. An ack of
+// the current incident skips its repeats and is cleared when the rule resolves.
 package engine

@@ -386,3 +386,64 @@ rule "web_down" {
 		t.Errorf("dry run JSON lacks the suppression:\n%s", out)
 	}
 }
+
+// TestCronSilenceBinary is the cron sequence with the real binary and real time: a repeat of
+// 1ms makes every run after the first a repeat, so no run waits for anything.
+func TestCronSilenceBinary(t *testing.T) {
+	srv := telegramtest.New(t, testToken)
+	rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
+notifier "telegram" "ops" {
+  token   = env("NOTIMON_TELEGRAM_TOKEN")
+  chat_id = %d
+  api_url = %q
+}
+rule "beat" {
+  when   = "true"
+  repeat = "1ms"
+  notify "ops" { message = "beat{{ rule.acked ? ' (acked by ' + rule.acked_by + ')' : '' }}" }
+  on_resolve {
+    notify "ops" { message = "calm{{ rule.acked ? ' (acked by ' + rule.acked_by + ')' : '' }}" }
+  }
+}
+`, telegramtest.DefaultChatID, srv.URL())})
+	state := t.TempDir()
+	bin := binary(t)
+	notimonBin := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "NOTIMON_TELEGRAM_TOKEN="+srv.Token())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("notimon %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	sent := 0
+	runOnce := func(want ...string) {
+		t.Helper()
+		notimonBin("run", "--once", "--state-dir", state, rules)
+		got := visibleTexts(srv.Messages())[sent:]
+		sent += len(got)
+		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("run %d sent %q, want %q", sent, got, want)
+		}
+	}
+	runOnce("beat")
+	runOnce("beat") // a repeat
+	out := notimonBin("silence", "add", "--rule", "beat", "--for", "1h", "--state-dir", state)
+	id := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	runOnce()
+	runOnce()
+	notimonBin("silence", "expire", id, "--state-dir", state)
+	runOnce("still firing after the silence\nbeat")
+	runOnce("beat")
+	notimonBin("ack", "beat", "--by", "bob", "--state-dir", state)
+	runOnce()
+	runOnce()
+	src, _ := os.ReadFile(filepath.Join(rules, "rules.hcl"))
+	os.WriteFile(filepath.Join(rules, "rules.hcl"), []byte(strings.Replace(string(src), `when   = "true"`, `when   = "false"`, 1)), 0o644)
+	runOnce("calm (acked by bob)")
+	if b, _ := os.ReadFile(filepath.Join(state, "acks.json")); strings.Contains(string(b), `"beat"`) {
+		t.Fatalf("the ack outlived the incident:\n%s", b)
+	}
+}

@@ -22,6 +22,9 @@
 //	                               name order = enqueue order
 //	    corrupt/<seq>-<rand>.json  entries that could not be parsed, set aside
 //	  .<name>.tmp-<rand>           (anywhere above) a write in progress; removed by the next Open
+//	  silences.json, acks.json     the operator's silences and acks, written by engine/control
+//	  control.lock                 through WriteFile under LockFile, never under lock
+//	  .<name>.part-<rand>          a WriteFile in progress; Open leaves these alone (RemoveParts)
 //
 // Every file is created with mode 0600. Nothing in the directory is meant to be edited by
 // hand while notimon runs; deleting an outbox file drops that notification.
