@@ -627,6 +627,7 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		if m != nil {
 			cfg.Maintenance = append(cfg.Maintenance, m)
+			diags = append(diags, coversNothing(m, b, cfg.Rules, d)...)
 		}
 	}
 	cfg.Refs = refs.sorted()

@@ -228,7 +228,8 @@ func clockTime(s string, end bool) (int, error) {
 	hs, ms, ok := strings.Cut(s, ":")
 	h, err1 := strconv.Atoi(hs)
 	m, err2 := strconv.Atoi(ms)
-	if !ok || err1 != nil || err2 != nil || len(ms) != 2 || len(hs) < 1 || len(hs) > 2 || h < 0 || m < 0 {
+	digits := func(s string) bool { return strings.Trim(s, "0123456789") == "" }
+	if !ok || err1 != nil || err2 != nil || len(ms) != 2 || len(hs) < 1 || len(hs) > 2 || !digits(hs) || !digits(ms) {
 		return 0, fmt.Errorf("%q is not a time of day HH:MM (24-hour clock), e.g. \"02:00\"", s)
 	}
 	switch {
@@ -450,4 +451,22 @@ func didYouMean(given string, options []string) string {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return ""
+}
+
+// coversNothing warns about a maintenance block whose labels select none of the rules
+// (its globs, when they match nothing, have been warned about already: d).
+func coversNothing(m *Maintenance, b *hclsyntax.Block, rules []*Rule, d hcl.Diagnostics) hcl.Diagnostics {
+	if len(m.Labels) == 0 || len(d) > 0 || slices.ContainsFunc(rules, m.Covers) {
+		return nil
+	}
+	rng := b.DefRange()
+	if a, ok := b.Body.Attributes["labels"]; ok {
+		rng = a.Expr.Range()
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "Maintenance window covers no rule",
+		Detail:   fmt.Sprintf("maintenance %q: no rule matches its rules and carries all of its labels, so it holds nothing back.", m.Name),
+		Subject:  rng.Ptr(),
+	}}
 }

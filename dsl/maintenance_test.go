@@ -164,7 +164,7 @@ func TestParseWeekly(t *testing.T) {
 			t.Errorf("%q = days %s %d-%d, want %s %d-%d", c.in, days, w.Start, w.End, c.days, c.start, c.end)
 		}
 	}
-	for _, bad := range []string{"", "sun", "sun 02:00", "sun 2-4", "sun 02:00-02:00", "son 02:00-04:00", "sun 24:00-01:00", "sun 02:60-03:00", "sun 02:00-24:01", "mon- 01:00-02:00"} {
+	for _, bad := range []string{"", "sun", "sun 02:00", "sun 2-4", "sun 02:00-02:00", "son 02:00-04:00", "sun 24:00-01:00", "sun 02:60-03:00", "sun 02:00-24:01", "mon- 01:00-02:00", "sun +1:00-02:00", "sun 01:-5-02:00", "mon,,tue 01:00-02:00"} {
 		if _, err := dsl.ParseWeekly(bad); err == nil {
 			t.Errorf("%q parses; want an error", bad)
 		}

@@ -13,3 +13,8 @@ maintenance "migration" {
   timezone = "Europe/Berlin"
   rules    = ["site_down"]
 }
+
+maintenance "web_team" {
+  weekly = ["sat,sun 00:00-24:00"]
+  labels = { team = "web" }
+}
