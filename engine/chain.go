@@ -146,6 +146,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 		e.holdStep(cfg, r, step, c, reason)
 		return false, false
 	}
+	e.owedCatchUp(r, step, c)
 	switch step.Kind {
 	case dsl.StepNotify:
 		e.notifyStep(cfg, r, step, c, snap, machine)

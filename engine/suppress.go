@@ -262,6 +262,23 @@ func (e *Engine) holdStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Curso
 	}
 }
 
+// owedCatchUp heads the chain's notifications as the catch-up when this notify step goes
+// out while one of the incident's notifications is still held back: the suppression ended
+// while the chain ran (a wait outlived a silence, or a repeat queued under a silence ran
+// after the tick that read its expiry). The tick queues no catch-up while a chain runs, and
+// this step's message clears what was held, so without the heading the end of the
+// suppression would go unsaid. The note stays on the cursor for the chain's later steps.
+func (e *Engine) owedCatchUp(r *dsl.Rule, step *dsl.Step, c *Cursor) {
+	if c.Note != "" || c.Chain == ChainResolve || (step.Kind != dsl.StepNotify && step.Kind != dsl.StepRenotify) {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if st, ok := e.states[r.Name]; ok && st.Held != nil && st.Held.CatchUp != "" {
+		c.Note = st.Held.CatchUp
+	}
+}
+
 // announced records that a notification of the rule's firing went out: nothing is held
 // back any more.
 func (e *Engine) announced(r *dsl.Rule, c *Cursor) {

@@ -291,3 +291,69 @@ func TestAckInMessages(t *testing.T) {
 		t.Fatalf("rule info: %+v", info)
 	}
 }
+
+// A chain that outlives a silence: its next notification is the catch-up. (Seen in
+// TestDaemonSilence under load: a chain queued under the silence ran after the tick had
+// read its expiry, went out plain and cleared what was held, so nothing said the silence
+// was over.) Here a wait step holds the chain across the expiry, deterministically.
+func TestChainOutlivingASilenceCarriesTheCatchUp(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{now: t0}
+	cfg := load(t, `
+notifier "console" "ops" {}
+rule "web_down" {
+  when = "cpu.pct > 50"
+  notify "ops" { message = "first" }
+  wait { duration = "1m" }
+  notify "ops" { message = "second" }
+}
+`)
+	var sent messages
+	waiting, release := make(chan struct{}), make(chan struct{})
+	e := New(cfg, Options{
+		Sampler: probes.SamplerFunc(func(_ context.Context, now time.Time, _ []probes.Ref) *probes.Snapshot {
+			return &probes.Snapshot{Time: now, CPU: cpu.Values{Pct: 90}}
+		}),
+		Now: clk.Now,
+		SleepUntil: func(ctx context.Context, until time.Time) error {
+			waiting <- struct{}{}
+			select {
+			case <-release:
+				clk.Set(until)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		},
+		Notify:  notify.NotifierFunc(sent.notify),
+		Control: control.NewReader(dir),
+	})
+	t.Cleanup(e.Stop)
+	ctx := context.Background()
+	sil, err := control.AddSilence(dir, control.Silence{Matchers: []control.Matcher{{Rule: "web_down"}}, StartsAt: t0, EndsAt: t0.Add(time.Hour)}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Tick(ctx, t0) // fires; "first" is held back; the chain waits
+	<-waiting
+	if _, err := control.ExpireSilence(dir, sil.ID, t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(30 * time.Second))
+	e.Tick(ctx, t0.Add(30*time.Second)) // reads the expiry; the chain still runs: no catch-up queued
+	close(release)
+	if err := e.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sent.get(), []string{"still firing after the silence\nsecond"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sent %q, want %q", got, want)
+	}
+	clk.Set(t0.Add(2 * time.Minute))
+	e.Tick(ctx, t0.Add(2*time.Minute))
+	if err := e.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sent.get(); len(got) != 1 {
+		t.Fatalf("a second catch-up: %q", got)
+	}
+}
