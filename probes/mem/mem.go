@@ -72,7 +72,7 @@ func FromInfo(in Info) (Values, error) {
 		CacheBytes:     cached + reclaimable,
 		BuffersBytes:   buffers,
 		RealPct:        100 * (1 - available/total),
-		UsedPct:        100 * used / total,
+		UsedPct:        100 * (used / total), // used/total ≤ 1 exactly; 100*used/total can round to 100.00000000000001
 		FreeBytes:      free,
 		SharedBytes:    shared,
 		BuffCacheBytes: buffers + cached + reclaimable,

@@ -163,7 +163,7 @@ func Space(in mem.Info) (Values, error) {
 		v.UsedBytes = float64(total - free)
 	}
 	if total > 0 {
-		v.UsedPct = 100 * v.UsedBytes / v.TotalBytes
+		v.UsedPct = 100 * (v.UsedBytes / v.TotalBytes) // ≤ 100 exactly, unlike 100*used/total
 	}
 	return v, nil
 }

@@ -174,3 +174,18 @@ func TestShortIntervals(t *testing.T) {
 		t.Errorf("state: prev at %v, before at %v; want the ticks at 30 s and 15 s", st.Prev.Time, st.Before.Time)
 	}
 }
+
+// A full swap reads 100 %, not 100.00000000000001 (100*used/total rounds up for some
+// totals; found by FuzzFromInfo on the same formula in the mem probe).
+func TestSpaceFullIsAtMost100(t *testing.T) {
+	for _, kb := range []uint64{1600000000000021, 1, 3, 1 << 40, 999999999999} {
+		in := mem.ParseInfo([]byte(fmt.Sprintf("SwapTotal: %d kB\nSwapFree: 0 kB\n", kb)))
+		v, err := Space(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.UsedPct != 100 {
+			t.Errorf("SwapTotal %d kB, all used: used_pct = %v, want 100", kb, v.UsedPct)
+		}
+	}
+}
