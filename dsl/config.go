@@ -17,6 +17,8 @@ type Config struct {
 	Templates []*Template
 	Probes    []*Probe
 	Rules     []*Rule
+	// Server is the server block; nil when there is none (no listener).
+	Server *Server
 
 	// Schema is the typed expression environment every program was compiled against.
 	Schema *probes.Schema

@@ -48,6 +48,8 @@ var wantErrors = map[string]int{
 	"probe_error_used_by_rule":     1, // at the probe, not again where rules read it
 	"unknown_notifier_kind":        1, // at the notifier, not again at the step using it
 	"template_text_error":          1,
+	"server_htpasswd_weak":         5, // one per bad line, naming its user
+	"server_tls_missing":           2, // the certificate and the key
 	// A syntax error is reported once, and the blocks after it are checked as written: no
 	// "Blocks of type "rule" are not expected here", no "Unknown notifier" for a notifier
 	// the parser's recovery skipped.

@@ -280,6 +280,7 @@ var blockTypes = map[string][2]int{ // type → {min labels, max labels}
 	"template": {1, 1},
 	"probe":    {1, 2},
 	"rule":     {1, 1},
+	"server":   {0, 0},
 }
 
 var blockLabelHelp = map[string]string{
@@ -289,6 +290,7 @@ var blockLabelHelp = map[string]string{
 	"template": `template "<name>" { ... }`,
 	"probe":    `probe "<kind>" { ... } or probe "<kind>" "<name>" { ... }`,
 	"rule":     `rule "<name>" { ... }`,
+	"server":   "server { ... }",
 }
 
 // loader accumulates the blocks of every file, then builds the Config in dependency order:
@@ -434,7 +436,7 @@ func (l *loader) addFile(name string, p parsedFile) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown block type",
-				Detail:   fmt.Sprintf("There is no %q block.%s The blocks are: settings, locals, notifier, template, probe, rule.", b.Type, suggest(b.Type, keys(blockTypes))),
+				Detail:   fmt.Sprintf("There is no %q block.%s The blocks are: settings, locals, notifier, template, probe, rule, server.", b.Type, suggest(b.Type, keys(blockTypes))),
 				Subject:  b.TypeRange.Ptr(),
 			})
 			continue
@@ -528,6 +530,21 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		s, d := l.decodeSettings(b, ev)
 		diags = append(diags, d...)
 		cfg.Settings = s
+	}
+
+	for i, b := range l.blocks["server"] {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate server block",
+				Detail:   fmt.Sprintf("There can be only one server block across all files. Previous definition was at %s.", rangeString(l.blocks["server"][0].DefRange())),
+				Subject:  b.DefRange().Ptr(),
+			})
+			continue
+		}
+		s, d := l.decodeServer(b, ev)
+		diags = append(diags, d...)
+		cfg.Server = s
 	}
 
 	for _, b := range l.blocks["notifier"] {

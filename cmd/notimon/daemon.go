@@ -56,6 +56,12 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		return exitError{exitProblems}
 	}
 	defer st.Close()
+	web, err := startWeb(cfg, st.Dir(), nil, nil, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "notimon: %v\n", err)
+		return exitError{exitProblems}
+	}
+	defer web.close()
 
 	// Signals become a context, a reload channel and a hard-stop channel here, and nowhere else.
 	ctx, stop := context.WithCancel(cmd.Context())
@@ -126,7 +132,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	stopPings := startWatchdog(notifier, eng, cfg.Settings.Interval, logger)
 	first := true
 	err = eng.RunDaemon(ctx, engine.DaemonOptions{
-		Load:   rules.LoadChanged,
+		Load:   web.load(rules.LoadChanged),
 		Reload: reload,
 		Hard:   hard,
 		Ticked: func(*engine.Report) {
@@ -134,8 +140,10 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 				dropExecutablePages() // the loading of the rules is done: its code is not needed until a reload
 				notifier.notify("READY=1")
 				first = false
+				web.ready()
 			}
 		},
+		Reloaded: web.reloaded,
 	})
 	stopPings()
 	notifier.notify("STOPPING=1")

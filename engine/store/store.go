@@ -205,7 +205,7 @@ func (s *Store) recover() error {
 		}
 		for _, de := range entries {
 			name := de.Name()
-			if strings.HasPrefix(name, ".") && strings.Contains(name, tmpMarker) {
+			if strings.HasPrefix(name, ".") && strings.Contains(name, tmpMarker) && !isPart(name) {
 				if err := os.Remove(filepath.Join(dir, name)); err != nil {
 					s.log.Warn("cannot remove leftover temp file", "file", filepath.Join(dir, name), "err", err)
 				} else {
@@ -246,8 +246,13 @@ func (s *Store) Close() error {
 // writeFileAtomic replaces dir/name with data so that a crash at any moment leaves either the
 // old file or the new one, complete: temp file in the same directory, write, fsync, rename,
 // fsync the directory (which makes the rename itself durable).
-func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+tmpMarker+"*") // mode 0600
+func writeFileAtomic(dir, name string, data []byte) error {
+	return writeFileTemp(dir, name, "."+name+tmpMarker+"*", data)
+}
+
+// writeFileTemp is writeFileAtomic with a temp file named after pattern (os.CreateTemp).
+func writeFileTemp(dir, name, pattern string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, pattern) // mode 0600
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,5 @@
+rule "r" {
+  when = "cpu.pct > 90"
+}
+
+server {}
