@@ -213,9 +213,13 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		for i, v := range rep.Verdicts {
-			rl := t.labels.rules[i] // the verdicts are in the order of the configuration's rules
-			if rl.name != v.Rule.Name {
-				panic("metrics: the verdicts are not in the order of the rules") // the engine's contract broke
+			// The verdicts are in the order of the configuration's rules; should that ever
+			// change, the labels are built here instead.
+			var rl ruleLabels
+			if i < len(t.labels.rules) && t.labels.rules[i].name == v.Rule.Name {
+				rl = t.labels.rules[i]
+			} else {
+				rl = ruleLabelsOf(v.Rule)
 			}
 			ch <- &sample{desc: ruleState, labels: rl.state[v.State], value: 1}
 			ch <- &sample{desc: ruleUnknown, labels: rl.unknown, value: b01(v.Err != nil)}

@@ -168,7 +168,7 @@ var (
 			always(func(v process.Values) float64 { return v.Count })),
 		newGauge("notimon_process_resident_memory_bytes", "Summed resident memory of the processes.", "process.<name>.rss_bytes", "", nameLabel,
 			always(func(v process.Values) float64 { return v.RSSBytes })),
-		newGauge("notimon_process_cpu_cores", "Summed CPU use of the processes since the previous sample, in cores (1 is one full core).", "process.<name>.cpu_pct", unitRatio, nameLabel,
+		newGauge("notimon_process_cpu_cores", "Summed CPU use of the processes since the previous sample, in cores (1 is one full core).", "process.<name>.cpu_pct", "cores: the field ÷ 100", nameLabel,
 			always(func(v process.Values) float64 { return ratio(v.CPUPct) })),
 		newGauge("notimon_process_oldest_age_seconds", "How long the longest-running of the processes has been running.", "process.<name>.oldest_age_s", "", nameLabel,
 			always(func(v process.Values) float64 { return v.OldestAgeS })),

@@ -59,15 +59,20 @@ type probeLabels struct {
 	name    []*dto.LabelPair // name, for a named probe's values
 }
 
+// ruleLabelsOf builds the label pairs of r's series.
+func ruleLabelsOf(r *dsl.Rule) ruleLabels {
+	rl := ruleLabels{name: r.Name, state: map[engine.State][]*dto.LabelPair{}, unknown: pairs("rule", r.Name)}
+	for _, s := range []engine.State{engine.Inactive, engine.Pending, engine.Firing} {
+		rl.state[s] = pairs("rule", r.Name, "severity", r.Severity, "state", s.String())
+	}
+	return rl
+}
+
 // labelsOf builds the label pairs of cfg.
 func labelsOf(cfg *dsl.Config) *cfgLabels {
 	l := &cfgLabels{probes: map[probes.Ref]probeLabels{}}
 	for _, r := range cfg.Rules {
-		rl := ruleLabels{name: r.Name, state: map[engine.State][]*dto.LabelPair{}, unknown: pairs("rule", r.Name)}
-		for _, s := range []engine.State{engine.Inactive, engine.Pending, engine.Firing} {
-			rl.state[s] = pairs("rule", r.Name, "severity", r.Severity, "state", s.String())
-		}
-		l.rules = append(l.rules, rl)
+		l.rules = append(l.rules, ruleLabelsOf(r))
 	}
 	for _, ref := range append([]probes.Ref{{Kind: "host"}}, cfg.Refs...) {
 		l.probes[ref] = probeLabels{sampled: pairs("kind", ref.Kind, "name", ref.Name), name: pairs("name", ref.Name)}
