@@ -489,3 +489,57 @@ func TestHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestScrapeDuringTicks scrapes over and over while the engine ticks on the real probes
+// and deliveries run (go test -race finds any sharing).
+func TestScrapeDuringTicks(t *testing.T) {
+	mc := newMachine(t)
+	cfg := loadConfig(t, mc.src)
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := New(Options{Outbox: st.Pending})
+	e := engine.New(cfg, engine.Options{Sampler: systemSampler(cfg), Store: st, Stdout: io.Discard, Observer: m.Observer()})
+	h := m.Handler()
+	done := make(chan struct{})
+	scrapes := make(chan int)
+	go func() {
+		n := 0
+		defer func() { scrapes <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+			if w.Code != 200 {
+				t.Errorf("scrape %d: status %d: %s", n, w.Code, w.Body.String())
+				return
+			}
+			n++
+		}
+	}()
+	now := t0
+	for range 20 {
+		now = now.Add(time.Second)
+		e.Tick(context.Background(), now)
+	}
+	if err := e.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.WaitDeliveries(context.Background())
+	close(done)
+	n := <-scrapes
+	mfs := gather(t, m.reg)
+	if v, _ := value(mfs, "notimon_tick_duration_seconds"); v != 20 {
+		t.Errorf("%v ticks observed, want 20", v)
+	}
+	if v, _ := value(mfs, "notimon_last_tick_timestamp_seconds"); v != float64(now.Unix()) {
+		t.Errorf("last tick %v, want %v", v, now.Unix())
+	}
+	t.Logf("%d scrapes during 20 ticks", n)
+}
