@@ -56,7 +56,8 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		return exitError{exitProblems}
 	}
 	defer st.Close()
-	web, err := startWeb(cfg, st.Dir(), nil, nil, logger)
+	mets := newDaemonMetrics(st, logger)
+	web, err := startWeb(cfg, st.Dir(), nil, mets.Handler(), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
@@ -122,7 +123,9 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 
 	eng := engine.New(cfg, engine.Options{
 		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
+		Observer: mets.Observer(),
 	})
+	mets.Loaded(clock())
 	if err := eng.Restore(); err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
