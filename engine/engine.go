@@ -76,6 +76,7 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+	recent       recent                    // values, errors and transitions for status readers, guarded by mu
 
 	loop loopState // what RunDaemon's loop is doing, for Alive
 }
@@ -173,6 +174,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 		}
 	}
 	e.verdicts, e.holds = nil, nil
+	e.recent.env = nil // read by the previous rules' schema
 	e.mu.Unlock()
 	e.setInterval(cfg)
 }

@@ -79,6 +79,12 @@ type RuleState struct {
 	// Chains are the rule's action chains still to run, the running one first. They are
 	// persisted at every step, so a chain cut short by a crash resumes on the next run.
 	Chains []Cursor `json:"chains,omitempty"`
+	// Values are the probe fields the condition read on the latest tick before the state
+	// was saved (ValuesAt), by path; Error is why that tick could not evaluate the rule.
+	// Written for readers of the state directory (`notimon status`); the engine ignores them.
+	Values   map[string]any `json:"values,omitempty"`
+	ValuesAt time.Time      `json:"values_at,omitzero"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.

@@ -74,6 +74,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 
 	e.mu.Lock()
 	e.lastSnap = snap
+	e.recent.noteTick(rep.Env, now)
 	dirty := false // a rule's state changed: worth an fsync'd save
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
@@ -91,9 +92,18 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		if prev.State != next.State || ev != NoEvent || r.Window > 1 {
 			dirty = true
 		}
+		e.recent.noteErr(r.Name, v.Err)
 		if prev.State != next.State || ev != NoEvent {
+			values := inputValues(r, rep.Env)
 			e.log.Info("rule transition", "rule", r.Name, "from", prev.State.String(), "to", next.State.String(),
-				"event", ev.String(), "values", inputValues(r, rep.Env))
+				"event", ev.String(), "values", values)
+			if prev.State != next.State {
+				t := Transition{Rule: r.Name, From: prev.State, To: next.State, At: now, Values: values}
+				if ev != NoEvent {
+					t.Event = ev.String()
+				}
+				e.recent.add(t)
+			}
 		}
 		if e.opts.DryRun {
 			if v.Holds {
@@ -119,9 +129,12 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			e.startChain(r, snap)
 		}
 	}
+	// The values status shows are kept at most valuesSaveEvery old.
+	dirty = dirty || now.Sub(e.recent.savedAt) >= valuesSaveEvery
 	e.mu.Unlock()
-	// A tick that changed no rule saves nothing: probe counters alone are saved when a run
-	// ends (Save), so a quiet daemon does not fsync every tick.
+	// A tick that changed no rule saves nothing (but once every valuesSaveEvery): probe
+	// counters alone are saved when a run ends (Save), so a quiet daemon does not fsync
+	// every tick.
 	if dirty && !e.opts.DryRun {
 		if err := e.Save(); err != nil {
 			e.recordErr(err)
