@@ -1,5 +1,3 @@
-//go:build statuspage
-
 package server
 
 import (

@@ -387,7 +387,11 @@ func TestFormsNeedTheCSRFToken(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	f := newFixture(t, "  read_only = true\n")
-	token := f.csrf("alice")
+	resp, page := f.do("GET", "/", "alice", passwords["alice"], nil, nil)
+	if resp.StatusCode != 200 || strings.Contains(page, "<form") || !strings.Contains(page, "read-only") {
+		t.Errorf("the read-only page: %d, has a form or does not say read-only:\n%s", resp.StatusCode, page)
+	}
+	token := strings.Repeat("0", 64) // the page has none to give
 	for _, path := range []string{"/actions/silence", "/actions/expire", "/actions/ack"} {
 		resp, _ := f.do("POST", path, "alice", passwords["alice"], url.Values{"csrf": {token}, "rule": {"r"}, "duration": {"1h"}, "id": {"x"}}, nil)
 		if resp.StatusCode != http.StatusForbidden {
