@@ -216,6 +216,9 @@ var protected = []struct{ method, path string }{
 	{"GET", "/no/such/page"},
 	{"GET", "/htpasswd"},
 	{"GET", "/-/nothing"},
+	{"GET", "/-/healthy/"},
+	{"GET", "/-/ready/../../metrics"},
+	{"GET", "//-/healthy"},
 }
 
 func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {

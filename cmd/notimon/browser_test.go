@@ -116,6 +116,7 @@ func chromium(t *testing.T) string {
 // the page's form, and back to plain firing once the silence is expired through its button.
 // On failure it writes a screenshot and logs its path.
 func TestBrowserStatusPage(t *testing.T) {
+	start := time.Now()
 	chrome := chromium(t)
 	root := t.TempDir()
 	flag := filepath.Join(root, "flag")
@@ -175,6 +176,7 @@ server {
 		t.Fatalf(format, args...)
 	}
 
+	t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), "1. Without credentials")
 	// 1. Without credentials: 401 with a Basic challenge. Headless Chromium has no login
 	// dialog: it ends the navigation with ERR_INVALID_AUTH_CREDENTIALS, and the network
 	// events have the answer.
@@ -208,6 +210,7 @@ server {
 		fail("without credentials: HTTP %d, WWW-Authenticate %q; want 401 with a Basic challenge", status, challenge)
 	}
 
+	t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), "2. Logged in")
 	// 2. Logged in (an Authorization header on every request of the tab): the firing rule
 	// with its value.
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
@@ -248,6 +251,7 @@ server {
 		fail("silenced before any silence: %q", text)
 	}
 
+	t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), "3. Silence it")
 	// 3. Silence it through the form.
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`#add-silence input[name="rule"]`), "flag_big"),
@@ -268,6 +272,7 @@ server {
 		fail("the silenced rule's row: %q, want firing, silenced by alice: browser test", text)
 	}
 
+	t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), "4. Expire it")
 	// 4. Expire it through its button: plain firing again.
 	resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`tr.silence button`)))
 	if err != nil {
