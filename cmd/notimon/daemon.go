@@ -56,8 +56,9 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		return exitError{exitProblems}
 	}
 	defer st.Close()
-	mets := newDaemonMetrics(st, logger)
-	web, err := startWeb(cfg, st.Dir(), nil, mets.Handler(), logger)
+	// The metrics are kept whether or not a server block serves them: a reload may add one.
+	reg := newMetrics(st, logger)
+	web, err := startWeb(cfg, st.Dir(), nil, reg.Handler(), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
@@ -123,9 +124,8 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 
 	eng := engine.New(cfg, engine.Options{
 		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
-		Observer: mets.Observer(),
+		Observer: reg.Observer(),
 	})
-	mets.Loaded(clock())
 	if err := eng.Restore(); err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}

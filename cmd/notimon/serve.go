@@ -3,24 +3,13 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
-	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/server"
-	"github.com/notimon/notimon/server/metrics"
 )
-
-// newDaemonMetrics is the daemon's registry for /metrics, fed by the engine's observer
-// whether or not a server block serves it yet (one may come with a reload).
-func newDaemonMetrics(st *store.Store, logger *slog.Logger) *metrics.Metrics {
-	bi, _ := debug.ReadBuildInfo()
-	v := readBuildVersion(bi, version, commit, date)
-	return metrics.New(metrics.Options{Version: v.Version, Revision: v.Commit, Outbox: st.Pending, Now: clock, Logger: logger})
-}
 
 // webServer runs the `server` block's listener beside the daemon: started after the first
 // load, given each reloaded configuration, stopped at shutdown. Cron runs have none.

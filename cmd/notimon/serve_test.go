@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,17 +15,6 @@ import (
 
 	"github.com/notimon/notimon/engine/control"
 )
-
-// freeAddr returns a loopback address with a port nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // get sends method to url with basic auth (user "" for none) and returns status and body.
 func get(t *testing.T, method, u, user, pw string, form url.Values, hdr map[string]string) (int, string) {

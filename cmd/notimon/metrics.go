@@ -1,0 +1,35 @@
+package main
+
+import (
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/server/metrics"
+)
+
+// newMetrics builds the registry of /metrics and --metrics-file, with the outbox of st (nil:
+// none) and this binary's version. The rules are recorded as loaded now: the caller has
+// loaded them.
+func newMetrics(st *store.Store, logger *slog.Logger) *metrics.Metrics {
+	bi, _ := debug.ReadBuildInfo()
+	v := readBuildVersion(bi, version, commit, date)
+	o := metrics.Options{Version: v.Version, Revision: v.Commit, Now: clock, Logger: logger}
+	if st != nil {
+		o.Outbox = st.Pending
+	}
+	m := metrics.New(o)
+	m.Loaded(clock())
+	return m
+}
+
+// writeMetricsFile writes reg to path after a cron run (--metrics-file); nothing when reg is nil.
+func writeMetricsFile(reg *metrics.Metrics, path string) []error {
+	if reg == nil {
+		return nil
+	}
+	if err := reg.WriteTextfile(path); err != nil {
+		return []error{err}
+	}
+	return nil
+}
