@@ -85,6 +85,7 @@ func (e *Engine) Save() error {
 	for name, st := range e.states {
 		cp := *st
 		cp.Chains = append([]Cursor(nil), st.Chains...)
+		cp.ExecRuns = cloneExecRuns(st.ExecRuns)
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus

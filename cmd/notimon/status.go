@@ -232,6 +232,12 @@ func ruleNotes(r status.Rule, ago, in func(time.Time) string) []string {
 		}
 		notes = append(notes, n)
 	}
+	for _, m := range r.Maintenance {
+		notes = append(notes, "in maintenance "+m)
+	}
+	if r.Suppressed != "" && len(r.Silenced) == 0 && len(r.Maintenance) == 0 {
+		notes = append(notes, "held back: "+r.Suppressed)
+	}
 	if c := r.Chain; c != nil {
 		n := fmt.Sprintf("%s chain at step %d", c.Kind, c.Step)
 		if c.Steps > 0 {

@@ -140,7 +140,20 @@ func TestStatusBesideDaemon(t *testing.T) {
 	rules := writeRules(t, map[string]string{"rules.hcl": statusRules(marker)})
 	state := filepath.Join(dir, "state")
 	d := startDaemon(t, rules, state, telegramtest.New(t, testToken))
-	d.waitLog(0, "rule transition", 10*time.Second)
+	// The transition is logged before the state is saved: wait for the saved state.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		st, err := status.Read(state, nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Firing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("marker never fired in the state; the daemon said:\n%s", d.log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	start := time.Now()
 	code, out, errOut := notimon(t, "status", "--state-dir", state, rules)

@@ -86,6 +86,11 @@ type Rule struct {
 	// acknowledgement.
 	Silenced []SilenceRef `json:"silenced,omitempty"`
 	Ack      *Ack         `json:"ack,omitempty"`
+	// Maintenance names the open maintenance windows covering the rule.
+	Maintenance []string `json:"maintenance,omitempty"`
+	// Suppressed is what held the rule's steps back on the latest saved tick and why
+	// (silences, maintenance, a firing depends_on parent).
+	Suppressed string `json:"suppressed,omitempty"`
 	// InRules is false for a rule the state knows and the given rules do not have (removed,
 	// or the rules could not be loaded); such a rule has no severity or labels.
 	InRules bool `json:"in_rules"`
@@ -152,13 +157,15 @@ type Silence struct {
 	Rules  []string `json:"rules,omitempty"` // the rules it selects, of those Status lists
 }
 
-// Maintenance is a configured maintenance window.
+// Maintenance is a configured maintenance block.
 type Maintenance struct {
 	Name   string    `json:"name"`
-	Active bool      `json:"active"`
-	From   time.Time `json:"from,omitzero"`  // the current or next window
+	Active bool      `json:"active"`         // one of its windows is open
+	From   time.Time `json:"from,omitzero"`  // the open window's start, or the next one's
 	Until  time.Time `json:"until,omitzero"` // its end
-	Rules  []string  `json:"rules,omitempty"`
+	// Suppress is what it holds back: "notify", "exec".
+	Suppress []string `json:"suppress,omitempty"`
+	Rules    []string `json:"rules,omitempty"` // the rules it covers
 }
 
 // Transition is one change of a rule's state.
@@ -210,6 +217,7 @@ func Read(dir string, cfg *dsl.Config, now time.Time) (*Status, error) {
 	}
 	st.outbox(cfg, r)
 	st.controls(dir)
+	st.maintenance(cfg)
 	st.count()
 	return st, nil
 }
@@ -245,6 +253,9 @@ func rule(r *dsl.Rule, name string, rs engine.RuleState, saved bool, cfg *dsl.Co
 		out.State, out.Since, out.FiringSince = rs.State.String(), rs.Since, rs.FiringSince
 		out.Values, out.ValuesAt, out.Error = redactValues(cfg, rs.Values), rs.ValuesAt, redact(cfg, rs.Error)
 		out.LastNotified = rs.LastNotified
+		if rs.Suppressed != nil {
+			out.Suppressed = redact(cfg, rs.Suppressed.Reason)
+		}
 		if rs.State != engine.Firing {
 			out.FiringSince = time.Time{}
 		}
@@ -357,6 +368,41 @@ func (st *Status) controls(dir string) {
 			}
 		}
 		st.Silences = append(st.Silences, v)
+	}
+}
+
+// maintenance fills the maintenance blocks and the rules' open windows.
+func (st *Status) maintenance(cfg *dsl.Config) {
+	if cfg == nil {
+		return
+	}
+	index := map[string]*dsl.Rule{}
+	for _, r := range cfg.Rules {
+		index[r.Name] = r
+	}
+	for _, m := range cfg.Maintenance {
+		v := Maintenance{Name: m.Name}
+		if from, until, open := m.Window(st.Time); open {
+			v.Active, v.From, v.Until = true, from, until
+		} else if from, until, ok := m.Next(st.Time); ok {
+			v.From, v.Until = from, until
+		}
+		if m.SuppressNotify {
+			v.Suppress = append(v.Suppress, "notify")
+		}
+		if m.SuppressExec {
+			v.Suppress = append(v.Suppress, "exec")
+		}
+		for i := range st.Rules {
+			r := &st.Rules[i]
+			if def := index[r.Name]; def != nil && m.Covers(def) {
+				v.Rules = append(v.Rules, r.Name)
+				if v.Active {
+					r.Maintenance = append(r.Maintenance, m.Name)
+				}
+			}
+		}
+		st.Maintenance = append(st.Maintenance, v)
 	}
 }
 

@@ -407,3 +407,57 @@ func TestStatusJSONNames(t *testing.T) {
 		}
 	}
 }
+
+// TestReadMaintenance: a maintenance block is listed with its open (or next) window and the
+// rules it covers; a covered rule names the open window, and what the engine held back on
+// its latest tick.
+func TestReadMaintenance(t *testing.T) {
+	cfg := loadText(t, `
+notifier "console" "ops" {}
+maintenance "monday_deploy" {
+  weekly   = ["mon 09:00-11:00"]
+  timezone = "UTC"
+  rules    = ["over*"]
+  suppress = ["notify"]
+}
+rule "overload" {
+  when = "cpu.avg3 > 50"
+  notify "ops" { message = "cpu {{ cpu.avg3 }}" }
+}
+rule "memory" {
+  when = "mem.real_pct > 90"
+  notify "ops" { message = "memory" }
+}`)
+	dir := t.TempDir()
+	v := &values{}
+	v.set(80, 10)
+	runOnce(t, dir, cfg, v, t0) // t0 is a Monday, 10:00 UTC
+	st, err := Read(dir, cfg, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Maintenance) != 1 {
+		t.Fatalf("maintenance %+v", st.Maintenance)
+	}
+	m := st.Maintenance[0]
+	if m.Name != "monday_deploy" || !m.Active || !m.From.Equal(t0.Add(-time.Hour)) || !m.Until.Equal(t0.Add(time.Hour)) ||
+		strings.Join(m.Suppress, ",") != "notify" || strings.Join(m.Rules, ",") != "overload" {
+		t.Errorf("open window: %+v", m)
+	}
+	over := ruleNamed(t, st, "overload")
+	if strings.Join(over.Maintenance, ",") != "monday_deploy" || !strings.Contains(over.Suppressed, "monday_deploy") {
+		t.Errorf("overload: maintenance %v, suppressed %q", over.Maintenance, over.Suppressed)
+	}
+	if memr := ruleNamed(t, st, "memory"); len(memr.Maintenance) != 0 || memr.Suppressed != "" {
+		t.Errorf("memory is not covered: %+v", memr)
+	}
+
+	st, _ = Read(dir, cfg, t0.Add(2*time.Hour))
+	m = st.Maintenance[0]
+	if m.Active || !m.From.Equal(t0.Add(7*24*time.Hour-time.Hour)) || !m.Until.Equal(t0.Add(7*24*time.Hour+time.Hour)) {
+		t.Errorf("after the window: %+v, want the next Monday's", m)
+	}
+	if over := ruleNamed(t, st, "overload"); len(over.Maintenance) != 0 {
+		t.Errorf("overload after the window: %v", over.Maintenance)
+	}
+}
