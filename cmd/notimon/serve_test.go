@@ -135,6 +135,12 @@ func TestDaemonServer(t *testing.T) {
 		return code == 200 && strings.Contains(metrics, `notimon_rule_state{rule="flag_big",severity="warning",state="firing"} 1`)
 	})
 
+	code, api := get(t, "GET", base+"api/v1/rules", user, pw, nil, nil)
+	if code != 200 || !strings.Contains(api, `"name": "flag_big"`) {
+		t.Errorf("GET /api/v1/rules: %d %s", code, api)
+	}
+	bodies = append(bodies, api)
+
 	// Ack through the page's form: refused without the token, done with it.
 	code, page := get(t, "GET", base, user, pw, nil, nil)
 	bodies = append(bodies, page, metrics)
