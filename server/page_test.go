@@ -38,6 +38,11 @@ rule "hot_cpu" {
   severity = "critical"
   notify "out" { message = "cpu {{ cpu.avg3 }}" }
 }
+maintenance "patching" {
+  from  = "2026-12-01T11:00:00Z"
+  until = "2026-12-01T13:00:00Z"
+  rules = ["calm"]
+}
 server {}
 `), 0o644)
 	cfg, diags := dsl.Load([]string{rules}, dsl.Options{})
@@ -89,6 +94,9 @@ server {}
 		`action="/actions/ack"`,
 		`&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;`,
 		`inactive → <span class="state firing">firing</span> (fired)`,
+		`<td>patching</td><td><span class="state active">active</span></td>`,
+		`until 13:00:00 UTC (in 56m48s)`,
+		`in maintenance <b>patching</b>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page has no %s", want)
