@@ -186,7 +186,7 @@ func (a *api) silence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no silence %q (silences that ended more than %g hours ago are forgotten)", id, control.Retention.Hours()))
 		return
 	}
-	if r.Method == http.MethodGet {
+	if r.Method != http.MethodDelete { // GET, HEAD
 		writeJSON(w, http.StatusOK, found)
 		return
 	}

@@ -197,6 +197,13 @@ func TestAPISilences(t *testing.T) {
 		t.Errorf("GET silences/ID: %+v", one)
 	}
 
+	if a := do(t, "HEAD", srv.URL+"/api/v1/silences/"+s.ID, "", ""); a.code != 200 {
+		t.Errorf("HEAD silences/ID: %d", a.code)
+	}
+	if list, _ := control.Silences(dir, now); len(list) != 2 || list[0].Status(now) != "active" {
+		t.Fatalf("HEAD changed the silence: %+v", list)
+	}
+
 	a = do(t, "DELETE", srv.URL+"/api/v1/silences/"+s.ID, "", "")
 	var ended Silence
 	a.decode(t, &ended)
