@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -305,6 +306,7 @@ var ruleSchema = &hcl.BodySchema{
 		{Name: "severity"},
 		{Name: "labels"},
 		{Name: "confirm"},
+		{Name: "depends_on"},
 	},
 	Blocks: append(append([]hcl.BlockHeaderSchema{}, stepBlocks...), hcl.BlockHeaderSchema{Type: "on_resolve"}),
 }
@@ -392,6 +394,15 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		}
 	}
 
+	if a, ok := content.Attributes["depends_on"]; ok {
+		v, d := ev.decodeAttr(a, spec.Attr{Name: "depends_on", Type: spec.TypeStringList}, what)
+		diags = append(diags, d...)
+		if parents, ok := v.([]string); ok && !dup {
+			r.DependsOn, r.DependsOnRange = parents, a.Expr.Range()
+			l.dependsOn[name] = a
+		}
+	}
+
 	sawResolve := false
 	for _, sb := range content.Blocks {
 		if sb.Type != "on_resolve" {
@@ -433,7 +444,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 
 var messageSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "message", Required: true}}}
 var execSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "command"}, {Name: "shell"}, {Name: "timeout"}, {Name: "env"}, {Name: "on_failure"}, {Name: "inherit_env"},
+	{Name: "command"}, {Name: "shell"}, {Name: "timeout"}, {Name: "env"}, {Name: "on_failure"}, {Name: "inherit_env"}, {Name: "max_runs"},
 }}
 
 // noPlaceholders refuses {{ }} in a command: commands are never templates, so a probe value
@@ -551,6 +562,17 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			diags = append(diags, d...)
 			s.StopOnFailure = v == "stop"
 		}
+		if a, ok := content.Attributes["max_runs"]; ok {
+			v, d := ev.decodeString(a, what+" max_runs")
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				n, per, err := ParseMaxRuns(v)
+				if err != nil {
+					diags = append(diags, attrError(a, "Invalid max_runs", fmt.Sprintf("%s max_runs: %v.", what, err))...)
+				}
+				s.MaxRuns, s.MaxRunsPer = n, per
+			}
+		}
 		switch {
 		case hasCmd && !hasShell && s.Command != nil:
 			diags = append(diags, crlfScriptWarning(cmd, exec.Spec{Argv: s.Command, Env: s.Env}, what+" command")...)
@@ -579,4 +601,25 @@ func parseConfirm(s string) (n, m int, err error) {
 		return 0, 0, fmt.Errorf(`%q: N must be at least 1 and at most M, and M at most 1000`, s)
 	}
 	return n, m, nil
+}
+
+// ParseMaxRuns reads an exec step's max_runs, "N per DURATION": at most N runs within any
+// DURATION.
+func ParseMaxRuns(s string) (n int, per time.Duration, err error) {
+	count, dur, ok := strings.Cut(strings.TrimSpace(s), " per ")
+	if !ok {
+		return 0, 0, fmt.Errorf(`%q is not "N per DURATION"; write e.g. "3 per 1h" (at most 3 runs in any hour)`, s)
+	}
+	n, err = strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n < 1 {
+		return 0, 0, fmt.Errorf(`%q: the number of runs must be a whole number of at least 1, as in "3 per 1h"`, s)
+	}
+	per, err = ParseDuration(strings.TrimSpace(dur))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%q: %v", s, err)
+	}
+	if per < time.Second {
+		return 0, 0, fmt.Errorf(`%q: the period must be at least 1s, as in "3 per 1h"`, s)
+	}
+	return n, per, nil
 }

@@ -16,7 +16,11 @@ type Config struct {
 	Notifiers []*Notifier
 	Templates []*Template
 	Probes    []*Probe
-	Rules     []*Rule
+	// Rules are in dependency order: a rule's depends_on parents come before it, and
+	// otherwise rules keep the order of the files.
+	Rules []*Rule
+	// Maintenance are the maintenance blocks, in file order.
+	Maintenance []*Maintenance
 	// Server is the server block; nil when there is none (no listener).
 	Server *Server
 
@@ -131,8 +135,12 @@ type Rule struct {
 	Confirm, Window int
 	Severity        string
 	Labels          map[string]string
-	Fire            []*Step // the fire chain, in source order
-	Resolve         []*Step // the on_resolve chain, in source order
+	// DependsOn names the rule's parents (depends_on): while one of them fires, this rule's
+	// notifications are held back. DependsOnRange is the attribute's value.
+	DependsOn      []string
+	DependsOnRange hcl.Range
+	Fire           []*Step // the fire chain, in source order
+	Resolve        []*Step // the on_resolve chain, in source order
 	// Refs is every probe the rule's conditions and messages read.
 	Refs  []probes.Ref
 	Range hcl.Range
@@ -180,8 +188,13 @@ type Step struct {
 	// StopOnFailure (exec on_failure = "stop") ends the chain when the command fails;
 	// by default the chain continues, so the operator still hears what happened.
 	StopOnFailure bool
-	Duration      time.Duration // wait
-	Range         hcl.Range
+	// MaxRuns and MaxRunsPer (exec max_runs = "3 per 1h"): once the step has run MaxRuns
+	// times within the last MaxRunsPer, it is skipped until the oldest run ages out. Both
+	// 0: no limit.
+	MaxRuns    int
+	MaxRunsPer time.Duration
+	Duration   time.Duration // wait
+	Range      hcl.Range
 }
 
 // ExecInfo is what messages read as `exec.<field>`: the result of the chain's latest exec

@@ -53,8 +53,13 @@ var wantErrors = map[string]int{
 	// A syntax error is reported once, and the blocks after it are checked as written: no
 	// "Blocks of type "rule" are not expected here", no "Unknown notifier" for a notifier
 	// the parser's recovery skipped.
-	"one_line_block":           2, // the one-line on_resolve, and a real typo two rules later
-	"syntax_error_other_files": 2, // the one-line locals, and a real typo in another file
+	"one_line_block":            2, // the one-line on_resolve, and a real typo two rules later
+	"syntax_error_other_files":  2, // the one-line locals, and a real typo in another file
+	"maintenance_weekly_syntax": 6, // each bad item of one list, at the item
+	"maintenance_incomplete":    7,
+	"depends_on_unknown":        3,
+	"depends_on_cycle":          2, // one per cycle, not one per member
+	"max_runs_invalid":          4,
 }
 
 // TestBadConfigs loads every directory of testdata/bad and compares what `notimon validate`

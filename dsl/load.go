@@ -280,17 +280,20 @@ var blockTypes = map[string][2]int{ // type → {min labels, max labels}
 	"template": {1, 1},
 	"probe":    {1, 2},
 	"rule":     {1, 1},
-	"server":   {0, 0},
+	// maintenance is decoded after the rules, whose names its globs are checked against.
+	"maintenance": {1, 1},
+	"server":      {0, 0},
 }
 
 var blockLabelHelp = map[string]string{
-	"settings": "settings { ... }",
-	"locals":   "locals { ... }",
-	"notifier": `notifier "<kind>" "<name>" { ... }`,
-	"template": `template "<name>" { ... }`,
-	"probe":    `probe "<kind>" { ... } or probe "<kind>" "<name>" { ... }`,
-	"rule":     `rule "<name>" { ... }`,
-	"server":   "server { ... }",
+	"settings":    "settings { ... }",
+	"locals":      "locals { ... }",
+	"notifier":    `notifier "<kind>" "<name>" { ... }`,
+	"template":    `template "<name>" { ... }`,
+	"probe":       `probe "<kind>" { ... } or probe "<kind>" "<name>" { ... }`,
+	"rule":        `rule "<name>" { ... }`,
+	"maintenance": `maintenance "<name>" { ... }`,
+	"server":      "server { ... }",
 }
 
 // loader accumulates the blocks of every file, then builds the Config in dependency order:
@@ -310,6 +313,8 @@ type loader struct {
 	// broken is, by file, the part of it that the parser's recovery from its first syntax
 	// error makes unreadable.
 	broken map[string][]brokenSpan
+	// dependsOn is each rule's depends_on attribute, for positioning its problems.
+	dependsOn map[string]*hcl.Attribute
 }
 
 func newLoader(opts Options) *loader {
@@ -324,6 +329,8 @@ func newLoader(opts Options) *loader {
 		lines:   map[string]*lineIndex{},
 		broken:  map[string][]brokenSpan{},
 		envSeen: map[string]string{},
+
+		dependsOn: map[string]*hcl.Attribute{},
 	}
 }
 
@@ -436,7 +443,7 @@ func (l *loader) addFile(name string, p parsedFile) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown block type",
-				Detail:   fmt.Sprintf("There is no %q block.%s The blocks are: settings, locals, notifier, template, probe, rule, server.", b.Type, suggest(b.Type, keys(blockTypes))),
+				Detail:   fmt.Sprintf("There is no %q block.%s The blocks are: settings, locals, notifier, template, probe, rule, maintenance, server.", b.Type, suggest(b.Type, keys(blockTypes))),
 				Subject:  b.TypeRange.Ptr(),
 			})
 			continue
@@ -611,6 +618,15 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 			cfg.Rules = append(cfg.Rules, r)
 			refs.add(r.Refs...)
 			reads.add(cfg, r)
+		}
+	}
+	diags = append(diags, l.orderRules(cfg)...)
+	ruleNames := l.definedNames("rule")
+	for _, b := range l.blocks["maintenance"] {
+		m, d := l.decodeMaintenance(b, ev, ruleNames)
+		diags = append(diags, d...)
+		if m != nil {
+			cfg.Maintenance = append(cfg.Maintenance, m)
 		}
 	}
 	cfg.Refs = refs.sorted()

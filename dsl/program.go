@@ -223,6 +223,18 @@ type RuleInfo struct {
 	State     string            `expr:"state"`
 	FiringFor time.Duration     `expr:"firing_for"`
 	Value     any               `expr:"value"` // the value of `when` that fired the rule
+	// What operators did (notimon ack, notimon silence): whether the incident is
+	// acknowledged and by whom, whether a silence selects the rule as the message is
+	// rendered (a resolve during a silence), and whether this is the one notification sent
+	// when a silence ended while the rule still fired.
+	Acked          bool     `expr:"acked"`
+	AckedBy        string   `expr:"acked_by"`
+	AckComment     string   `expr:"ack_comment"`
+	Silenced       bool     `expr:"silenced"`
+	SilencedBy     string   `expr:"silenced_by"`
+	SilenceComment string   `expr:"silence_comment"`
+	SilenceIDs     []string `expr:"silence_ids"`
+	CatchUp        bool     `expr:"catch_up"`
 }
 
 func newCompiler(schema *probes.Schema) *compiler {

@@ -76,7 +76,7 @@ func steps(r *dsl.Rule, k ChainKind) []*dsl.Step {
 		return r.Fire
 	case ChainResolve:
 		return r.Resolve
-	case ChainRepeat:
+	case ChainRepeat, ChainCatchUp:
 		var out []*dsl.Step
 		for _, s := range r.Fire {
 			if s.Kind == dsl.StepNotify {
@@ -139,6 +139,10 @@ func (e *Engine) setCursor(rule string, c Cursor) {
 // stopping and the step should resume on the next run.
 func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) (stop, interrupted bool) {
 	log := e.log.With("rule", r.Name, "chain", string(c.Chain), "step", step.Kind.String())
+	if reason, held := e.stepSuppression(cfg, r, step, c); held {
+		e.holdStep(cfg, r, step, c, reason)
+		return false, false
+	}
 	switch step.Kind {
 	case dsl.StepNotify:
 		e.notifyStep(cfg, r, step, c, snap, machine)
@@ -163,6 +167,19 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 			return false, true
 		}
 	case dsl.StepExec:
+		if step.MaxRuns > 0 {
+			ok, notice, until, runs := e.allowRun(r.Name, execKey(c.Chain, c.Step), step, e.now())
+			if !ok {
+				log.Warn("exec skipped: max_runs reached; remediation suspended", "program", programName(step),
+					"runs", runs, "per", shortDuration(step.MaxRunsPer), "until", until)
+				info := skippedExec(step, runs, until)
+				c.LastExec = &info
+				if notice {
+					e.suspendNotice(cfg, r, c, step, snap, runs, until)
+				}
+				return false, false
+			}
+		}
 		res := e.opts.Exec(e.ctx, exec.Spec{
 			Argv: step.Command, Shell: step.Shell, Env: step.Env, Timeout: step.Timeout,
 			Alert: alertEnv(r, c, snap), InheritEnv: step.InheritEnv, Strip: e.config().SecretEnv,
@@ -247,7 +264,8 @@ func chainState(c *Cursor) string {
 
 // messageEnv is what a message of the chain reads: the probes, rule and exec, shaped by the
 // schema of the configuration the message was compiled with.
-func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot) map[string]any {
+// op is what the operator did (opInfo).
+func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probes.Snapshot, op dsl.RuleInfo) map[string]any {
 	env := cfg.Schema.Map(snap)
 	end := c.ResolvedAt
 	if end.IsZero() {
@@ -257,8 +275,10 @@ func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probe
 	if !c.FiringSince.IsZero() {
 		firingFor = end.Sub(c.FiringSince)
 	}
-	env["rule"] = dsl.RuleInfo{Name: r.Name, Severity: r.Severity, Labels: r.Labels,
-		State: chainState(c), FiringFor: firingFor, Value: c.Chain != ChainResolve}
+	info := op
+	info.Name, info.Severity, info.Labels = r.Name, r.Severity, r.Labels
+	info.State, info.FiringFor, info.Value = chainState(c), firingFor, c.Chain != ChainResolve
+	env["rule"] = info
 	env["exec"] = dsl.ExecInfo{}
 	if c.LastExec != nil {
 		env["exec"] = *c.LastExec
@@ -269,7 +289,7 @@ func (e *Engine) messageEnv(cfg *dsl.Config, r *dsl.Rule, c *Cursor, snap *probe
 // notifyStep renders the step's message and hands it to the outbox.
 func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor, snap *probes.Snapshot, machine *dsl.VM) {
 	entry, _ := e.notifier(step.Notifier)
-	env := e.messageEnv(cfg, r, c, snap)
+	env := e.messageEnv(cfg, r, c, snap, e.opInfo(r, c))
 	text, err := step.Message.Render(machine, env, entry.escape)
 	if err != nil {
 		// The message still goes out, with <error> where a placeholder failed: an alert
@@ -280,6 +300,13 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 	if strings.TrimSpace(text) == "" {
 		e.log.Warn("message rendered empty; nothing to send", "rule", r.Name, "notifier", step.Notifier, "at", dsl.Position(step.Range))
 		return
+	}
+	if c.Note != "" {
+		note := c.Note
+		if entry.escape != nil {
+			note = entry.escape(note)
+		}
+		text = note + "\n" + text
 	}
 	m := notify.Message{
 		Notifier: step.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
@@ -293,18 +320,31 @@ func (e *Engine) notifyStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cur
 		}
 		m.Title = notify.HeaderValue(title)
 	}
+	e.announced(r, c)
 	e.deliver(m)
 }
 
 // preview is what a dry run shows for a rule that holds: its fire chain, rendered.
 func (e *Engine) preview(r *dsl.Rule, snap *probes.Snapshot, env any) []Action {
 	c := &Cursor{Chain: ChainFire, Values: inputValues(r, env)}
+	sup := e.suppression(e.cfg, r, snap.Time)
+	op := e.opInfoLocked(r, c)
 	var out []Action
 	for _, step := range r.Fire {
 		a := Action{Step: step, Skipped: "dry run"}
+		switch step.Kind {
+		case dsl.StepNotify, dsl.StepRenotify:
+			if sup.Notify {
+				a.Suppressed = sup.Reason
+			}
+		case dsl.StepExec:
+			if sup.Exec {
+				a.Suppressed = sup.Reason
+			}
+		}
 		if step.Message != nil {
 			entry := e.notifiers[step.Notifier]
-			a.Text, a.Err = step.Message.Render(&e.machine, e.messageEnv(e.cfg, r, c, snap), entry.escape)
+			a.Text, a.Err = step.Message.Render(&e.machine, e.messageEnv(e.cfg, r, c, snap, op), entry.escape)
 		}
 		out = append(out, a)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/notimon/notimon/actions/exec"
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/internal/pause"
 	"github.com/notimon/notimon/probes"
@@ -44,6 +45,11 @@ type Options struct {
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
+	// Control is where each tick reads the operator's silences and acks; nil: the files
+	// of Store's directory (control.Reader), or none without a Store.
+	Control ControlSource
+	// Suppressed, when set, hears of every step that suppression held back (notimon test).
+	Suppressed func(SuppressedStep)
 }
 
 // Engine evaluates one compiled configuration and carries out its rules' chains. Tick is
@@ -76,6 +82,9 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+	recent       recent                    // values, errors and transitions for status readers, guarded by mu
+	control      control.Set               // silences and acks read by the latest tick, guarded by mu
+	controlErr   string                    // the latest error reading them, logged once; guarded by mu
 
 	loop loopState // what RunDaemon's loop is doing, for Alive
 }
@@ -107,6 +116,9 @@ func New(cfg *dsl.Config, opts Options) *Engine {
 	}
 	if opts.Exec == nil {
 		opts.Exec = exec.Run
+	}
+	if opts.Control == nil && opts.Store != nil {
+		opts.Control = control.NewReader(opts.Store.Dir())
 	}
 	e := &Engine{opts: opts, log: log, states: map[string]*RuleState{}, running: map[string]bool{}, waiting: map[string]time.Time{}}
 	if e.opts.SleepUntil == nil {
@@ -173,6 +185,7 @@ func (e *Engine) Reload(cfg *dsl.Config) {
 		}
 	}
 	e.verdicts, e.holds = nil, nil
+	e.recent.env = nil // read by the previous rules' schema
 	e.mu.Unlock()
 	e.setInterval(cfg)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/control"
 )
 
 // State is where a rule stands in its lifecycle.
@@ -79,6 +80,26 @@ type RuleState struct {
 	// Chains are the rule's action chains still to run, the running one first. They are
 	// persisted at every step, so a chain cut short by a crash resumes on the next run.
 	Chains []Cursor `json:"chains,omitempty"`
+	// ExecRuns is the remediation guard's memory of the rule's exec steps that set
+	// max_runs, by chain and step ("fire/1").
+	ExecRuns map[string]*ExecRuns `json:"exec_runs,omitempty"`
+	// Suppressed is what held the rule's steps back at the latest tick (silences …); nil
+	// when nothing did.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Held counts the notifications of the current incident held back since the last one
+	// that went out; a catch-up is owed while it is set.
+	Held *Held `json:"held,omitempty"`
+	// Announced: a notification of the current incident's firing went out.
+	Announced bool `json:"announced,omitempty"`
+	// Ack is the operator's acknowledgement of the current incident: no repeats until it
+	// resolves.
+	Ack *control.Ack `json:"ack,omitempty"`
+	// Values are the probe fields the condition read on the latest tick before the state
+	// was saved (ValuesAt), by path; Error is why that tick could not evaluate the rule.
+	// Written for readers of the state directory (`notimon status`); the engine ignores them.
+	Values   map[string]any `json:"values,omitempty"`
+	ValuesAt time.Time      `json:"values_at,omitzero"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // ChainKind names which steps a chain runs.
@@ -88,6 +109,9 @@ const (
 	ChainFire    ChainKind = "fire"    // the rule's steps, on firing
 	ChainRepeat  ChainKind = "repeat"  // the fire chain's notify steps, on repeat
 	ChainResolve ChainKind = "resolve" // the on_resolve steps
+	// ChainCatchUp is the fire chain's notify steps, once, when the rule still fires after
+	// what suppressed its notifications ended; the messages start with Cursor.Note.
+	ChainCatchUp ChainKind = "catch_up"
 )
 
 // Cursor is how far a chain has got.
@@ -104,6 +128,11 @@ type Cursor struct {
 	Values map[string]any `json:"values,omitempty"`
 	// LastExec is the result of the chain's latest exec step, for later messages.
 	LastExec *dsl.ExecInfo `json:"last_exec,omitempty"`
+	// Note is the first line of a catch-up chain's messages ("still firing after the silence").
+	Note string `json:"note,omitempty"`
+	// Unannounced: a resolve chain of an incident whose firing notifications were all held
+	// back; its notify steps are held back too.
+	Unannounced bool `json:"unannounced,omitempty"`
 }
 
 // Lifecycle is what the transition needs to know of a rule.

@@ -18,6 +18,8 @@ type persisted struct {
 	Reload  *ReloadStatus         `json:"last_reload,omitempty"`
 	// History holds the samples of the fields time windows read, by path.
 	History map[string][]WindowSample `json:"window_history,omitempty"`
+	// Transitions are the latest changes of rule states, oldest first (recent.go).
+	Transitions []Transition `json:"transitions,omitempty"`
 }
 
 // statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
@@ -63,6 +65,7 @@ func (e *Engine) RestoreFrom(src StateSource) (found bool, err error) {
 		}
 	}
 	e.history = doc.History
+	e.restoreRecent(&doc)
 	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
 		s.Restore(*doc.Probes)
 	}
@@ -82,6 +85,7 @@ func (e *Engine) Save() error {
 	for name, st := range e.states {
 		cp := *st
 		cp.Chains = append([]Cursor(nil), st.Chains...)
+		cp.ExecRuns = cloneExecRuns(st.ExecRuns)
 		doc.Rules[name] = &cp
 	}
 	doc.Reload = e.reloadStatus
@@ -89,6 +93,7 @@ func (e *Engine) Save() error {
 	for path, h := range e.history {
 		doc.History[path] = append([]WindowSample(nil), h...)
 	}
+	e.fillRecent(&doc)
 	e.mu.Unlock()
 	if s, ok := e.opts.Sampler.(statefulSampler); ok {
 		ps := s.State()

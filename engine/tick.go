@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
@@ -29,6 +30,8 @@ type Verdict struct {
 	Event       Event
 	// Actions are what a dry run would do for a rule that holds.
 	Actions []Action
+	// Suppression is what held the rule's steps back at this tick (silences …).
+	Suppression Suppression
 }
 
 // Action is one step a dry run would carry out.
@@ -37,6 +40,8 @@ type Action struct {
 	Text    string // the rendered message, for notify steps
 	Err     error
 	Skipped string // why the step did not run: "dry run" …
+	// Suppressed says why the step would be held back (a silence …); "" when it would run.
+	Suppressed string
 }
 
 // Errs collects the errors of the report: rules that could not be evaluated, and messages
@@ -65,6 +70,7 @@ func lifecycle(r *dsl.Rule) Lifecycle {
 // lifecycle and starts the chains the transitions call for. Chains run in the background:
 // Wait lets them finish.
 func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
+	e.refreshControl(now)
 	start := time.Now()
 	snap := e.opts.Sampler.Sample(ctx, now, e.refs)
 	rep := &Report{Time: now, Snapshot: snap, Sampling: time.Since(start)}
@@ -74,7 +80,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 
 	e.mu.Lock()
 	e.lastSnap = snap
+	e.recent.noteTick(rep.Env, now)
 	dirty := false // a rule's state changed: worth an fsync'd save
+	var acks []clearedAck
 	for i := range rep.Verdicts {
 		v := &rep.Verdicts[i]
 		r := v.Rule
@@ -91,9 +99,26 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 		if prev.State != next.State || ev != NoEvent || r.Window > 1 {
 			dirty = true
 		}
+		e.recent.noteErr(r.Name, v.Err)
 		if prev.State != next.State || ev != NoEvent {
+			values := inputValues(r, rep.Env)
 			e.log.Info("rule transition", "rule", r.Name, "from", prev.State.String(), "to", next.State.String(),
-				"event", ev.String(), "values", inputValues(r, rep.Env))
+				"event", ev.String(), "values", values)
+			if prev.State != next.State {
+				t := Transition{Rule: r.Name, From: prev.State, To: next.State, At: now, Values: values}
+				if ev != NoEvent {
+					t.Event = ev.String()
+				}
+				e.recent.add(t)
+			}
+		}
+		before := operational(prev)
+		queue, clearAck := e.operate(e.cfg, r, prev, st, ev, now, inputValues(r, rep.Env))
+		if st.Suppressed != nil {
+			v.Suppression = *st.Suppressed
+		}
+		if operational(*st) != before {
+			dirty = true
 		}
 		if e.opts.DryRun {
 			if v.Holds {
@@ -101,27 +126,23 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) *Report {
 			}
 			continue
 		}
-		switch ev {
-		case Fired:
-			st.Chains = append(st.Chains, Cursor{Chain: ChainFire, FiringSince: now, Values: inputValues(r, rep.Env)})
-		case Repeated:
-			if len(st.Chains) == 0 { // a chain still running will have said it all
-				st.Chains = append(st.Chains, Cursor{Chain: ChainRepeat, FiringSince: prev.FiringSince, Values: inputValues(r, rep.Env)})
-			} else {
-				// Not sent: the next tick tries again, instead of waiting a whole period.
-				st.LastNotified = prev.LastNotified
-				e.log.Info("repeat deferred: the rule's chain is still running", "rule", r.Name)
-			}
-		case Resolved:
-			st.Chains = append(st.Chains, Cursor{Chain: ChainResolve, FiringSince: prev.FiringSince, ResolvedAt: now, Values: inputValues(r, rep.Env)})
+		if clearAck {
+			acks = append(acks, clearedAck{rule: r.Name, firingSince: prev.FiringSince})
+		}
+		if queue != nil {
+			st.Chains = append(st.Chains, *queue)
 		}
 		if len(st.Chains) > 0 && !e.running[r.Name] {
 			e.startChain(r, snap)
 		}
 	}
+	// The values status shows are kept at most valuesSaveEvery old.
+	dirty = dirty || now.Sub(e.recent.savedAt) >= valuesSaveEvery
 	e.mu.Unlock()
-	// A tick that changed no rule saves nothing: probe counters alone are saved when a run
-	// ends (Save), so a quiet daemon does not fsync every tick.
+	e.clearAcks(acks)
+	// A tick that changed no rule saves nothing (but once every valuesSaveEvery): probe
+	// counters alone are saved when a run ends (Save), so a quiet daemon does not fsync
+	// every tick.
 	if dirty && !e.opts.DryRun {
 		if err := e.Save(); err != nil {
 			e.recordErr(err)
@@ -202,7 +223,25 @@ func (e *Engine) States() map[string]RuleState {
 	defer e.mu.Unlock()
 	out := make(map[string]RuleState, len(e.states))
 	for k, v := range e.states {
-		out[k] = *v
+		cp := *v
+		cp.ExecRuns = cloneExecRuns(v.ExecRuns)
+		out[k] = cp
 	}
 	return out
+}
+
+// operational is what of a rule's state the operator's doings change, to tell whether a
+// tick changed it.
+func operational(st RuleState) string {
+	var b strings.Builder
+	if st.Suppressed != nil {
+		b.WriteString(st.Suppressed.Reason)
+	}
+	if st.Ack != nil {
+		b.WriteString("|ack " + st.Ack.At.String())
+	}
+	if st.Held != nil {
+		fmt.Fprintf(&b, "|held %d", st.Held.Steps)
+	}
+	return b.String()
 }

@@ -40,6 +40,9 @@ type Test struct {
 	rulesRange hcl.Range
 	// Interval is the spacing of ticks; 0 means the rules' settings.interval.
 	Interval time.Duration
+	// Start is the time of the first tick (start = RFC 3339 time); zero means the
+	// Runner's. Maintenance windows are the rules that read the date.
+	Start time.Time
 	// Env is what env("NAME") reads in the rules: nothing else of the real environment.
 	Env map[string]string
 	// Only limits the test to these rules; empty means every rule of the directory.
@@ -128,7 +131,7 @@ func LoadFile(name string) (*File, hcl.Diagnostics) {
 var (
 	fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "test", LabelNames: []string{"name"}}}}
 	testSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "rules"}, {Name: "interval"}, {Name: "env"}, {Name: "only"}, {Name: "expect_nothing_else"}},
+		Attributes: []hcl.AttributeSchema{{Name: "rules"}, {Name: "interval"}, {Name: "start"}, {Name: "env"}, {Name: "only"}, {Name: "expect_nothing_else"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "input", LabelNames: []string{"path"}}, {Type: "expect"}},
 	}
 	inputSchema  = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "values", Required: true}}}
@@ -215,6 +218,17 @@ func decodeTest(f *File, b *hcl.Block) (*Test, hcl.Diagnostics) {
 			diags = append(diags, attrDiag(a, "Invalid interval", `The interval between ticks must be more than zero, e.g. "15s".`))
 		}
 		t.Interval = d
+	}
+	if a, ok := content.Attributes["start"]; ok {
+		v, d := attrString(a)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			st, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				diags = append(diags, attrDiag(a, "Invalid start", fmt.Sprintf(`start must be an RFC 3339 time with its offset from UTC, e.g. "2026-03-29T00:00:00+01:00"; got %q.`, v)))
+			}
+			t.Start = st
+		}
 	}
 	if a, ok := content.Attributes["env"]; ok {
 		m, d := attrStringMap(a)

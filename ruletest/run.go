@@ -154,7 +154,10 @@ func (r *Runner) Run(ctx context.Context, t *Test) *Result {
 		return res
 	}
 	res.Ticks, res.Interval = p.ticks, p.interval
-	start := r.Start
+	start := t.Start
+	if start.IsZero() {
+		start = r.Start
+	}
 	if start.IsZero() {
 		start = DefaultStart
 	}

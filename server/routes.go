@@ -37,7 +37,16 @@ func (s *Server) routes() http.Handler {
 	authed.HandleFunc("POST /actions/ack", s.form(s.ack))
 	authed.Handle("/api/v1/", s.api())
 	authed.Handle("/metrics", orNotFound(s.opts.Metrics))
-	open.Handle("/", s.authenticate(authed))
+	private := s.authenticate(authed)
+	// Only the exact health paths are open: anything else (an unclean path the mux would
+	// redirect, a 404) asks for credentials first.
+	all := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/-/healthy" || r.URL.Path == "/-/ready" {
+			open.ServeHTTP(w, r)
+			return
+		}
+		private.ServeHTTP(w, r)
+	})
 
 	// Browsers' cross-site writes (a form on another site posting here with the user's
 	// basic-auth credentials) are refused by Sec-Fetch-Site/Origin, on the API too; the
@@ -47,7 +56,7 @@ func (s *Server) routes() http.Handler {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", cut(r.URL.Path, 128), "client", clientIP(r), "origin", cut(r.Header.Get("Origin"), 128))
 		http.Error(w, "403 cross-origin request refused", http.StatusForbidden)
 	}))
-	return headers(cop.Handler(open))
+	return headers(cop.Handler(all))
 }
 
 // authenticate lets a request through with its user in the context, or answers 401/429.

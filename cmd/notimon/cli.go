@@ -73,6 +73,7 @@ Run 'notimon validate' after every edit; run 'notimon run --once' from cron.`,
 		newProbeCmd(),
 		newSendCmd(),
 		newFmtCmd(),
+		newStatusCmd(),
 		newVersionCmd(),
 	)
 	registerCompletions(root)

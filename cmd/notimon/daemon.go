@@ -58,7 +58,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	defer st.Close()
 	// The metrics are kept whether or not a server block serves them: a reload may add one.
 	reg := newMetrics(func() *store.Store { return st }, logger)
-	web, err := startWeb(cfg, st.Dir(), nil, reg.Handler(), logger)
+	web, err := startWeb(cfg, st.Dir(), reg.Handler(), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}

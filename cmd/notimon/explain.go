@@ -120,7 +120,9 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 		stateNote = fmt.Sprintf("no state yet: %s does not exist (notimon has not run with this state directory; --state-dir)", reader.StateFile())
 	}
 	before := eng.States()[rule.Name]
+	states, _, _ := engine.ReadStates(reader) // the parents' too; its error is stateErr's
 	now := clock()
+	held := holds(cfg, rule, states, now)
 	rep := eng.Tick(cmd.Context(), now)
 	after := eng.States()[rule.Name]
 	if source == "" {
@@ -130,9 +132,11 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 
 	w := stdout
 	if format == formatJSON {
-		writeJSON(w, explainJSON(&sub, rule, rep, v, explainedState{
+		j := explainJSON(&sub, rule, rep, v, explainedState{
 			before: before, after: after, file: reader.StateFile(), found: found, err: stateErr,
-		}, atValues, now))
+		}, atValues, now)
+		j.HeldBack = held
+		writeJSON(w, j)
 		return nil
 	}
 	fmt.Fprintf(w, "rule %q (%s:%d)%s\n", rule.Name, rule.Range.Filename, rule.Range.Start.Line, lifecycleSummary(rule))
@@ -151,6 +155,9 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 		state += fmt.Sprintf(" since %s (%s ago)", stamp(before.Since), ruletest.FormatOffset(now.Sub(before.Since).Round(time.Second)))
 	}
 	fmt.Fprintf(w, "state       %s; %s\n", state, stateNote)
+	for _, h := range held {
+		fmt.Fprintf(w, "%-11s %s\n", h.Kind, h.Text)
+	}
 	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, v.Outlook(after), now))
 	return nil
 }

@@ -27,6 +27,9 @@ type jsonExplain struct {
 	ClearWhen *jsonTerm    `json:"clear_when,omitempty"`
 	State     jsonState    `json:"state"`
 	Outlook   jsonOutlook  `json:"outlook"`
+	// HeldBack are the maintenance windows covering the rule, its parents, its exec
+	// steps' max_runs: what holds (or would hold) its steps back.
+	HeldBack []jsonHold `json:"held_back,omitempty"`
 }
 
 type jsonConfirm struct {

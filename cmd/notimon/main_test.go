@@ -41,7 +41,7 @@ func TestValidateShippedRules(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; output:\n%s", code, out)
 	}
-	if !strings.Contains(out, "../../rules.d: 2 files, 1 rule, 0 probes, 2 notifiers: valid, 2 warnings") {
+	if !strings.Contains(out, "../../rules.d: 2 files, 2 rules, 0 probes, 2 notifiers: valid, 2 warnings") {
 		t.Errorf("summary line missing or wrong:\n%s", out)
 	}
 	if !strings.Contains(out, `warning: Environment variable not set`) {

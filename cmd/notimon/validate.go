@@ -98,9 +98,13 @@ func validateSummary(paths []string, cfg *dsl.Config, diags hcl.Diagnostics) str
 	if warns > 0 {
 		status += fmt.Sprintf(", %s", plural(warns, "warning"))
 	}
+	notifiers := plural(len(cfg.Notifiers), "notifier")
+	if n := len(cfg.Maintenance); n > 0 {
+		notifiers += ", " + plural(n, "maintenance window")
+	}
 	return fmt.Sprintf("%s: %s, %s, %s, %s: %s", strings.Join(paths, " "),
 		plural(len(cfg.Files), "file"), plural(len(cfg.Rules), "rule"),
-		plural(len(cfg.Probes), "probe"), plural(len(cfg.Notifiers), "notifier"), status)
+		plural(len(cfg.Probes), "probe"), notifiers, status)
 }
 
 // jsonValidate is `validate --format json`.
@@ -118,6 +122,7 @@ type jsonConfiguration struct {
 	Rules       int              `json:"rules"`
 	Probes      int              `json:"probes"`
 	Notifiers   int              `json:"notifiers"`
+	Maintenance int              `json:"maintenance_windows,omitempty"` // left out when none
 	Errors      int              `json:"errors"`
 	Warnings    int              `json:"warnings"`
 	Diagnostics []jsonDiagnostic `json:"diagnostics"`
@@ -128,7 +133,8 @@ func jsonConfig(paths []string, cfg *dsl.Config, diags hcl.Diagnostics) jsonConf
 	return jsonConfiguration{
 		Paths: paths, Valid: errs == 0,
 		Files: len(cfg.Files), Rules: len(cfg.Rules), Probes: len(cfg.Probes), Notifiers: len(cfg.Notifiers),
-		Errors: errs, Warnings: warns, Diagnostics: jsonDiagnostics(diags),
+		Maintenance: len(cfg.Maintenance),
+		Errors:      errs, Warnings: warns, Diagnostics: jsonDiagnostics(diags),
 	}
 }
 

@@ -41,3 +41,21 @@ func canWrite(dir string) error {
 	const wOK, xOK = 0x2, 0x1
 	return syscall.Access(dir, wOK|xOK)
 }
+
+// probeLock says whether another open file description holds f's flock. It asks for a shared
+// lock without blocking and, when it gets one, lets it go at once: a notimon starting in that
+// instant sees the lock held and tries again 10 ms later, as it does for any holder.
+func probeLock(f *os.File) (held bool, err error) {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return false, syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return true, nil
+		}
+		return false, err
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,4 +48,63 @@ func (r *Reader) Load(v any) (found bool, err error) {
 		return false, fmt.Errorf("%s is unusable (%w)", path, err)
 	}
 	return true, nil
+}
+
+// Outbox returns the entries waiting in the outbox, in enqueue order, without the lock:
+// what a running notimon has queued and not yet delivered. An entry file that cannot be read
+// or parsed (one being replaced as it is read, or a corrupt one the holder will set aside) is
+// skipped; unreadable counts them.
+func (r *Reader) Outbox() (entries []Entry, unreadable int, err error) {
+	dir := filepath.Join(r.dir, outboxDir)
+	des, err := os.ReadDir(dir) // sorted by name: enqueue order
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("outbox %s: %w", dir, err)
+	}
+	for _, de := range des {
+		id, ok := entryID(de.Name())
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, de.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // delivered meanwhile
+		}
+		var e Entry
+		if err == nil {
+			err = json.Unmarshal(data, &e)
+		}
+		if err != nil || e.ID != id || e.Notifier == "" {
+			unreadable++
+			continue
+		}
+		e.Payload = nil // the message texts are not the reader's business
+		entries = append(entries, e)
+	}
+	return entries, unreadable, nil
+}
+
+// Holder reports the process holding the state directory's lock, without taking it for
+// longer than a probe: pid is what the holder wrote in the lock file (0 when it has not yet,
+// or is an older notimon), held says whether anyone holds the lock at all. A directory
+// without a lock file has never been used: nobody holds it.
+func (r *Reader) Holder() (pid int, held bool, err error) {
+	path := filepath.Join(r.dir, lockFile)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer f.Close()
+	if held, err = probeLock(f); err != nil {
+		return 0, false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !held {
+		return 0, false, nil
+	}
+	return holderPID(f), true, nil
 }
