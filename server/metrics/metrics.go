@@ -109,12 +109,12 @@ var tickBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 func init() {
 	docs = append(docs,
-		Doc{Name: tickDuration, Type: "histogram", Help: tickHelp},
-		Doc{Name: deliveriesTotal, Type: "counter", Help: deliveriesHelp, Labels: []string{"notifier", "outcome"}},
-		Doc{Name: reloadOKName, Type: "gauge", Help: reloadOKHelp},
-		Doc{Name: reloadSuccessName, Type: "gauge", Help: reloadTimeHelp},
-		Doc{Name: reloadFailuresTotal, Type: "counter", Help: reloadFailHelp},
-		Doc{Name: buildInfo, Type: "gauge", Help: buildHelp, Labels: []string{"version", "revision", "goversion"}},
+		familyDoc{Name: tickDuration, Type: "histogram", Help: tickHelp},
+		familyDoc{Name: deliveriesTotal, Type: "counter", Help: deliveriesHelp, Labels: []string{"notifier", "outcome"}},
+		familyDoc{Name: reloadOKName, Type: "gauge", Help: reloadOKHelp},
+		familyDoc{Name: reloadSuccessName, Type: "gauge", Help: reloadTimeHelp},
+		familyDoc{Name: reloadFailuresTotal, Type: "counter", Help: reloadFailHelp},
+		familyDoc{Name: buildInfo, Type: "gauge", Help: buildHelp, Labels: []string{"version", "revision", "goversion"}},
 	)
 }
 

@@ -29,8 +29,8 @@ import (
 // named probes carry their name in the label name. A probe that failed this tick has no
 // samples (its values would be zeros, not measurements): notimon_probe_sampled says so.
 
-// Doc describes one metric family, for the README and its tests.
-type Doc struct {
+// familyDoc describes one metric family, for the README and its tests.
+type familyDoc struct {
 	Name, Type, Help string
 	Labels           []string
 	// Fields are the probe fields (as rules read them) the family carries; none for the
@@ -40,7 +40,7 @@ type Doc struct {
 }
 
 // docs lists every family this package exports, in the order the README lists them.
-var docs []Doc
+var docs []familyDoc
 
 // gauge is one metric family made of one probe field of values of type V.
 type gauge[V any] struct {
@@ -50,7 +50,7 @@ type gauge[V any] struct {
 
 // newGauge declares a gauge family and documents it.
 func newGauge[V any](name, help, field, unit string, labels []string, value func(V) (float64, bool)) gauge[V] {
-	docs = append(docs, Doc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}, Unit: unit})
+	docs = append(docs, familyDoc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}, Unit: unit})
 	return gauge[V]{desc: prometheus.NewDesc(name, help, labels, nil), value: value}
 }
 
@@ -243,13 +243,13 @@ func fieldsOf(t reflect.Type) []stateCount {
 }
 
 func newStateFamily(name, help, field string, labels []string) *prometheus.Desc {
-	docs = append(docs, Doc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}})
+	docs = append(docs, familyDoc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}})
 	return prometheus.NewDesc(name, help, labels, nil)
 }
 
 // newFamily declares a family the collector fills in itself and documents it.
 func newFamily(name, typ, help string, labels []string) *prometheus.Desc {
-	docs = append(docs, Doc{Name: name, Type: typ, Help: help, Labels: labels})
+	docs = append(docs, familyDoc{Name: name, Type: typ, Help: help, Labels: labels})
 	return prometheus.NewDesc(name, help, labels, nil)
 }
 

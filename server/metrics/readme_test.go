@@ -23,7 +23,7 @@ func readmeTables() string {
 	own.WriteString("| metric | type | labels | what |\n| --- | --- | --- | --- |\n")
 	probe.WriteString("| metric | labels | probe field | what |\n| --- | --- | --- | --- |\n")
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	labels := func(d Doc) string {
+	labels := func(d familyDoc) string {
 		if len(d.Labels) == 0 {
 			return ""
 		}
