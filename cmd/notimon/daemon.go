@@ -57,7 +57,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	}
 	defer st.Close()
 	// The metrics are kept whether or not a server block serves them: a reload may add one.
-	reg := newMetrics(st, logger)
+	reg := newMetrics(func() *store.Store { return st }, logger)
 	web, err := startWeb(cfg, st.Dir(), reg.Handler(), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)

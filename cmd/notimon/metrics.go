@@ -8,17 +8,21 @@ import (
 	"github.com/notimon/notimon/server/metrics"
 )
 
-// newMetrics builds the registry of /metrics and --metrics-file, with the outbox of st (nil:
-// none) and this binary's version. The rules are recorded as loaded now: the caller has
-// loaded them.
-func newMetrics(st *store.Store, logger *slog.Logger) *metrics.Metrics {
+// newMetrics builds the registry of /metrics and --metrics-file, with the outbox of the
+// store st returns (nil: no outbox, nothing waits) and this binary's version. The rules
+// are recorded as loaded now: the caller has loaded them.
+func newMetrics(st func() *store.Store, logger *slog.Logger) *metrics.Metrics {
 	bi, _ := debug.ReadBuildInfo()
 	v := readBuildVersion(bi, version, commit, date)
-	o := metrics.Options{Version: v.Version, Revision: v.Commit, Now: clock, Logger: logger}
-	if st != nil {
-		o.Outbox = st.Pending
-	}
-	m := metrics.New(o)
+	m := metrics.New(metrics.Options{
+		Version: v.Version, Revision: v.Commit, Now: clock, Logger: logger,
+		Outbox: func() ([]store.Entry, error) {
+			if s := st(); s != nil {
+				return s.Pending()
+			}
+			return nil, nil
+		},
+	})
 	m.Loaded(clock())
 	return m
 }

@@ -150,6 +150,12 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format, met
 	if format == formatJSON {
 		opts.Stdout = io.Discard // standard output is the JSON document's alone
 	}
+	var reg *metrics.Metrics
+	if metricsFile != "" {
+		// The outbox is the state directory's, opened below; a degraded run has none.
+		reg = newMetrics(func() *store.Store { return opts.Store }, logger)
+		opts.Observer = reg.Observer()
+	}
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
 		st, err := store.Open(stateDir, store.Options{Now: clock, Logger: logger})
@@ -159,15 +165,10 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format, met
 			fmt.Fprintf(stderr, "notimon: %v\n", err)
 			return exitError{exitProblems}
 		case err != nil:
-			return runDegraded(cmd, cfg, opts, stateDir, err, metricsFile, logger)
+			return runDegraded(cmd, cfg, opts, stateDir, err, reg, metricsFile, logger)
 		}
 		defer st.Close()
 		opts.Store = st
-	}
-	var reg *metrics.Metrics
-	if metricsFile != "" {
-		reg = newMetrics(opts.Store, logger)
-		opts.Observer = reg.Observer()
 	}
 	eng := engine.New(cfg, opts)
 	if err := eng.Restore(); err != nil {
@@ -208,15 +209,10 @@ const selfAlertEvery = time.Hour
 // it can still read, and delivers directly, one attempt per message and no outbox, and
 // it tells every notifier, at most once an hour, that rules run without memory. It exits
 // 1 with the reason.
-func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, stateDir string, openErr error, metricsFile string, logger *slog.Logger) error {
+func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, stateDir string, openErr error, reg *metrics.Metrics, metricsFile string, logger *slog.Logger) error {
 	stderr := cmd.ErrOrStderr()
 	logger.Error("DEGRADED: the state directory cannot be used; rules run without memory and messages are sent directly",
 		"state_dir", stateDir, "err", openErr)
-	var reg *metrics.Metrics
-	if metricsFile != "" {
-		reg = newMetrics(nil, logger) // no outbox: messages go out directly
-		opts.Observer = reg.Observer()
-	}
 	eng := engine.New(cfg, opts)
 	if _, err := eng.RestoreFrom(store.NewReader(stateDir)); err != nil {
 		logger.Warn("degraded: the saved state cannot be read either; rules start fresh", "err", err)
