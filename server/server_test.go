@@ -580,3 +580,43 @@ func TestAPIWritesAsTheLoggedInUserAndNotCrossSite(t *testing.T) {
 		t.Errorf("silences: %+v %v, want one by bob (the logged-in user, not the body's)", list, err)
 	}
 }
+
+// TestWithoutAuthOnlyAddressesAreServed: a loopback server without htpasswd_file answers
+// requests naming it by address or localhost, not by another name (DNS rebinding).
+func TestWithoutAuthOnlyAddressesAreServed(t *testing.T) {
+	dir := t.TempDir()
+	c := serverBlock(t, dir, "server {\n  listen = \"127.0.0.1:0\"\n}")
+	srv, err := server.New(server.Options{Config: c, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	_, port, _ := net.SplitHostPort(srv.Addr().String())
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:           200,
+		"localhost:" + port:           200,
+		"LOCALHOST":                   200,
+		"[::1]:" + port:               200,
+		"rebind.evil.example:" + port: http.StatusForbidden,
+		"notimon.internal":            http.StatusForbidden,
+	} {
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/-/healthy", nil)
+	req.Host = "any.name"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("health by any name: %v %v", resp, err)
+	}
+}
