@@ -620,3 +620,28 @@ func TestWithoutAuthOnlyAddressesAreServed(t *testing.T) {
 		t.Errorf("health by any name: %v %v", resp, err)
 	}
 }
+
+// TestApplyKeepsTheListenerItCannotReplace: a reload to an address in use keeps serving
+// on the old one, and still applies read_only.
+func TestApplyKeepsTheListenerItCannotReplace(t *testing.T) {
+	f := newFixture(t, "")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	c := serverBlock(t, t.TempDir(), fmt.Sprintf("server {\n  listen = %q\n  htpasswd_file = %q\n  read_only = true\n}", busy.Addr().String(), f.htpasswd))
+	if err := f.srv.Apply(c); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Apply to a busy address: %v", err)
+	}
+	if got := "http://" + f.srv.Addr().String(); got != f.base {
+		t.Errorf("listening on %s, want the old %s", got, f.base)
+	}
+	resp, body := f.do("POST", "/actions/silence", "alice", passwords["alice"], url.Values{}, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "read_only") {
+		t.Errorf("read_only not applied with the listener kept: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(f.logs.String(), "cannot listen with the reloaded settings") {
+		t.Error("the failed restart is not logged")
+	}
+}
