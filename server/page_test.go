@@ -76,7 +76,7 @@ server {}
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "http://127.0.0.1:9798/", nil))
 	page := rec.Body.String()
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %s", rec.Code, rec.Header().Get("Content-Type"))
@@ -119,7 +119,7 @@ server {}
 
 	// HEAD and unknown methods.
 	rec = httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, httptest.NewRequest("PUT", "/", nil))
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("PUT", "http://127.0.0.1:9798/", nil))
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("PUT /: %d", rec.Code)
 	}

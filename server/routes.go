@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strings"
 )
 
 type userKey struct{}
@@ -62,12 +64,30 @@ func (s *Server) routes() http.Handler {
 // authenticate lets a request through with its user in the context, or answers 401/429.
 func (s *Server) authenticate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.auth.enabled() && !literalHost(r.Host) {
+			// Without credentials, a name the server does not know could be a DNS
+			// rebinding: another site's name resolved to 127.0.0.1 in the user's browser,
+			// which would then let that site read the page and post its forms.
+			s.log.Warn("request refused: Host is a name, and the server has no htpasswd_file", "host", cut(r.Host, 128), "client", clientIP(r))
+			http.Error(w, "403 without htpasswd_file, address this server by IP address or as localhost (Host header)", http.StatusForbidden)
+			return
+		}
 		user, ok := s.auth.check(w, r)
 		if !ok {
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
 	})
+}
+
+// literalHost reports whether host (a Host header, with or without a port) is an IP
+// address or localhost.
+func literalHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
 }
 
 // api serves engine/status's handler; with read_only, only reads reach it (the handler

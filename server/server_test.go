@@ -580,3 +580,68 @@ func TestAPIWritesAsTheLoggedInUserAndNotCrossSite(t *testing.T) {
 		t.Errorf("silences: %+v %v, want one by bob (the logged-in user, not the body's)", list, err)
 	}
 }
+
+// TestWithoutAuthOnlyAddressesAreServed: a loopback server without htpasswd_file answers
+// requests naming it by address or localhost, not by another name (DNS rebinding).
+func TestWithoutAuthOnlyAddressesAreServed(t *testing.T) {
+	dir := t.TempDir()
+	c := serverBlock(t, dir, "server {\n  listen = \"127.0.0.1:0\"\n}")
+	srv, err := server.New(server.Options{Config: c, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	_, port, _ := net.SplitHostPort(srv.Addr().String())
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:           200,
+		"localhost:" + port:           200,
+		"LOCALHOST":                   200,
+		"[::1]:" + port:               200,
+		"rebind.evil.example:" + port: http.StatusForbidden,
+		"notimon.internal":            http.StatusForbidden,
+	} {
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/-/healthy", nil)
+	req.Host = "any.name"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("health by any name: %v %v", resp, err)
+	}
+}
+
+// TestApplyKeepsTheListenerItCannotReplace: a reload to an address in use keeps serving
+// on the old one, and still applies read_only.
+func TestApplyKeepsTheListenerItCannotReplace(t *testing.T) {
+	f := newFixture(t, "")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	c := serverBlock(t, t.TempDir(), fmt.Sprintf("server {\n  listen = %q\n  htpasswd_file = %q\n  read_only = true\n}", busy.Addr().String(), f.htpasswd))
+	if err := f.srv.Apply(c); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Apply to a busy address: %v", err)
+	}
+	if got := "http://" + f.srv.Addr().String(); got != f.base {
+		t.Errorf("listening on %s, want the old %s", got, f.base)
+	}
+	resp, body := f.do("POST", "/actions/silence", "alice", passwords["alice"], url.Values{}, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "read_only") {
+		t.Errorf("read_only not applied with the listener kept: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(f.logs.String(), "cannot listen with the reloaded settings") {
+		t.Error("the failed restart is not logged")
+	}
+}

@@ -89,9 +89,7 @@ func (w *webServer) reloaded() {
 			w.srv.SetReady()
 		}
 	case cfg.Server != nil:
-		if err := w.srv.Apply(cfg.Server); err != nil {
-			w.log.Error("server: reloaded settings not applied", "err", err)
-		}
+		w.srv.Apply(cfg.Server) // logs what it cannot apply
 	}
 }
 
