@@ -31,6 +31,8 @@ type Options struct {
 	// Stdout is where the console notifier prints (nil: os.Stdout).
 	Stdout io.Writer
 	Logger *slog.Logger // nil: discard
+	// Observer hears of ticks, deliveries and reloads (metrics); its zero value hears nothing.
+	Observer Observer
 	// Now is the engine's clock: when chain steps run (renotify samples, exec start
 	// times, a wait's end, message times), what RunDaemon's loop and Alive measure, when
 	// a reload happened. Ticks are stamped with the time Tick is given. nil: time.Now.
@@ -43,8 +45,6 @@ type Options struct {
 	// Notify, when set, receives every message instead of the configured notifiers (each
 	// still escapes for its kind): `notimon test` records messages this way.
 	Notify notify.Notifier
-	// Observer hears of ticks, deliveries and reloads (metrics); its zero value hears nothing.
-	Observer Observer
 	// Control is where each tick reads the operator's silences and acks; nil: the files
 	// of Store's directory (control.Reader), or none without a Store.
 	Control ControlSource

@@ -103,13 +103,29 @@ func newUsers(path string, hashes map[string][]byte) (*users, error) {
 			break
 		}
 	}
-	pw := make([]byte, 16)
-	rand.Read(pw)
-	dummy, err := bcrypt.GenerateFromPassword(pw, cost)
+	dummy, err := dummyHash(cost)
 	if err != nil {
 		return nil, fmt.Errorf("htpasswd: %w", err)
 	}
 	return &users{path: path, hashes: hashes, dummy: dummy}, nil
+}
+
+// dummies are the dummy hashes by cost, made once: a reload should not spend a bcrypt
+// hash's time again.
+var dummies sync.Map // int → []byte
+
+func dummyHash(cost int) ([]byte, error) {
+	if h, ok := dummies.Load(cost); ok {
+		return h.([]byte), nil
+	}
+	pw := make([]byte, 16)
+	rand.Read(pw)
+	h, err := bcrypt.GenerateFromPassword(pw, cost)
+	if err != nil {
+		return nil, err
+	}
+	dummies.Store(cost, h)
+	return h, nil
 }
 
 // enabled reports whether requests need credentials.

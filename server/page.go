@@ -1,5 +1,3 @@
-//go:build statuspage
-
 package server
 
 import (
@@ -119,7 +117,7 @@ func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return short(now.Sub(t))
+	return short(max(now.Sub(t), 0))
 }
 
 // until renders how long until t: "in 42m".

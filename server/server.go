@@ -151,8 +151,10 @@ func (s *Server) Addr() net.Addr {
 }
 
 // Apply swaps in the server block of reloaded rules: the users (htpasswd read again at
-// load) and read_only at once; a changed listen address or TLS files restart the listener.
-// If the new listener cannot be opened, the old one is kept and the error returned.
+// load) and read_only at once; a changed listen address, or TLS turned on or off, restarts
+// the listener, and with TLS on the certificate and key are read again. When the new
+// listener or certificate cannot be had, the old ones stay (logged, and returned), and the
+// rest of c applies.
 func (s *Server) Apply(c *dsl.Server) error {
 	if c == nil {
 		return errors.New("server: no server block")
@@ -162,28 +164,38 @@ func (s *Server) Apply(c *dsl.Server) error {
 	old := s.cfg.Load()
 	tlsOn := func(c *dsl.Server) bool { return c.TLSCertFile != "" }
 	restart := s.ln != nil && (old.Listen != c.Listen || tlsOn(old) != tlsOn(c))
-	if !restart && tlsOn(c) {
+	// keepListener keeps the running listener's settings, and applies the rest of c.
+	var failed error
+	keepListener := func(err error) {
+		failed = err
+		k := *c
+		k.Listen, k.TLSCertFile, k.TLSKeyFile = old.Listen, old.TLSCertFile, old.TLSKeyFile
+		c = &k
+	}
+	switch {
+	case restart:
+		prev := *old
+		prev.Listen = s.ln.Addr().String() // the port it had, also when listen asked for 0
+		s.stopLocked(time.Second)          // first: the new address may use the same port
+		if err := s.startLocked(c); err != nil {
+			s.log.Error("server: cannot listen with the reloaded settings; the previous ones stay", "err", err)
+			if err2 := s.startLocked(&prev); err2 != nil {
+				s.log.Error("server: cannot listen again with the previous settings", "err", err2)
+			}
+			keepListener(err)
+		}
+	case tlsOn(c):
 		// Same listener: a renewed certificate is served from the next handshake on.
 		if err := s.loadCert(c); err != nil {
 			s.log.Error("server: cannot load the reloaded TLS files; the previous certificate stays", "err", err)
-			return err
-		}
-	}
-	if restart {
-		s.stopLocked(time.Second) // first: the new address may use the same port
-		if err := s.startLocked(c); err != nil {
-			s.log.Error("server: cannot listen with the reloaded settings; the previous ones stay", "err", err)
-			if err2 := s.startLocked(old); err2 != nil {
-				s.log.Error("server: cannot listen again with the previous settings", "err", err2)
-			}
-			return err
+			keepListener(err)
 		}
 	}
 	if err := s.auth.set(c); err != nil {
-		return err
+		return errors.Join(failed, err)
 	}
 	s.cfg.Store(c)
-	return nil
+	return failed
 }
 
 // Close stops the listener, letting requests in progress finish for up to grace.

@@ -28,7 +28,9 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
+	"github.com/notimon/notimon/engine/status"
 	"github.com/notimon/notimon/server"
+	"github.com/notimon/notimon/server/metrics"
 )
 
 // syncBuffer is a log sink the server's goroutines and the test share.
@@ -122,12 +124,14 @@ func newFixture(t *testing.T, extra string) *fixture {
 		t.Fatal(err)
 	}
 	c := serverBlock(t, dir, fmt.Sprintf("server {\n  listen = \"127.0.0.1:0\"\n  htpasswd_file = %q\n%s}", f.htpasswd, extra))
-	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "api %s %s", r.Method, r.URL.Path) })
-	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "notimon_up 1") })
+	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The real handlers, wired as cmd/notimon wires them.
+	api := status.API(status.APIOptions{StateDir: f.dir, Now: f.clock.Now, Logger: logger,
+		User: func(r *http.Request) string { return server.User(r.Context()) }})
+	mets := metrics.New(metrics.Options{Now: f.clock.Now})
 	srv, err := server.New(server.Options{
-		Config: c, StateDir: f.dir, API: api, Metrics: metrics,
-		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:    f.clock.Now,
+		Config: c, StateDir: f.dir, API: api, Metrics: mets.Handler(),
+		Logger: logger, Now: f.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +220,9 @@ var protected = []struct{ method, path string }{
 	{"GET", "/no/such/page"},
 	{"GET", "/htpasswd"},
 	{"GET", "/-/nothing"},
+	{"GET", "/-/healthy/"},
+	{"GET", "/-/ready/../../metrics"},
+	{"GET", "//-/healthy"},
 }
 
 func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
@@ -387,7 +394,11 @@ func TestFormsNeedTheCSRFToken(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	f := newFixture(t, "  read_only = true\n")
-	token := f.csrf("alice")
+	resp, page := f.do("GET", "/", "alice", passwords["alice"], nil, nil)
+	if resp.StatusCode != 200 || strings.Contains(page, "<form") || !strings.Contains(page, "read-only") {
+		t.Errorf("the read-only page: %d, has a form or does not say read-only:\n%s", resp.StatusCode, page)
+	}
+	token := strings.Repeat("0", 64) // the page has none to give
 	for _, path := range []string{"/actions/silence", "/actions/expire", "/actions/ack"} {
 		resp, _ := f.do("POST", path, "alice", passwords["alice"], url.Values{"csrf": {token}, "rule": {"r"}, "duration": {"1h"}, "id": {"x"}}, nil)
 		if resp.StatusCode != http.StatusForbidden {
@@ -400,7 +411,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 			t.Errorf("%s /api/v1/silences when read_only: %d, want 403", m, resp.StatusCode)
 		}
 	}
-	if resp, body := f.do("GET", "/api/v1/silences", "alice", passwords["alice"], nil, nil); resp.StatusCode != 200 || body != "api GET /api/v1/silences" {
+	if resp, body := f.do("GET", "/api/v1/silences", "alice", passwords["alice"], nil, nil); resp.StatusCode != 200 || !strings.Contains(body, `"silences": []`) {
 		t.Errorf("GET /api/v1/silences when read_only: %d %q", resp.StatusCode, body)
 	}
 }
@@ -529,4 +540,108 @@ func writeCert(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	return certPEM
+}
+
+func TestAPIWritesAsTheLoggedInUserAndNotCrossSite(t *testing.T) {
+	f := newFixture(t, "")
+	post := func(hdr map[string]string) (*http.Response, string) {
+		req, err := http.NewRequest("POST", f.base+"/api/v1/silences", strings.NewReader(`{"rule": "db_*", "for": "30m", "comment": "vacuum", "by": "mallory"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("bob", passwords["bob"])
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	// A form on another site posting to the API with bob's remembered credentials.
+	for _, hdr := range []map[string]string{{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}} {
+		if resp, body := post(hdr); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST %v: %d %s, want 403", hdr, resp.StatusCode, body)
+		}
+	}
+	if list, _ := control.Silences(f.dir, f.clock.Now()); len(list) != 0 {
+		t.Fatalf("a cross-site POST added %v", list)
+	}
+	resp, body := post(nil) // curl
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /api/v1/silences: %d %s", resp.StatusCode, body)
+	}
+	list, err := control.Silences(f.dir, f.clock.Now())
+	if err != nil || len(list) != 1 || list[0].By != "bob" || list[0].Comment != "vacuum" {
+		t.Errorf("silences: %+v %v, want one by bob (the logged-in user, not the body's)", list, err)
+	}
+}
+
+// TestWithoutAuthOnlyAddressesAreServed: a loopback server without htpasswd_file answers
+// requests naming it by address or localhost, not by another name (DNS rebinding).
+func TestWithoutAuthOnlyAddressesAreServed(t *testing.T) {
+	dir := t.TempDir()
+	c := serverBlock(t, dir, "server {\n  listen = \"127.0.0.1:0\"\n}")
+	srv, err := server.New(server.Options{Config: c, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	_, port, _ := net.SplitHostPort(srv.Addr().String())
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:           200,
+		"localhost:" + port:           200,
+		"LOCALHOST":                   200,
+		"[::1]:" + port:               200,
+		"rebind.evil.example:" + port: http.StatusForbidden,
+		"notimon.internal":            http.StatusForbidden,
+	} {
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/-/healthy", nil)
+	req.Host = "any.name"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("health by any name: %v %v", resp, err)
+	}
+}
+
+// TestApplyKeepsTheListenerItCannotReplace: a reload to an address in use keeps serving
+// on the old one, and still applies read_only.
+func TestApplyKeepsTheListenerItCannotReplace(t *testing.T) {
+	f := newFixture(t, "")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	c := serverBlock(t, t.TempDir(), fmt.Sprintf("server {\n  listen = %q\n  htpasswd_file = %q\n  read_only = true\n}", busy.Addr().String(), f.htpasswd))
+	if err := f.srv.Apply(c); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Apply to a busy address: %v", err)
+	}
+	if got := "http://" + f.srv.Addr().String(); got != f.base {
+		t.Errorf("listening on %s, want the old %s", got, f.base)
+	}
+	resp, body := f.do("POST", "/actions/silence", "alice", passwords["alice"], url.Values{}, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "read_only") {
+		t.Errorf("read_only not applied with the listener kept: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(f.logs.String(), "cannot listen with the reloaded settings") {
+		t.Error("the failed restart is not logged")
+	}
 }

@@ -57,7 +57,9 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		return exitError{exitProblems}
 	}
 	defer st.Close()
-	web, err := startWeb(cfg, st.Dir(), nil, nil, logger)
+	// The metrics are kept whether or not a server block serves them: a reload may add one.
+	reg := newMetrics(func() *store.Store { return st }, logger)
+	web, err := startWeb(cfg, st.Dir(), reg.Handler(), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
 		return exitError{exitProblems}
@@ -128,6 +130,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 
 	eng := engine.New(cfg, engine.Options{
 		Sampler: newSampler(cfg), Store: st, Stdout: cmd.OutOrStdout(), Logger: logger, Now: clock,
+		Observer: reg.Observer(),
 	})
 	if err := eng.Restore(); err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)

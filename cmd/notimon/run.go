@@ -21,6 +21,7 @@ import (
 	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
+	"github.com/notimon/notimon/server/metrics"
 )
 
 // clock is the time source of run; tests replace it to step through minutes instantly.
@@ -43,7 +44,7 @@ func defaultStateDir() string {
 
 func newRunCmd() *cobra.Command {
 	var once, dryRun bool
-	var stateDir, logFormat, logLevel, envFile, format string
+	var stateDir, logFormat, logLevel, envFile, format, metricsFile string
 	cmd := &cobra.Command{
 		Use:   "run [--once] [--dry-run [--format text|json]] [--state-dir DIR] [--env-file FILE] [PATH]",
 		Short: "Evaluate the rules and act on them: a daemon, or one tick with --once (cron)",
@@ -63,6 +64,9 @@ running chains finish (at most 30 s); a second signal stops them at once. State 
               values, the rendered chain); see the README
   --env-file  KEY=VALUE lines (systemd's EnvironmentFile syntax) for env("NAME") in the rules,
               e.g. the Telegram credentials; they win over the process environment
+  --metrics-file PATH   with --once: write the run's metrics (the daemon's /metrics, without
+              go_* and process_*) to PATH for node_exporter's textfile collector, atomically
+              (e.g. /var/lib/prometheus/node-exporter/notimon.prom)
 
 Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery failed
 (each is printed on stderr); 2 usage error.`,
@@ -89,13 +93,16 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 			if format != formatText && !(once && dryRun) {
 				return usageError{fmt.Errorf("--format %s goes with --once --dry-run", format)}
 			}
+			if metricsFile != "" && (!once || dryRun) {
+				return usageError{fmt.Errorf("--metrics-file goes with --once, without --dry-run (the daemon serves /metrics from its server block)")}
+			}
 			if !once {
 				if dryRun {
 					return usageError{fmt.Errorf("--dry-run goes with --once")}
 				}
 				return runDaemon(cmd, path, stateDir, loadOpts, logger)
 			}
-			return runOnce(cmd, path, stateDir, dryRun, format, loadOpts, logger)
+			return runOnce(cmd, path, stateDir, dryRun, format, metricsFile, loadOpts, logger)
 		},
 	}
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "text, or json for journald and log collectors")
@@ -103,6 +110,7 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where rule states, chain cursors, probe counters and the outbox are kept")
 	cmd.Flags().BoolVar(&once, "once", false, "run one tick, then exit (cron mode)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print verdicts, values and messages; send and execute nothing")
+	cmd.Flags().StringVar(&metricsFile, "metrics-file", "", "with --once: write the run's metrics to this file (node_exporter textfile collector format)")
 	addEnvFileFlag(cmd, &envFile)
 	addFormatFlag(cmd, &format, formatText, formatJSON)
 	return cmd
@@ -124,7 +132,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
-func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format string, loadOpts dsl.Options, logger *slog.Logger) error {
+func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format, metricsFile string, loadOpts dsl.Options, logger *slog.Logger) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, loadOpts)
 	if len(diags) > 0 {
@@ -147,6 +155,12 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format stri
 	if format == formatJSON {
 		opts.Stdout = io.Discard // standard output is the JSON document's alone
 	}
+	var reg *metrics.Metrics
+	if metricsFile != "" {
+		// The outbox is the state directory's, opened below; a degraded run has none.
+		reg = newMetrics(func() *store.Store { return opts.Store }, logger)
+		opts.Observer = reg.Observer()
+	}
 	if !dryRun {
 		// A dry run changes nothing, so it neither needs nor takes the state directory.
 		st, err := store.Open(stateDir, store.Options{Now: clock, Logger: logger})
@@ -156,7 +170,7 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format stri
 			fmt.Fprintf(stderr, "notimon: %v\n", err)
 			return exitError{exitProblems}
 		case err != nil:
-			return runDegraded(cmd, cfg, opts, stateDir, err, logger)
+			return runDegraded(cmd, cfg, opts, stateDir, err, reg, metricsFile, logger)
 		}
 		defer st.Close()
 		opts.Store = st
@@ -174,6 +188,7 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format stri
 		return exitError{exitProblems}
 	}
 	rep, errs := eng.RunOnce(cmd.Context(), clock())
+	errs = append(errs, writeMetricsFile(reg, metricsFile)...)
 	switch {
 	case dryRun && format == formatJSON:
 		writeJSON(stdout, dryRunJSON(rep))
@@ -206,7 +221,7 @@ const selfAlertEvery = time.Hour
 // it can still read, and delivers directly, one attempt per message and no outbox, and
 // it tells every notifier, at most once an hour, that rules run without memory. It exits
 // 1 with the reason.
-func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, stateDir string, openErr error, logger *slog.Logger) error {
+func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, stateDir string, openErr error, reg *metrics.Metrics, metricsFile string, logger *slog.Logger) error {
 	stderr := cmd.ErrOrStderr()
 	logger.Error("DEGRADED: the state directory cannot be used; rules run without memory and messages are sent directly",
 		"state_dir", stateDir, "err", openErr)
@@ -233,6 +248,7 @@ func runDegraded(cmd *cobra.Command, cfg *dsl.Config, opts engine.Options, state
 			logger.Warn("degraded: cannot record the self-alert; the next run sends it again", "err", merr)
 		}
 	}
+	errs = append(errs, writeMetricsFile(reg, metricsFile)...)
 	fmt.Fprintf(stderr, "notimon: degraded run: %v; rules ran without memory (nothing saved, failed messages not kept)\n", openErr)
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)

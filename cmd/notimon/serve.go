@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/engine/status"
 	"github.com/notimon/notimon/server"
 )
 
@@ -26,9 +27,15 @@ type webServer struct {
 	met http.Handler
 }
 
-func startWeb(cfg *dsl.Config, stateDir string, api, metrics http.Handler, logger *slog.Logger) (*webServer, error) {
-	w := &webServer{log: logger, stateDir: stateDir, api: api, met: metrics}
+func startWeb(cfg *dsl.Config, stateDir string, metrics http.Handler, logger *slog.Logger) (*webServer, error) {
+	w := &webServer{log: logger, stateDir: stateDir, met: metrics}
 	w.current.Store(cfg)
+	// read_only is not given to the API: the server refuses writes itself, by the block
+	// in force, which a reload may change.
+	w.api = status.API(status.APIOptions{
+		StateDir: stateDir, Rules: w.current.Load, Now: clock, Logger: logger,
+		User: func(r *http.Request) string { return server.User(r.Context()) },
+	})
 	if cfg.Server == nil {
 		return w, nil
 	}
@@ -82,9 +89,7 @@ func (w *webServer) reloaded() {
 			w.srv.SetReady()
 		}
 	case cfg.Server != nil:
-		if err := w.srv.Apply(cfg.Server); err != nil {
-			w.log.Error("server: reloaded settings not applied", "err", err)
-		}
+		w.srv.Apply(cfg.Server) // logs what it cannot apply
 	}
 }
 

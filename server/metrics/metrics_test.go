@@ -198,18 +198,18 @@ func TestCollectorReadsTheLatestTick(t *testing.T) {
 		}
 	}
 
-	// Rule states, ALERTS-like: 1 for the current state only.
+	// Rule states, ALERTS-like: one series per rule, its current state.
 	for rule, state := range map[string]string{"overload": "firing", "services": "firing", "everything_else": "inactive"} {
 		severity := "warning"
 		if rule == "overload" {
 			severity = "critical"
 		}
 		for _, s := range []string{"inactive", "pending", "firing"} {
-			want := 0.0
 			if s == state {
-				want = 1
+				check(1, "notimon_rule_state", "rule", rule, "severity", severity, "state", s)
+			} else {
+				absent("notimon_rule_state", "rule", rule, "state", s)
 			}
-			check(want, "notimon_rule_state", "rule", rule, "severity", severity, "state", s)
 		}
 		check(0, "notimon_rule_unknown", "rule", rule)
 	}
@@ -461,8 +461,7 @@ func TestTextfile(t *testing.T) {
 	}
 }
 
-// TestHandler: the handler serves the same families, plus the Go runtime's and the
-// process's.
+// TestHandler: the handler serves the same families, plus the Go runtime's.
 func TestHandler(t *testing.T) {
 	cfg := loadConfig(t, `rule "r" { when = "load.avg1 > 1e9" }`)
 	m := New(Options{})
@@ -484,9 +483,63 @@ func TestHandler(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, body)
 	}
-	for _, name := range []string{"notimon_load1", "notimon_rule_state", "notimon_build_info", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, name := range []string{"notimon_load1", "notimon_rule_state", "notimon_build_info", "go_goroutines", "go_memstats_heap_inuse_bytes"} {
 		if fams[name] == nil {
 			t.Errorf("GET /metrics lacks %s", name)
 		}
 	}
+}
+
+// TestScrapeDuringTicks scrapes over and over while the engine ticks on the real probes
+// and deliveries run (go test -race finds any sharing).
+func TestScrapeDuringTicks(t *testing.T) {
+	mc := newMachine(t)
+	cfg := loadConfig(t, mc.src)
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := New(Options{Outbox: st.Pending})
+	e := engine.New(cfg, engine.Options{Sampler: systemSampler(cfg), Store: st, Stdout: io.Discard, Observer: m.Observer()})
+	h := m.Handler()
+	done := make(chan struct{})
+	scrapes := make(chan int)
+	go func() {
+		n := 0
+		defer func() { scrapes <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+			if w.Code != 200 {
+				t.Errorf("scrape %d: status %d: %s", n, w.Code, w.Body.String())
+				return
+			}
+			n++
+		}
+	}()
+	now := t0
+	for range 20 {
+		now = now.Add(time.Second)
+		e.Tick(context.Background(), now)
+	}
+	if err := e.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.WaitDeliveries(context.Background())
+	close(done)
+	n := <-scrapes
+	mfs := gather(t, m.reg)
+	if v, _ := value(mfs, "notimon_tick_duration_seconds"); v != 20 {
+		t.Errorf("%v ticks observed, want 20", v)
+	}
+	if v, _ := value(mfs, "notimon_last_tick_timestamp_seconds"); v != float64(now.Unix()) {
+		t.Errorf("last tick %v, want %v", v, now.Unix())
+	}
+	t.Logf("%d scrapes during 20 ticks", n)
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/command"
@@ -28,8 +29,8 @@ import (
 // named probes carry their name in the label name. A probe that failed this tick has no
 // samples (its values would be zeros, not measurements): notimon_probe_sampled says so.
 
-// Doc describes one metric family, for the README and its tests.
-type Doc struct {
+// familyDoc describes one metric family, for the README and its tests.
+type familyDoc struct {
 	Name, Type, Help string
 	Labels           []string
 	// Fields are the probe fields (as rules read them) the family carries; none for the
@@ -39,7 +40,7 @@ type Doc struct {
 }
 
 // docs lists every family this package exports, in the order the README lists them.
-var docs []Doc
+var docs []familyDoc
 
 // gauge is one metric family made of one probe field of values of type V.
 type gauge[V any] struct {
@@ -49,7 +50,7 @@ type gauge[V any] struct {
 
 // newGauge declares a gauge family and documents it.
 func newGauge[V any](name, help, field, unit string, labels []string, value func(V) (float64, bool)) gauge[V] {
-	docs = append(docs, Doc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}, Unit: unit})
+	docs = append(docs, familyDoc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}, Unit: unit})
 	return gauge[V]{desc: prometheus.NewDesc(name, help, labels, nil), value: value}
 }
 
@@ -167,7 +168,7 @@ var (
 			always(func(v process.Values) float64 { return v.Count })),
 		newGauge("notimon_process_resident_memory_bytes", "Summed resident memory of the processes.", "process.<name>.rss_bytes", "", nameLabel,
 			always(func(v process.Values) float64 { return v.RSSBytes })),
-		newGauge("notimon_process_cpu_cores", "Summed CPU use of the processes since the previous sample, in cores (1 is one full core).", "process.<name>.cpu_pct", unitRatio, nameLabel,
+		newGauge("notimon_process_cpu_cores", "Summed CPU use of the processes since the previous sample, in cores (1 is one full core).", "process.<name>.cpu_pct", "cores: the field ÷ 100", nameLabel,
 			always(func(v process.Values) float64 { return ratio(v.CPUPct) })),
 		newGauge("notimon_process_oldest_age_seconds", "How long the longest-running of the processes has been running.", "process.<name>.oldest_age_s", "", nameLabel,
 			always(func(v process.Values) float64 { return v.OldestAgeS })),
@@ -242,77 +243,79 @@ func fieldsOf(t reflect.Type) []stateCount {
 }
 
 func newStateFamily(name, help, field string, labels []string) *prometheus.Desc {
-	docs = append(docs, Doc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}})
+	docs = append(docs, familyDoc{Name: name, Type: "gauge", Help: help, Labels: labels, Fields: []string{field}})
 	return prometheus.NewDesc(name, help, labels, nil)
 }
 
 // newFamily declares a family the collector fills in itself and documents it.
 func newFamily(name, typ, help string, labels []string) *prometheus.Desc {
-	docs = append(docs, Doc{Name: name, Type: typ, Help: help, Labels: labels})
+	docs = append(docs, familyDoc{Name: name, Type: typ, Help: help, Labels: labels})
 	return prometheus.NewDesc(name, help, labels, nil)
 }
 
 // emit sends the samples of v, labelled with labels.
-func emit[V any](ch chan<- prometheus.Metric, gs []gauge[V], v V, labels ...string) {
+func emit[V any](ch chan<- prometheus.Metric, gs []gauge[V], v V, labels []*dto.LabelPair) {
 	for _, g := range gs {
 		if f, ok := g.value(v); ok {
-			ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, f, labels...)
+			ch <- &sample{desc: g.desc, labels: labels, value: f}
 		}
 	}
 }
 
-// emitTCP sends the socket counts of t in the states counted (need).
-func emitTCP(ch chan<- prometheus.Metric, desc *prometheus.Desc, t net.TCP, need uint16, labels ...string) {
+// emitTCP sends the socket counts of t in the states counted (need), labelled with kv and
+// the state.
+func emitTCP(ch chan<- prometheus.Metric, desc *prometheus.Desc, t net.TCP, need uint16, kv ...string) {
 	v := reflect.ValueOf(t)
 	for _, s := range tcpStates {
 		if need&s.bit != 0 {
-			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v.Field(s.index).Float(), append(labels, s.state)...)
+			ch <- &sample{desc: desc, labels: pairs(append(kv, "state", s.state)...), value: v.Field(s.index).Float()}
 		}
 	}
 }
 
-// collectProbe sends the samples of the probe ref in snap; need is what net counted.
-func collectProbe(ch chan<- prometheus.Metric, snap *probes.Snapshot, ref probes.Ref, need net.Need) {
+// collectProbe sends the samples of the probe ref in snap; need is what net counted, pl
+// the probe's labels.
+func collectProbe(ch chan<- prometheus.Metric, snap *probes.Snapshot, ref probes.Ref, need net.Need, pl probeLabels) {
 	if snap.Err(ref) != nil {
-		ch <- prometheus.MustNewConstMetric(probeSampled, prometheus.GaugeValue, 0, ref.Kind, ref.Name)
+		ch <- &sample{desc: probeSampled, labels: pl.sampled, value: 0}
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(probeSampled, prometheus.GaugeValue, 1, ref.Kind, ref.Name)
+	ch <- &sample{desc: probeSampled, labels: pl.sampled, value: 1}
 	switch v := snap.Get(ref).(type) {
 	case host.Values:
-		emit(ch, hostGauges, v)
+		emit(ch, hostGauges, v, nil)
 	case cpu.Values:
-		emit(ch, cpuGauges, v)
+		emit(ch, cpuGauges, v, nil)
 	case mem.Values:
-		emit(ch, memGauges, v)
+		emit(ch, memGauges, v, nil)
 	case swap.Values:
-		emit(ch, swapGauges, v)
+		emit(ch, swapGauges, v, nil)
 	case load.Values:
-		emit(ch, loadGauges, v)
+		emit(ch, loadGauges, v, nil)
 	case map[string]disk.Values:
 		for mount, d := range v {
-			emit(ch, diskGauges, d, mount)
+			emit(ch, diskGauges, d, pairs("mount", mount))
 		}
 	case net.Values:
 		for name, iface := range v.Interfaces {
-			emit(ch, ifaceGauges, iface, name)
+			emit(ch, ifaceGauges, iface, pairs("interface", name))
 		}
 		emitTCP(ch, tcpSockets, v.TCP, need.States)
 		for port, t := range v.Ports {
-			emitTCP(ch, portSockets, t, need.States, port)
+			emitTCP(ch, portSockets, t, need.States, "port", port)
 		}
 	case fd.Values:
-		emit(ch, fdGauges, v)
+		emit(ch, fdGauges, v, nil)
 	case process.Values:
-		emit(ch, processGauges, v, ref.Name)
+		emit(ch, processGauges, v, pl.name)
 	case http.Values:
-		emit(ch, httpGauges, v, ref.Name)
+		emit(ch, httpGauges, v, pl.name)
 	case tcp.Values:
-		emit(ch, tcpGauges, v, ref.Name)
+		emit(ch, tcpGauges, v, pl.name)
 	case command.Values:
-		emit(ch, commandGauges, v, ref.Name)
+		emit(ch, commandGauges, v, pl.name)
 	case file.Values:
-		emit(ch, fileGauges, v, ref.Name)
+		emit(ch, fileGauges, v, pl.name)
 	}
 }
 
