@@ -174,6 +174,9 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 					"runs", runs, "per", shortDuration(step.MaxRunsPer), "until", until)
 				info := skippedExec(step, runs, until)
 				c.LastExec = &info
+				if e.opts.Suppressed != nil {
+					e.opts.Suppressed(SuppressedStep{Rule: r.Name, Chain: c.Chain, Step: step, Reason: info.Error, Time: e.now()})
+				}
 				if notice {
 					e.suspendNotice(cfg, r, c, step, snap, runs, until)
 				}

@@ -55,7 +55,7 @@ func parentFiring(e *Engine, _ *dsl.Config, r *dsl.Rule, _ time.Time) (Suppressi
 	list := strings.Join(parents, ", ")
 	return Suppression{
 		Notify:  true,
-		Reason:  fmt.Sprintf("depends on %s, which %s firing", list, verb),
+		Reason:  fmt.Sprintf("depends_on: %s %s firing", list, verb),
 		CatchUp: fmt.Sprintf("still firing after %s resolved", list),
 	}, true
 }

@@ -83,6 +83,7 @@ type Engine struct {
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
 	recent       recent                    // values, errors and transitions for status readers, guarded by mu
+	maintenance  maintenanceCache          // which maintenance windows are open, guarded by mu
 	control      control.Set               // silences and acks read by the latest tick, guarded by mu
 	controlErr   string                    // the latest error reading them, logged once; guarded by mu
 

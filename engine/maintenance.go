@@ -24,22 +24,50 @@ func OpenWindows(cfg *dsl.Config, r *dsl.Rule, now time.Time) []*dsl.Maintenance
 	return out
 }
 
-// inMaintenance holds back what the open maintenance windows covering r say.
-func inMaintenance(_ *Engine, cfg *dsl.Config, r *dsl.Rule, now time.Time) (Suppression, bool) {
-	open := OpenWindows(cfg, r, now)
-	if len(open) == 0 {
+// maintenanceCache is which maintenance blocks are open at one moment: a tick asks for
+// every rule, and a weekly window's bounds take some arithmetic to find.
+type maintenanceCache struct {
+	cfg  *dsl.Config
+	at   time.Time
+	open []bool
+	ends []time.Time
+}
+
+// openAt says, for each maintenance block of cfg, whether it is open at now and until when.
+// e.mu is held.
+func (e *Engine) openAt(cfg *dsl.Config, now time.Time) ([]bool, []time.Time) {
+	c := &e.maintenance
+	if c.cfg != cfg || !c.at.Equal(now) || len(c.open) != len(cfg.Maintenance) {
+		c.cfg, c.at = cfg, now
+		c.open, c.ends = make([]bool, len(cfg.Maintenance)), make([]time.Time, len(cfg.Maintenance))
+		for i, m := range cfg.Maintenance {
+			_, c.ends[i], c.open[i] = m.Window(now)
+		}
+	}
+	return c.open, c.ends
+}
+
+// inMaintenance holds back what the open maintenance windows covering r say. e.mu is held.
+func inMaintenance(e *Engine, cfg *dsl.Config, r *dsl.Rule, now time.Time) (Suppression, bool) {
+	if len(cfg.Maintenance) == 0 {
 		return Suppression{}, false
 	}
+	open, ends := e.openAt(cfg, now)
 	var s Suppression
 	var reasons, names []string
-	for _, m := range open {
-		_, end, _ := m.Window(now)
+	for i, m := range cfg.Maintenance {
+		if !open[i] || !m.Covers(r) {
+			continue
+		}
 		s.Notify = s.Notify || m.SuppressNotify
 		s.Exec = s.Exec || m.SuppressExec
-		reasons = append(reasons, fmt.Sprintf("maintenance %q until %s", m.Name, end.UTC().Format(time.RFC3339)))
+		reasons = append(reasons, fmt.Sprintf("maintenance %q until %s", m.Name, ends[i].UTC().Format(time.RFC3339)))
 		if m.SuppressNotify {
 			names = append(names, fmt.Sprintf("%q", m.Name))
 		}
+	}
+	if len(reasons) == 0 {
+		return Suppression{}, false
 	}
 	s.Reason = strings.Join(reasons, "; ")
 	if s.Notify {

@@ -53,7 +53,7 @@ func TestDesignReferenceExample(t *testing.T) {
 // next to the shipped rules.
 func TestExamplesNextToShippedRules(t *testing.T) {
 	cfg := loadWith(t, "../rules.d/00-notimon.hcl", "../rules.d/10-overload.hcl", "20-services.hcl")
-	if len(cfg.Rules) != 3 {
-		t.Errorf("%d rules, want 3", len(cfg.Rules))
+	if len(cfg.Rules) != 4 { // overload and load_high, site_down and disk_full
+		t.Errorf("%d rules, want 4", len(cfg.Rules))
 	}
 }

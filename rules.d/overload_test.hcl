@@ -139,3 +139,38 @@ test "overload: at the limits exactly, nothing happens" {
     inactive = ["overload"]
   }
 }
+
+test "load_high depends on overload: held back while overload fires, sent when it resolves and the load is still high" {
+  interval = "1m"
+  env      = { NOTIMON_TELEGRAM_TOKEN = "123:test", NOTIMON_TELEGRAM_CHAT_ID = "1" }
+
+  input "cpu.avg3" { values = "90x14 10x8" } # over the limit until 14m
+  input "mem.real_pct" { values = "30x22" }
+  input "load.per_core1" { values = "8x19 1x3" } # a long run queue until 19m
+  input "load.avg1" { values = "16x19 2x3" }
+
+  expect {
+    at      = "2m"
+    firing  = ["overload"]
+    pending = ["load_high"]
+    notify "ops" { contains = "cpu usage is over its limit (50%)" }
+    exec { shell = "echo \"top 5 by cpu:\"\nps -eo pid,user,pcpu,pmem,comm --sort=-pcpu | head -n 6\necho \"top 5 by memory:\"\nps -eo pid,user,pcpu,pmem,comm --sort=-pmem | head -n 6\n" }
+    notify "ops" { contains = "top processes" }
+  }
+  expect {
+    at     = "10m" # load_high fires, while overload does: nothing is sent
+    firing = ["overload", "load_high"]
+  }
+  expect {
+    at       = "15m" # overload resolves; the load is still high, so load_high speaks now
+    firing   = ["load_high"]
+    resolved = ["overload"]
+    notify "ops" { text = "[localhost server] overload resolved after 13m0s" }
+    notify "ops" { text = "still firing after overload resolved\n[localhost server] load 16 (8 per core) for 10 minutes" }
+  }
+  expect {
+    at       = "20m"
+    resolved = ["load_high"]
+    notify "ops" { text = "[localhost server] load back to 1 per core after 10m0s" }
+  }
+}

@@ -123,6 +123,37 @@ func (p *plan) check(out *outcome) []Failure {
 		}
 	}
 
+	// Notifications held back during the ticks that expect some.
+	usedHeld := make([]bool, len(out.held))
+	for _, i := range ticks {
+		e := p.expects[i]
+		for _, x := range e.Suppressed {
+			found := false
+			for k, h := range out.held {
+				if usedHeld[k] || !inTick(i, h.at) || h.notifier != x.Notifier || (x.Rule != nil && h.rule != x.Rule.Name) {
+					continue
+				}
+				usedHeld[k], found = true, true
+				break
+			}
+			if found {
+				continue
+			}
+			pos := x.Range
+			got := fmt.Sprintf("+ (nothing to %q was held back during the tick at %s)", x.Notifier, FormatOffset(e.At))
+			for k := range out.sent {
+				if m := out.sent[k]; inTick(i, m.at) && m.Notifier == x.Notifier && (x.Rule == nil || m.Rule == x.Rule.Name) {
+					got = fmt.Sprintf("+ sent (rule %q, %s): %s", m.Rule, m.State, strings.SplitN(trimText(m.Text), "\n", 2)[0])
+					break
+				}
+			}
+			add(Failure{At: e.At, Pos: &pos, Title: x.title(), Lines: []string{"- held back by a silence", got}})
+		}
+	}
+	for _, f := range out.ackErrs {
+		add(f)
+	}
+
 	// Rules that could not be evaluated for another reason than a failed probe, on ticks
 	// where no expectation looked at their state: one failure per rule.
 	type span struct {

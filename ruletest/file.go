@@ -51,6 +51,9 @@ type Test struct {
 	NothingElse bool
 	Inputs      []*Input
 	Expects     []*Expect
+	// Silences and Acks are what the operator does during the test.
+	Silences []*Silence
+	Acks     []*Ack
 	// Diags are the problems found in the test's block when the file was parsed; Run adds
 	// those that need the rules.
 	Diags hcl.Diagnostics
@@ -90,6 +93,7 @@ type Expect struct {
 	Firing, Pending, Resolved, Inactive, Unknown []NameRef
 	Notifies                                     []*NotifyExpect
 	Execs                                        []*ExecExpect
+	Suppressed                                   []*SuppressedExpect
 }
 
 // NotifyExpect is a `notify "<notifier>"` block of an expect block: a message that must
@@ -132,12 +136,14 @@ var (
 	fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "test", LabelNames: []string{"name"}}}}
 	testSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "rules"}, {Name: "interval"}, {Name: "start"}, {Name: "env"}, {Name: "only"}, {Name: "expect_nothing_else"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "input", LabelNames: []string{"path"}}, {Type: "expect"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "input", LabelNames: []string{"path"}}, {Type: "expect"},
+			{Type: "silence"}, {Type: "ack", LabelNames: []string{"rule"}}},
 	}
 	inputSchema  = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "values", Required: true}}}
 	expectSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "at", Required: true}, {Name: "firing"}, {Name: "pending"}, {Name: "resolved"}, {Name: "inactive"}, {Name: "unknown"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "notify", LabelNames: []string{"notifier"}}, {Type: "exec"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "notify", LabelNames: []string{"notifier"}}, {Type: "exec"},
+			{Type: "suppressed", LabelNames: []string{"notifier"}}},
 	}
 	notifySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "text"}, {Name: "contains"}, {Name: "matches"}, {Name: "rule"}, {Name: "state"}}}
 	execSchema   = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "command"}, {Name: "shell"}, {Name: "rule"}, {Name: "exit_code"}, {Name: "stdout"}, {Name: "stderr"}}}
@@ -272,6 +278,16 @@ func decodeTest(f *File, b *hcl.Block) (*Test, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			if e != nil {
 				t.Expects = append(t.Expects, e)
+			}
+		case "silence":
+			s, d := decodeSilence(blk)
+			diags = append(diags, d...)
+			t.Silences = append(t.Silences, s) // with errors, the test does not run: kept for the checks that need the rules
+		case "ack":
+			a, d := decodeAck(blk)
+			diags = append(diags, d...)
+			if a != nil {
+				t.Acks = append(t.Acks, a)
 			}
 		}
 	}
@@ -457,6 +473,10 @@ func decodeExpect(b *hcl.Block) (*Expect, hcl.Diagnostics) {
 			if x != nil {
 				e.Execs = append(e.Execs, x)
 			}
+		case "suppressed":
+			s, d := decodeSuppressed(blk)
+			diags = append(diags, d...)
+			e.Suppressed = append(e.Suppressed, s)
 		}
 	}
 	if !atOK {

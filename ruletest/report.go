@@ -102,6 +102,10 @@ func (p *plan) timeline(out *outcome) []Event {
 		events = append(events, Event{At: c.at.Sub(out.t0), Title: fmt.Sprintf("exec %s (rule %q): %s", describeCall(c), c.rule, res),
 			phase: c.phase, rank: p.rules[c.rule], seq: c.seq})
 	}
+	for _, h := range out.held {
+		events = append(events, Event{At: h.at.Sub(out.t0), Title: fmt.Sprintf("suppressed %q (rule %q, %s): %s", h.notifier, h.rule, h.chain, h.reason),
+			phase: h.phase, rank: p.rules[h.rule], seq: h.seq})
+	}
 	for _, er := range out.errs {
 		events = append(events, Event{At: er.at.Sub(out.t0), Title: "error: " + er.err.Error(), phase: math.MaxInt})
 	}

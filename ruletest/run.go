@@ -15,6 +15,7 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -141,6 +142,7 @@ type plan struct {
 	series   [][]Sample
 	expects  map[int]*Expect
 	rules    map[string]int // rule name → order
+	acks     map[int][]*Ack // by tick
 }
 
 // Run validates t against its rules and, when it is valid, simulates it and compares what
@@ -316,8 +318,47 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 				checkRule(*x.Rule, "exec")
 			}
 		}
+		for _, n := range e.Suppressed {
+			if cfg.Notifier(n.Notifier) == nil {
+				var declared []string
+				for _, nn := range cfg.Notifiers {
+					declared = append(declared, nn.Name)
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier",
+					Detail:  fmt.Sprintf("suppressed %q: no notifier of that name in %s; notifiers: %s.", n.Notifier, t.RulesDir, strings.Join(declared, ", ")),
+					Subject: n.LabelRange.Ptr()})
+			}
+			if n.Rule != nil {
+				checkRule(*n.Rule, fmt.Sprintf("suppressed %q", n.Notifier))
+			}
+		}
 	}
 	p.expects = byTick
+
+	// What the operator does.
+	var testNames []string
+	for _, rule := range sub.Rules {
+		testNames = append(testNames, rule.Name)
+	}
+	for _, s := range t.Silences {
+		for _, g := range s.Rules {
+			if d := globMatchesNone(g, testNames); d != nil {
+				diags = append(diags, d)
+			}
+		}
+	}
+	p.acks = map[int][]*Ack{}
+	for _, a := range t.Acks {
+		checkRule(a.Rule, "ack")
+		if a.At%p.interval != 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a tick",
+				Detail: fmt.Sprintf("ack at = %q is not a tick: this test ticks every %s from 0 (0, %s, %s, …); the ack applies just before the tick.",
+					a.AtText, FormatOffset(p.interval), FormatOffset(p.interval), FormatOffset(2*p.interval)),
+				Subject: a.AtRange.Ptr()})
+			continue
+		}
+		p.acks[int(a.At/p.interval)] = append(p.acks[int(a.At/p.interval)], a)
+	}
 	return p, diags
 }
 
@@ -365,6 +406,8 @@ type outcome struct {
 	errs    []errAt          // chain errors (rendering a message, clear_when)
 	sent    []sentMsg
 	execs   []execCall
+	held    []heldMsg // notifications suppression held back
+	ackErrs []Failure // acks of rules that were not firing
 }
 
 type status struct {
@@ -403,12 +446,18 @@ func (p *plan) simulate(ctx context.Context, t0 time.Time) (*outcome, error) {
 		}
 		return snap
 	})
+	ctl := &testControl{acks: map[string]control.Ack{}}
+	for k, sil := range p.test.Silences {
+		ctl.silences = append(ctl.silences, sil.silence(fmt.Sprintf("test%04d", k+1), t0))
+	}
 	e := engine.New(p.cfg, engine.Options{
 		Sampler:    sampler,
 		Now:        s.Now,
 		SleepUntil: s.SleepUntil,
 		Exec:       s.exec,
 		Notify:     notify.NotifierFunc(s.notify),
+		Control:    ctl,
+		Suppressed: s.suppressed,
 	})
 	defer e.Stop()
 	out := &outcome{t0: t0, ticks: map[int][]status{}}
@@ -438,6 +487,11 @@ func (p *plan) simulate(ctx context.Context, t0 time.Time) (*outcome, error) {
 		var running map[string]engine.RuleState
 		if s.waiting {
 			running = e.States()
+		}
+		for _, a := range p.acks[i] {
+			if f := ctl.ack(e, a, at); f != nil {
+				out.ackErrs = append(out.ackErrs, *f)
+			}
 		}
 		s.mark()
 		rep := e.Tick(ctx, at)
@@ -484,11 +538,15 @@ func (p *plan) simulate(ctx context.Context, t0 time.Time) (*outcome, error) {
 	s.mu.Lock()
 	out.sent = append([]sentMsg(nil), s.sent...)
 	out.execs = append([]execCall(nil), s.execs...)
+	out.held = append([]heldMsg(nil), s.held...)
 	for k := range out.sent {
 		out.sent[k].phase = s.phase(out.sent[k].seq)
 	}
 	for k := range out.execs {
 		out.execs[k].phase = s.phase(out.execs[k].seq)
+	}
+	for k := range out.held {
+		out.held[k].phase = s.phase(out.held[k].seq)
 	}
 	s.mu.Unlock()
 	// Chains of different rules that act at the same simulated moment run concurrently:

@@ -39,6 +39,20 @@ func TestShippedRulesTests(t *testing.T) {
 	}
 }
 
+// TestMaintenanceDepsExample: the tests of examples/maintenance-deps (depends_on, weekly
+// windows across both DST changes in Europe/Berlin, a one-off window, max_runs) pass.
+func TestMaintenanceDepsExample(t *testing.T) {
+	results, out := runFile(t, "../examples/maintenance-deps/maintenance-deps_test.hcl")
+	for _, res := range results {
+		if !res.Passed() {
+			t.Errorf("%s failed:\n%s", res.Test.Name, out)
+		}
+	}
+	if len(results) != 6 {
+		t.Errorf("%d tests, want 6", len(results))
+	}
+}
+
 func TestFeaturesPass(t *testing.T) {
 	results, out := runFile(t, "testdata/features/features_test.hcl")
 	for _, res := range results {
@@ -119,6 +133,11 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"syntax", "test \"x\" {\n  input \"cpu.avg3\" { values = \"1\" \n", []string{"Invalid single-argument block definition"}},
 		{"no tests", "# nothing\n", []string{"No tests"}},
+		{"bad start", `test "a" {
+  start = "2026-03-29 00:00"
+  input "cpu.avg3" { values = "1" }
+}
+`, []string{`start must be an RFC 3339 time with its offset from UTC, e.g. "2026-03-29T00:00:00+01:00"; got "2026-03-29 00:00".`}},
 		{"duplicate", `test "a" {
   input "cpu.avg3" { values = "1" }
 }
@@ -252,5 +271,19 @@ test "three chains at once" {
 		} else if got != first {
 			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i, got, first)
 		}
+	}
+}
+
+// TestSilencesAndAcks: silences and acks declared in a test are honoured on the simulated
+// clock, through the engine's own suppression.
+func TestSilencesAndAcks(t *testing.T) {
+	results, out := runFile(t, "testdata/silence/silence_test.hcl")
+	for _, res := range results {
+		if !res.Passed() {
+			t.Errorf("%s failed:\n%s", res.Test.Name, out)
+		}
+	}
+	if len(results) != 5 {
+		t.Errorf("%d tests, want 5", len(results))
 	}
 }

@@ -39,7 +39,28 @@ type sim struct {
 	marks []int // seq at each tick, so a timeline can tell what came before the tick
 	sent  []sentMsg
 	execs []execCall
+	held  []heldMsg
 	used  map[*ExecExpect]bool
+}
+
+// heldMsg is a notify step that suppression held back.
+type heldMsg struct {
+	rule, notifier, reason string
+	chain                  engine.ChainKind
+	at                     time.Time
+	seq, phase             int
+}
+
+// suppressed records a step that suppression held back (engine.Options.Suppressed); held
+// exec steps show as commands that did not run.
+func (s *sim) suppressed(st engine.SuppressedStep) {
+	if st.Step.Notifier == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	s.held = append(s.held, heldMsg{rule: st.Rule, notifier: st.Step.Notifier, reason: st.Reason, chain: st.Chain, at: s.now, seq: s.seq})
 }
 
 // sentMsg is a notification the engine sent.

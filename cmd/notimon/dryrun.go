@@ -71,6 +71,13 @@ func writeAction(w io.Writer, n int, a engine.Action) {
 	switch {
 	case a.Err != nil:
 		fmt.Fprintf(w, ": error: %v\n", a.Err)
+	case a.Suppressed != "" && a.Text != "":
+		fmt.Fprintf(w, " would be suppressed by %s; it would have sent:\n", a.Suppressed)
+		for _, line := range strings.Split(strings.TrimRight(a.Text, "\n"), "\n") {
+			fmt.Fprintf(w, "         | %s\n", line)
+		}
+	case a.Suppressed != "":
+		fmt.Fprintf(w, ": would be suppressed by %s\n", a.Suppressed)
 	case a.Text != "":
 		fmt.Fprintf(w, " would send:\n")
 		for _, line := range strings.Split(strings.TrimRight(a.Text, "\n"), "\n") {

@@ -50,7 +50,9 @@ type jsonAction struct {
 	Timeout  string   `json:"timeout,omitempty"` // exec
 	Duration string   `json:"duration,omitempty"`
 	Skipped  string   `json:"skipped,omitempty"` // why it did not run: "dry run"
-	Error    string   `json:"error,omitempty"`   // e.g. a message that could not be rendered
+	// Suppressed says why a real run would hold the step back (an active silence …).
+	Suppressed string `json:"suppressed,omitempty"`
+	Error      string `json:"error,omitempty"` // e.g. a message that could not be rendered
 }
 
 func dryRunJSON(rep *engine.Report) jsonDryRun {
@@ -88,7 +90,7 @@ func dryRunJSON(rep *engine.Report) jsonDryRun {
 
 func jsonStep(n int, a engine.Action) jsonAction {
 	s := a.Step
-	j := jsonAction{Step: n, Kind: s.Kind.String(), Text: a.Text, Skipped: a.Skipped}
+	j := jsonAction{Step: n, Kind: s.Kind.String(), Text: a.Text, Skipped: a.Skipped, Suppressed: a.Suppressed}
 	switch s.Kind {
 	case dsl.StepNotify, dsl.StepRenotify:
 		j.Notifier = s.Notifier

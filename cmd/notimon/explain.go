@@ -14,6 +14,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/ruletest"
@@ -87,7 +88,7 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 	// Only this rule, reading only its probes.
 	sub := *cfg
 	sub.Rules, sub.Refs = []*dsl.Rule{rule}, rule.Refs
-	opts := engine.Options{DryRun: true, Now: clock, Stdout: io.Discard}
+	opts := engine.Options{DryRun: true, Now: clock, Stdout: io.Discard, Control: control.NewReader(stateDir)}
 	source := ""
 	if atValues != "" {
 		snap, errs := valuesSnapshot(cfg, atValues)
@@ -159,7 +160,30 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 		fmt.Fprintf(w, "%-11s %s\n", h.Kind, h.Text)
 	}
 	fmt.Fprintf(w, "now         %s\n", outlook(rule, v, v.Outlook(after), now))
+	writeOperator(w, v, after, now)
 	return nil
+}
+
+// writeOperator prints what the operator's silences and acks do to the rule, and what they
+// held back.
+func writeOperator(w io.Writer, v engine.Verdict, st engine.RuleState, now time.Time) {
+	if s := v.Suppression; s.Notify || s.Exec {
+		what := "notifications held back, exec steps still run"
+		switch {
+		case s.Notify && s.Exec:
+			what = "notifications and exec steps held back"
+		case s.Exec:
+			what = "exec steps held back"
+		}
+		fmt.Fprintf(w, "suppressed  %s: %s\n", what, s.Reason)
+	}
+	if a := st.Ack; a != nil {
+		fmt.Fprintf(w, "acked       %s: no repeats until it resolves\n", a.Describe())
+	}
+	if h := st.Held; h != nil {
+		fmt.Fprintf(w, "held back   %s since %s (%s ago), the latest by %s; one notification follows once nothing holds it back\n",
+			plural(h.Steps, "notification"), stamp(h.Since), ruletest.FormatOffset(now.Sub(h.Since).Round(time.Second)), h.Reason)
+	}
 }
 
 // valuesSnapshot builds a snapshot from a JSON file of field values.

@@ -94,3 +94,38 @@ func TestExplainHeldBack(t *testing.T) {
 		t.Errorf("explain --format json: exit %d\n%s", code, out)
 	}
 }
+
+// TestDryRunSaysWhatIsHeldBack: a dry run names the maintenance window and the firing
+// parent that would hold a notification back.
+func TestDryRunSaysWhatIsHeldBack(t *testing.T) {
+	dir := writeRules(t, map[string]string{"rules.hcl": `
+notifier "console" "ops" {}
+rule "db_down" {
+  when = "mem.total_bytes > 0"
+  notify "ops" { message = "db down" }
+}
+rule "site_down" {
+  when       = "mem.total_bytes > 0"
+  depends_on = ["db_down"]
+  notify "ops" { message = "site down" }
+}
+maintenance "migration" {
+  from  = "2026-11-25T03:00:00Z"
+  until = "2026-11-25T04:00:00Z"
+  rules = ["db_*"]
+}
+`})
+	setClock(t, time.Date(2026, 11, 25, 3, 30, 0, 0, time.UTC))
+	code, out, errOut := notimon(t, "run", "--once", "--dry-run", "--state-dir", t.TempDir(), dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`1. notify "ops" would be suppressed by maintenance "migration" until 2026-11-25T04:00:00Z; it would have sent:`,
+		`1. notify "ops" would be suppressed by depends_on: db_down is firing; it would have sent:`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run does not say\n%s\n%s", want, out)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/ruletest"
 )
 
@@ -30,6 +31,11 @@ type jsonExplain struct {
 	// HeldBack are the maintenance windows covering the rule, its parents, its exec
 	// steps' max_runs: what holds (or would hold) its steps back.
 	HeldBack []jsonHold `json:"held_back,omitempty"`
+	// What the operator's silences and acks do: what holds the rule's steps back now,
+	// the ack of its incident, and the notifications held back since the last one sent.
+	Suppressed *engine.Suppression `json:"suppressed,omitempty"`
+	Ack        *control.Ack        `json:"ack,omitempty"`
+	Held       *engine.Held        `json:"held,omitempty"`
 }
 
 type jsonConfirm struct {
@@ -103,6 +109,10 @@ func explainJSON(cfg *dsl.Config, r *dsl.Rule, rep *engine.Report, v engine.Verd
 		State: jsonState{State: st.before.State.String(), Since: jsonTime(st.before.Since), File: st.file,
 			Found: st.found, After: st.after.State.String()},
 	}
+	if s := v.Suppression; s.Notify || s.Exec {
+		j.Suppressed = &s
+	}
+	j.Ack, j.Held = st.after.Ack, st.after.Held
 	if r.For > 0 {
 		j.For = ruletest.FormatOffset(r.For)
 	}

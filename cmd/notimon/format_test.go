@@ -34,6 +34,7 @@ func TestFormatGolden(t *testing.T) {
 		{"test_json", []string{"test", "--format", "json", "testdata/format/tests"}},
 		{"test_json_verbose", []string{"test", "--format", "json", "-v", "--run", "fires after", "testdata/format/tests"}},
 		{"test_github", []string{"test", "--format", "github", "testdata/format/tests"}},
+		{"test_silence", []string{"test", "testdata/format/silence"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGolden(t, tc.name, tc.args, nil)

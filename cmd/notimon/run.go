@@ -17,6 +17,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
+	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/server/metrics"
@@ -146,6 +147,9 @@ func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format, met
 		Stdout:  stdout,
 		Logger:  logger,
 		Now:     clock,
+		// Silences and acks are read beside a running daemon, as the CLI writes them, and
+		// also by a dry run (which shows what they would hold back) and a degraded run.
+		Control: control.NewReader(stateDir),
 	}
 	if format == formatJSON {
 		opts.Stdout = io.Discard // standard output is the JSON document's alone

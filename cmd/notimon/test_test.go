@@ -20,7 +20,7 @@ func TestTestShippedRules(t *testing.T) {
 	if !strings.Contains(out, "PASS  overload: pending, fires with its message, reports the top processes, resolves") {
 		t.Errorf("no PASS line for the overload test:\n%s", out)
 	}
-	if last := lastLine(out); last != "5 passed, 0 failed" {
+	if last := lastLine(out); last != "6 passed, 0 failed" {
 		t.Errorf("last line %q, want the summary", last)
 	}
 }
