@@ -74,6 +74,12 @@ type Engine struct {
 	reloadStatus *ReloadStatus             // the latest reload, guarded by mu
 	history      map[string][]WindowSample // time-window fields by path, guarded by mu
 	lastSnap     *probes.Snapshot          // the latest tick's values, guarded by mu
+	// health holds the notifiers that are failing, by name; reloadAlerted is when the
+	// notifiers were last told that reloads fail; recovered are the notes that a fault is
+	// over, waiting for HealthAlerts. Guarded by mu.
+	health        map[string]*NotifierHealth
+	reloadAlerted time.Time
+	recovered     []selfNote
 
 	loop loopState // what RunDaemon's loop is doing, for Alive
 }

@@ -18,6 +18,8 @@ type persisted struct {
 	Reload  *ReloadStatus         `json:"last_reload,omitempty"`
 	// History holds the samples of the fields time windows read, by path.
 	History map[string][]WindowSample `json:"window_history,omitempty"`
+	// Notifiers are the notifiers that are failing, by name.
+	Notifiers map[string]*NotifierHealth `json:"failing_notifiers,omitempty"`
 }
 
 // statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
@@ -63,6 +65,12 @@ func (e *Engine) RestoreFrom(src StateSource) (found bool, err error) {
 		}
 	}
 	e.history = doc.History
+	e.health = map[string]*NotifierHealth{}
+	for name, h := range doc.Notifiers {
+		if h != nil && !h.FailingSince.IsZero() {
+			e.health[name] = h
+		}
+	}
 	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
 		s.Restore(*doc.Probes)
 	}
@@ -88,6 +96,13 @@ func (e *Engine) Save() error {
 	doc.History = make(map[string][]WindowSample, len(e.history))
 	for path, h := range e.history {
 		doc.History[path] = append([]WindowSample(nil), h...)
+	}
+	if len(e.health) > 0 {
+		doc.Notifiers = make(map[string]*NotifierHealth, len(e.health))
+		for name, h := range e.health {
+			cp := *h
+			doc.Notifiers[name] = &cp
+		}
 	}
 	e.mu.Unlock()
 	if s, ok := e.opts.Sampler.(statefulSampler); ok {
