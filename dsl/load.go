@@ -619,7 +619,11 @@ func suggest(given string, options []string) string {
 // notimon test's and explain's.
 func Closest(given string, options []string) string {
 	best, bestDist := "", 3
+	n := utf8.RuneCountInString(given)
 	for _, o := range options {
+		if diff := n - utf8.RuneCountInString(o); diff >= bestDist || -diff >= bestDist {
+			continue // the distance is at least the difference in length
+		}
 		if d := levenshtein.Distance(given, o, nil); d < bestDist {
 			best, bestDist = o, d
 		}
