@@ -397,7 +397,7 @@ func parseFile(name string, src []byte) parsedFile {
 		// A binary dropped into rules.d: one error, not one per stray byte.
 		return parsedFile{diags: hcl.Diagnostics{d}}
 	}
-	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	f, diags := parseConfig(src, name, hcl.InitialPos)
 	var broken []brokenSpan
 	if diags.HasErrors() {
 		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
