@@ -70,7 +70,7 @@ func (e *Engine) noteAttempt(ctx context.Context, name string, err error) {
 		h = &NotifierHealth{FailingSince: now}
 		e.health[name] = h
 	}
-	h.LastFailure, h.LastError = now, capText(err.Error(), maxHealthError)
+	h.LastFailure, h.LastError = now, capText(e.cfg.Redact(err.Error()), maxHealthError)
 	e.mu.Unlock()
 	if first {
 		e.save() // the episode's start must survive the run: it is what is measured
