@@ -34,14 +34,34 @@ type heredoc struct {
 	lit         hcl.Range // the literal's range, as HCL reports it
 }
 
-// parseConfig is hclsyntax.ParseConfig, but linear in the length of heredocs.
+// parseConfig is hclsyntax.ParseConfig, but linear in the length of heredocs. When the
+// file has errors, HCL's recovery from them may differ around a masked heredoc: a caller
+// that reports those errors parses such a file again with exactParse.
 func parseConfig(src []byte, name string, start hcl.Pos) (*hcl.File, hcl.Diagnostics) {
-	if !mayHoldLongHeredoc(src) {
+	f, diags, _ := parseMasked(src, name, start)
+	return f, diags
+}
+
+// exactParse is parseConfig with HCL's own errors: a file with errors whose heredocs were
+// masked is parsed again by HCL as it is.
+func exactParse(src []byte, name string, start hcl.Pos) (*hcl.File, hcl.Diagnostics) {
+	f, diags, masked := parseMasked(src, name, start)
+	if masked && diags.HasErrors() {
 		return hclsyntax.ParseConfig(src, name, start)
+	}
+	return f, diags
+}
+
+// parseMasked is parseConfig, and says whether any heredoc was masked.
+func parseMasked(src []byte, name string, start hcl.Pos) (*hcl.File, hcl.Diagnostics, bool) {
+	if !mayHoldLongHeredoc(src) {
+		f, diags := hclsyntax.ParseConfig(src, name, start)
+		return f, diags, false
 	}
 	docs := longHeredocs(src, name, start)
 	if len(docs) == 0 {
-		return hclsyntax.ParseConfig(src, name, start)
+		f, diags := hclsyntax.ParseConfig(src, name, start)
+		return f, diags, false
 	}
 	masked := slices.Clone(src)
 	base := start.Byte
@@ -57,10 +77,11 @@ func parseConfig(src []byte, name string, start hcl.Pos) (*hcl.File, hcl.Diagnos
 	}
 	f, diags := hclsyntax.ParseConfig(masked, name, start)
 	if body, ok := f.Body.(*hclsyntax.Body); !ok || putHeredocs(body, docs) != len(docs) {
-		return hclsyntax.ParseConfig(src, name, start) // not where expected: HCL's way
+		f, diags = hclsyntax.ParseConfig(src, name, start) // not where expected: HCL's way
+		return f, diags, false
 	}
 	f.Bytes = src
-	return f, diags
+	return f, diags, true
 }
 
 // mayHoldLongHeredoc says, from a scan of the bytes, whether src may hold a heredoc of at

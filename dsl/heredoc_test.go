@@ -115,3 +115,36 @@ func TestLongHeredocLoadsInLinearTime(t *testing.T) {
 		t.Errorf("a 4 MB heredoc costs %.0f ns per byte, a 256 KB one %.0f: not linear", big, small)
 	}
 }
+
+// FuzzHeredocParse: whatever the bytes, parseConfig with every heredoc taken as long
+// gives HCL's syntax tree when HCL finds no error, and exactParse gives HCL's tree and
+// diagnostics always.
+//
+//	go test ./dsl -run XXX -fuzz FuzzHeredocParse -fuzztime 5m -fuzzminimizetime 5s
+func FuzzHeredocParse(f *testing.F) {
+	for _, s := range []string{
+		"a = <<EOT\nhello\n  world\nEOT\nb = 1\n",
+		"x \"y\" {\n  a = <<-EOT\n    l1 $${x} %%{y}\n\n      l2 {{ cpu.avg3 }}\n    \n\tl3\n    EOT\n  b = 1\n}\nc = 2\n",
+		"a = <<-EOT\n    🔥 fire\n      héllo wörld\n    EOT\nb = \"after\"\n",
+		"a = <<-EOT\n    \u0301combining\n      x\n    EOT\n",
+		"a = <<EOT\nfirst\nEOT\nb = <<-EOT\n  second\n  EOT\nc {\n  d = <<-MSG\n      third\n    MSG\n}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	defer func(n int) { longHeredoc = n }(longHeredoc)
+	longHeredoc = 1
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if len(src) > 16<<10 {
+			return
+		}
+		want, wantDiags := hclsyntax.ParseConfig(src, "a.hcl", hcl.InitialPos)
+		got, gotDiags := parseConfig(src, "a.hcl", hcl.InitialPos)
+		if !wantDiags.HasErrors() && (!reflect.DeepEqual(got.Body, want.Body) || fmt.Sprint(gotDiags) != fmt.Sprint(wantDiags)) {
+			t.Errorf("%q: parsed differently:\ngot  %s %v\nwant %s %v", src, dump(got.Body), gotDiags, dump(want.Body), wantDiags)
+		}
+		exact, exactDiags := exactParse(src, "a.hcl", hcl.InitialPos)
+		if !reflect.DeepEqual(exact.Body, want.Body) || fmt.Sprint(exactDiags) != fmt.Sprint(wantDiags) {
+			t.Errorf("%q: exactParse differs from HCL:\ngot  %s %v\nwant %s %v", src, dump(exact.Body), exactDiags, dump(want.Body), wantDiags)
+		}
+	})
+}
