@@ -65,11 +65,13 @@ func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "interval"}, {Name: "chain_timeout"}, {Name: "outbox_max_age"}, {Name: "delivery_budget"},
+	{Name: "notifier_alert_after"},
 }}
 
 // defaultSettings are the settings of a configuration without a settings block.
 func defaultSettings() Settings {
-	return Settings{Interval: DefaultInterval, ChainTimeout: DefaultChainTimeout, OutboxMaxAge: DefaultOutboxMaxAge, DeliveryBudget: DefaultDeliveryBudget}
+	return Settings{Interval: DefaultInterval, ChainTimeout: DefaultChainTimeout, OutboxMaxAge: DefaultOutboxMaxAge, DeliveryBudget: DefaultDeliveryBudget,
+		NotifierAlertAfter: DefaultNotifierAlertAfter}
 }
 
 func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hcl.Diagnostics) {
@@ -93,7 +95,8 @@ func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hc
 	for _, f := range []struct {
 		name string
 		dest *time.Duration
-	}{{"chain_timeout", &s.ChainTimeout}, {"outbox_max_age", &s.OutboxMaxAge}, {"delivery_budget", &s.DeliveryBudget}} {
+	}{{"chain_timeout", &s.ChainTimeout}, {"outbox_max_age", &s.OutboxMaxAge}, {"delivery_budget", &s.DeliveryBudget},
+		{"notifier_alert_after", &s.NotifierAlertAfter}} {
 		a, ok := content.Attributes[f.name]
 		if !ok {
 			continue

@@ -79,7 +79,10 @@ type Settings struct {
 	OutboxMaxAge time.Duration
 	// DeliveryBudget bounds the delivery work of one `run --once`, all attempts together.
 	DeliveryBudget time.Duration
-	Range          hcl.Range
+	// NotifierAlertAfter is how long a notifier may fail, or reloads of the daemon fail,
+	// before notimon tells the other notifiers (a self-alert).
+	NotifierAlertAfter time.Duration
+	Range              hcl.Range
 }
 
 // Defaults of the settings block.
@@ -89,6 +92,8 @@ const (
 	DefaultOutboxMaxAge = 24 * time.Hour
 	// DefaultDeliveryBudget keeps a cron run well under a minute when a service hangs.
 	DefaultDeliveryBudget = 30 * time.Second
+	// DefaultNotifierAlertAfter is long enough to ride out a short outage of one service.
+	DefaultNotifierAlertAfter = 15 * time.Minute
 )
 
 // Notifier is a `notifier "<kind>" "<name>"` block. Attrs holds the decoded attributes by

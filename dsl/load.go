@@ -406,7 +406,7 @@ func parseFile(name string, src []byte) parsedFile {
 		// A binary dropped into rules.d: one error, not one per stray byte.
 		return parsedFile{diags: hcl.Diagnostics{d}}
 	}
-	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	f, diags := parseConfig(src, name, hcl.InitialPos)
 	var broken []brokenSpan
 	if diags.HasErrors() {
 		// Keep a syntax error from spilling over into the blocks after it (syntax.go).
@@ -653,7 +653,11 @@ func suggest(given string, options []string) string {
 // notimon test's and explain's.
 func Closest(given string, options []string) string {
 	best, bestDist := "", 3
+	n := utf8.RuneCountInString(given)
 	for _, o := range options {
+		if diff := n - utf8.RuneCountInString(o); diff >= bestDist || -diff >= bestDist {
+			continue // the distance is at least the difference in length
+		}
 		if d := levenshtein.Distance(given, o, nil); d < bestDist {
 			best, bestDist = o, d
 		}

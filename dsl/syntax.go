@@ -51,7 +51,7 @@ func parseByBlock(src []byte, name string) (*hcl.File, hcl.Diagnostics, []broken
 		if i+1 < len(starts) {
 			end = starts[i+1].Byte
 		}
-		f, d := hclsyntax.ParseConfig(src[start.Byte:end], name, start)
+		f, d := exactParse(src[start.Byte:end], name, start)
 		diags = append(diags, d...)
 		if first := firstError(d); first != nil {
 			spans = append(spans, brokenSpan{first: first, start: first.Subject.Start.Byte, end: end})

@@ -48,6 +48,8 @@ type ReloadStatus struct {
 	Time  time.Time `json:"time"`
 	OK    bool      `json:"ok"`
 	Error string    `json:"error,omitempty"`
+	// FailingSince is, while reloads fail, the first failed reload since the last good one.
+	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
 // RunDaemon ticks every settings.interval until ctx ends, reloading the rules whenever
@@ -138,12 +140,17 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 func (e *Engine) reload(r loaded) {
 	start, cfg, err := r.start, r.cfg, r.err
 	e.mu.Lock()
-	failing := e.reloadStatus != nil && !e.reloadStatus.OK
+	prev := e.reloadStatus
 	e.mu.Unlock()
+	failing := prev != nil && !prev.OK
 	status := ReloadStatus{Time: e.now(), OK: err == nil}
 	switch {
 	case err != nil:
 		status.Error = capReloadError(err.Error())
+		status.FailingSince = status.Time
+		if failing && !prev.FailingSince.IsZero() {
+			status.FailingSince = prev.FailingSince
+		}
 		e.log.Error("reload failed: the previous rules keep running", "err", err)
 	case cfg == nil && !failing:
 		e.log.Debug("rules unchanged; nothing to reload")
@@ -160,6 +167,9 @@ func (e *Engine) reload(r loaded) {
 	}
 	e.mu.Lock()
 	e.reloadStatus = &status
+	if status.OK && failing {
+		e.reloadRecovered(prev.FailingSince, status.Time)
+	}
 	e.mu.Unlock()
 	if f := e.opts.Observer.Reload; f != nil {
 		f(status)

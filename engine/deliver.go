@@ -122,6 +122,12 @@ func (e *Engine) kickFlushLocked() {
 				e.log.Debug("outbox: messages wait for their next attempt", "err", err)
 			}
 			f.kickMu.Lock()
+			daemon := f.retries != nil
+			f.kickMu.Unlock()
+			if daemon { // a cron run sends its self-alerts at its end, within its budget
+				e.HealthAlerts(e.ctx)
+			}
+			f.kickMu.Lock()
 			if !f.again || e.ctx.Err() != nil {
 				f.running = false
 				f.kickMu.Unlock()
@@ -208,9 +214,12 @@ func (e *Engine) sendOnce(ctx context.Context, m notify.Message) (retryable bool
 	case !ok:
 		return false, fmt.Errorf("notifier %q is no longer in the rules", m.Notifier)
 	case entry.err != nil:
+		e.noteAttempt(ctx, m.Notifier, entry.err)
 		return false, entry.err
 	}
-	if retryable, err := entry.notifier.Notify(ctx, m); err != nil {
+	retryable, err = entry.notifier.Notify(ctx, m)
+	e.noteAttempt(ctx, m.Notifier, err)
+	if err != nil {
 		return retryable, fmt.Errorf("rule %q: notify %q: %w", m.Rule, m.Notifier, err)
 	}
 	e.log.Info("delivered", "rule", m.Rule, "notifier", m.Notifier, "state", m.State)

@@ -86,6 +86,12 @@ type Engine struct {
 	maintenance  maintenanceCache          // which maintenance windows are open, guarded by mu
 	control      control.Set               // silences and acks read by the latest tick, guarded by mu
 	controlErr   string                    // the latest error reading them, logged once; guarded by mu
+	// health holds the notifiers that are failing, by name; reloadAlerted is when the
+	// notifiers were last told that reloads fail; recovered are the notes that a fault is
+	// over, waiting for HealthAlerts. Guarded by mu.
+	health        map[string]*NotifierHealth
+	reloadAlerted time.Time
+	recovered     []selfNote
 
 	loop loopState // what RunDaemon's loop is doing, for Alive
 }

@@ -21,6 +21,8 @@ type persisted struct {
 	History map[string][]WindowSample `json:"window_history,omitempty"`
 	// Transitions are the latest changes of rule states, oldest first (recent.go).
 	Transitions []Transition `json:"transitions,omitempty"`
+	// Notifiers are the notifiers that are failing, by name.
+	Notifiers map[string]*NotifierHealth `json:"failing_notifiers,omitempty"`
 }
 
 // statefulSampler is a sampler with counters worth keeping between runs (cpu, swap).
@@ -67,6 +69,12 @@ func (e *Engine) RestoreFrom(src StateSource) (found bool, err error) {
 	}
 	e.history = doc.History
 	e.restoreRecent(&doc)
+	e.health = map[string]*NotifierHealth{}
+	for name, h := range doc.Notifiers {
+		if h != nil && !h.FailingSince.IsZero() {
+			e.health[name] = h
+		}
+	}
 	if s, ok := e.opts.Sampler.(statefulSampler); ok && doc.Probes != nil {
 		s.Restore(*doc.Probes)
 	}
@@ -109,6 +117,13 @@ func (e *Engine) Save() error {
 		doc.History[path] = append([]WindowSample(nil), h...)
 	}
 	e.fillRecent(&doc)
+	if len(e.health) > 0 {
+		doc.Notifiers = make(map[string]*NotifierHealth, len(e.health))
+		for name, h := range e.health {
+			cp := *h
+			doc.Notifiers[name] = &cp
+		}
+	}
 	e.mu.Unlock()
 	if s, ok := e.opts.Sampler.(statefulSampler); ok {
 		ps := s.State()

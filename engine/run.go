@@ -49,6 +49,13 @@ func (e *Engine) RunOnce(ctx context.Context, now time.Time) (*Report, []error) 
 	if err := e.Flush(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("undelivered messages stay in the outbox for the next run: %w", err))
 	}
+	// Self-alerts about failing notifiers get what is left of the delivery budget.
+	e.flush.mu.Lock()
+	left := e.flush.once.left
+	e.flush.mu.Unlock()
+	alerts, cancelAlerts := context.WithTimeout(ctx, max(left, 0))
+	e.HealthAlerts(alerts)
+	cancelAlerts()
 	errs = append(errs, e.Errs()...)
 	if err := e.Save(); err != nil {
 		errs = append(errs, err)

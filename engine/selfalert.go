@@ -14,15 +14,23 @@ import (
 // failure per notifier that could not be reached. The text is escaped for each notifier's
 // kind; the message's rule is "notimon".
 func (e *Engine) SelfAlert(ctx context.Context, now time.Time, text string) []error {
+	_, errs := e.selfAlert(ctx, now, text, "")
+	return errs
+}
+
+// selfAlert is SelfAlert to every notifier but skip (the one the alert is about); sent
+// counts the notifiers that took it.
+func (e *Engine) selfAlert(ctx context.Context, now time.Time, text, skip string) (sent int, errs []error) {
 	e.mu.Lock()
 	names := make([]string, 0, len(e.notifiers))
 	for name := range e.notifiers {
-		names = append(names, name)
+		if name != skip {
+			names = append(names, name)
+		}
 	}
 	e.mu.Unlock()
 	slices.Sort(names)
 	host := e.config().Settings.Host
-	var errs []error
 	for _, name := range names {
 		entry, _ := e.notifier(name)
 		body := text
@@ -32,7 +40,9 @@ func (e *Engine) SelfAlert(ctx context.Context, now time.Time, text string) []er
 		m := notify.Message{Notifier: name, Rule: "notimon", Severity: "critical", Host: host, Text: body, Time: now}
 		if err := e.send(ctx, m); err != nil {
 			errs = append(errs, fmt.Errorf("self-alert: %w", err))
+		} else {
+			sent++
 		}
 	}
-	return errs
+	return sent, errs
 }

@@ -28,6 +28,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	stderr := cmd.ErrOrStderr()
 	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
+		addLogSecrets(logger, cfg)
 		if diags.HasErrors() {
 			var b strings.Builder
 			dsl.WriteDiagnostics(&b, cfg.Files, diags)

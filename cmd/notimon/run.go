@@ -116,7 +116,8 @@ Exit status: 0 clean; 1 the rules are invalid, or a rule, command or delivery fa
 	return cmd
 }
 
-// newLogger builds the slog logger of --log-format and --log-level.
+// newLogger builds the slog logger of --log-format and --log-level. It hides the secrets
+// of the configurations given to addLogSecrets, whatever the level.
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -125,9 +126,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(redacting(slog.NewTextHandler(w, opts), &logSecrets{})), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(redacting(slog.NewJSONHandler(w, opts), &logSecrets{})), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
@@ -135,6 +136,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 func runOnce(cmd *cobra.Command, path, stateDir string, dryRun bool, format, metricsFile string, loadOpts dsl.Options, logger *slog.Logger) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg, diags := dsl.Load([]string{path}, loadOpts)
+	addLogSecrets(logger, cfg)
 	if len(diags) > 0 {
 		dsl.WriteDiagnostics(stderr, cfg.Files, diags)
 	}

@@ -99,7 +99,9 @@ func send(cmd *cobra.Command, config, to, text string, markup bool, loadOpts dsl
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	secrets := &logSecrets{}
+	secrets.add(cfg)
+	logger := slog.New(redacting(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), secrets))
 	notifier, err := actions.NewNotifier(n.Kind, n.Name, n.Attrs, actions.Env{Stdout: stdout, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: message not sent: %v\n", err)

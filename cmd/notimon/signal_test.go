@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -12,24 +15,27 @@ import (
 )
 
 // TestCommandsStopOnSignals: a command other than run, busy (explain sampling a command
-// probe that sleeps), ends at once on SIGINT and SIGTERM with the shell's status for them.
+// probe that sleeps), ends promptly on SIGINT and SIGTERM with the shell's status for
+// them, prints nothing more, and leaves no probe behind: the probe's process group (its
+// own) is stopped with it.
 func TestCommandsStopOnSignals(t *testing.T) {
-	rules := writeRules(t, map[string]string{"rules.hcl": `
+	for _, c := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(c.sig.String(), func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "probe.pid")
+			rules := writeRules(t, map[string]string{"rules.hcl": fmt.Sprintf(`
 notifier "console" "out" {}
 probe "command" "slow" {
-  command = ["sleep", "60"]
+  command = ["sh", "-c", "echo $$ > %s; exec sleep 60"]
   timeout = "90s"
 }
 rule "slow" {
   when = "command.slow.exit_code != 0"
   notify "out" { message = "slow" }
 }
-`})
-	for _, c := range []struct {
-		sig  syscall.Signal
-		want int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
-		t.Run(c.sig.String(), func(t *testing.T) {
+`, pidFile)})
 			cmd := exec.Command(binary(t), "explain", "--state-dir", t.TempDir(), "slow", rules)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -38,14 +44,14 @@ rule "slow" {
 			}
 			t.Cleanup(func() { cmd.Process.Kill() })
 			// Wait until the probe's sleep runs: explain is then busy sampling.
-			var sleepPid int
+			var probePid int
 			waitFor(t, 20*time.Second, "the command probe to start", func() bool {
-				b, _ := exec.Command("pgrep", "-f", "-P", strconv.Itoa(cmd.Process.Pid), "sleep 60").Output()
-				sleepPid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-				return sleepPid > 0
+				b, _ := os.ReadFile(pidFile)
+				probePid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				return probePid > 0 && running(probePid)
 			})
-			// The probe runs in a process group of its own, which outlives notimon.
-			t.Cleanup(func() { syscall.Kill(-sleepPid, syscall.SIGKILL) })
+			// Should the test fail, the probe must not outlive it.
+			t.Cleanup(func() { syscall.Kill(-probePid, syscall.SIGKILL) })
 			start := time.Now()
 			cmd.Process.Signal(c.sig)
 			err := cmd.Wait()
@@ -56,6 +62,24 @@ rule "slow" {
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("explain took %s to stop", took)
 			}
+			if out.Len() != 0 {
+				t.Errorf("explain printed after the signal:\n%s", out.String())
+			}
+			// notimon reaps the probe before it exits; allow for a slow machine anyway.
+			waitFor(t, 10*time.Second, fmt.Sprintf("the command probe (pid %d) to be gone", probePid), func() bool {
+				return !running(probePid)
+			})
 		})
 	}
+}
+
+// running says whether process pid exists and is not a zombie (a zombie has ended; in a
+// container whose init does not reap, it may stay one for good).
+func running(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
