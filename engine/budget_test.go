@@ -82,7 +82,10 @@ func TestRunOnceOneAttemptPerMessage(t *testing.T) {
 	if len(errs) == 0 {
 		t.Fatal("the run reports no problem while the service hangs")
 	}
-	if n := len(srv.Requests()); n != 1 {
+	// One attempt: the entry counts it. The fake server may not have seen it when the
+	// 300 ms timeout ends it before the request arrives (a loaded machine), never twice.
+	n := len(srv.Requests())
+	if n > 1 {
 		t.Errorf("%d requests in the run, want 1 (one attempt, then the notifier's messages wait)", n)
 	}
 	if en := oldest(t, st); en.Attempts != 1 || !en.Retryable {
@@ -91,7 +94,7 @@ func TestRunOnceOneAttemptPerMessage(t *testing.T) {
 	// Due again, but in the same run: a flush (as RunOnce's own) must not try it again.
 	clk.Set(t0.Add(time.Hour))
 	e.flush.once = &onceRun{budget: time.Minute, left: time.Minute, failed: map[string]bool{oldest(t, st).ID: true}}
-	if err := e.Flush(context.Background()); err == nil || len(srv.Requests()) != 1 {
+	if err := e.Flush(context.Background()); err == nil || len(srv.Requests()) != n {
 		t.Errorf("a message that failed in this run was tried again (%d requests, %v)", len(srv.Requests()), err)
 	}
 	e.flush.once = nil
