@@ -565,6 +565,10 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			diags = append(diags, d...)
 			s.StopOnFailure = v == "stop"
 		}
+		// Without max_runs the default guard holds: a flapping rule must not restart a
+		// service every time it fires.
+		s.MaxRuns, s.MaxRunsPer, _ = ParseMaxRuns(DefaultMaxRuns)
+		s.MaxRunsDefault = true
 		if a, ok := content.Attributes["max_runs"]; ok {
 			v, d := ev.decodeString(a, what+" max_runs")
 			diags = append(diags, d...)
@@ -573,7 +577,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 				if err != nil {
 					diags = append(diags, attrError(a, "Invalid max_runs", fmt.Sprintf("%s max_runs: %v.", what, err))...)
 				}
-				s.MaxRuns, s.MaxRunsPer = n, per
+				s.MaxRuns, s.MaxRunsPer, s.MaxRunsDefault = n, per, false
 			}
 		}
 		switch {
@@ -606,9 +610,16 @@ func parseConfirm(s string) (n, m int, err error) {
 	return n, m, nil
 }
 
+// DefaultMaxRuns is the remediation guard of an exec step that does not set max_runs
+// (Monit's "if 5 restarts within 5 cycles then unmonitor", on the clock).
+const DefaultMaxRuns = "5 per 1h"
+
 // ParseMaxRuns reads an exec step's max_runs, "N per DURATION": at most N runs within any
-// DURATION.
+// DURATION; "unlimited" (0, 0) turns the guard off.
 func ParseMaxRuns(s string) (n int, per time.Duration, err error) {
+	if strings.TrimSpace(s) == "unlimited" {
+		return 0, 0, nil
+	}
 	count, dur, ok := strings.Cut(strings.TrimSpace(s), " per ")
 	if !ok {
 		return 0, 0, fmt.Errorf(`%q is not "N per DURATION"; write e.g. "3 per 1h" (at most 3 runs in any hour)`, s)

@@ -194,12 +194,14 @@ type Step struct {
 	// by default the chain continues, so the operator still hears what happened.
 	StopOnFailure bool
 	// MaxRuns and MaxRunsPer (exec max_runs = "3 per 1h"): once the step has run MaxRuns
-	// times within the last MaxRunsPer, it is skipped until the oldest run ages out. Both
-	// 0: no limit.
+	// times within the last MaxRunsPer, it is skipped until the oldest run ages out. Without
+	// max_runs: DefaultMaxRuns; both 0 ("unlimited"): no limit.
 	MaxRuns    int
 	MaxRunsPer time.Duration
-	Duration   time.Duration // wait
-	Range      hcl.Range
+	// MaxRunsDefault: the step does not set max_runs; MaxRuns/MaxRunsPer are DefaultMaxRuns.
+	MaxRunsDefault bool
+	Duration       time.Duration // wait
+	Range          hcl.Range
 }
 
 // ExecInfo is what messages read as `exec.<field>`: the result of the chain's latest exec

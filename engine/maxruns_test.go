@@ -86,3 +86,41 @@ func TestMaxRunsAcrossCronRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultGuardStopsAFlappingRule: an exec step without max_runs is guarded by
+// dsl.DefaultMaxRuns ("5 per 1h"): a rule flapping every other tick restarts 5 times in
+// the hour, not 30, and says once that remediation is suspended. "unlimited" turns it off.
+func TestDefaultGuardStopsAFlappingRule(t *testing.T) {
+	for _, c := range []struct {
+		maxRuns  string
+		restarts int
+	}{{"", 5}, {`max_runs = "unlimited"`, 30}} {
+		cfg := load(t, strings.Replace(strings.Replace(flapping, `max_runs = "2 per 1h"`, c.maxRuns, 1), "systemctl", "restart-tomcat", 1))
+		var ran [][]string
+		var out bytes.Buffer
+		clk := &clock{now: t0}
+		e := New(cfg, Options{Sampler: probes.SamplerFunc(func(_ context.Context, now time.Time, _ []probes.Ref) *probes.Snapshot {
+			pct := 10.0
+			if now.Sub(t0)/time.Minute%2 == 0 {
+				pct = 95 // fires on even minutes, resolves on odd ones
+			}
+			return &probes.Snapshot{CPU: cpu.Values{Pct: pct}}
+		}), Stdout: &out, Exec: recordExec(&ran), Now: clk.Now, SleepUntil: clk.SleepUntil})
+		for m := range 60 {
+			at := t0.Add(time.Duration(m) * time.Minute)
+			clk.Set(at)
+			e.Tick(context.Background(), at)
+			if err := e.Wait(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Stop()
+		if len(ran) != c.restarts {
+			t.Errorf("%q: %d restarts in an hour of flapping, want %d", c.maxRuns, len(ran), c.restarts)
+		}
+		notices := strings.Count(out.String(), "remediation suspended")
+		if want := min(1, 30-c.restarts); notices != want {
+			t.Errorf("%q: %d 'remediation suspended' notices, want %d\n%s", c.maxRuns, notices, want, out.String())
+		}
+	}
+}

@@ -70,6 +70,9 @@ func holds(cfg *dsl.Config, r *dsl.Rule, states map[string]engine.RuleState, now
 		s := g.Step
 		h := jsonHold{Kind: "max_runs", Name: dsl.Position(s.Range), Holds: []string{"exec"}, Active: g.Suspended}
 		limit := fmt.Sprintf("exec %s (%s:%d) max_runs \"%d per %s\"", programOf(s), s.Range.Filename, s.Range.Start.Line, s.MaxRuns, ruletest.FormatOffset(s.MaxRunsPer))
+		if s.MaxRunsDefault {
+			limit += " (the default)"
+		}
 		if g.Suspended {
 			h.Until = jsonTime(g.Until)
 			h.Text = fmt.Sprintf("%s: ran %s in the last %s; suspended until %s", limit, plural(g.Runs, "time"), ruletest.FormatOffset(s.MaxRunsPer), stamp(g.Until))

@@ -70,6 +70,7 @@ when        cpu.avg3 > 50 || mem.real_pct > 50   → true
             ├─ cpu.avg3 > 50                     → false   (cpu.avg3 = 12.4)
             └─ mem.real_pct > 50                 → true    (mem.real_pct = 61.2)
 state       inactive; no state yet: ` + filepath.Join(state, "state.json") + ` does not exist (notimon has not run with this state directory; --state-dir)
+max_runs    exec systemctl (` + filepath.Join(dir, "rules.hcl") + `:11) max_runs "5 per 1h" (the default): 0 of 5 runs used in the last 1h
 now         becomes pending: fires at 2026-11-25 03:06:00 UTC (in 2m) if it keeps holding (for 2m)
 `
 	if out != want {
