@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
+	"github.com/notimon/notimon/internal/glob"
 	"github.com/notimon/notimon/ruletest"
 )
 
@@ -165,7 +165,7 @@ func warnUnmatched(cmd *cobra.Command, stateDir string, ms []control.Matcher) {
 		}
 		hit := false
 		for name := range states {
-			if ok, _ := path.Match(m.Rule, name); ok {
+			if ok, _ := glob.Match(m.Rule, name); ok {
 				hit = true
 				break
 			}
