@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	// same in a static binary on a scratch image without /usr/share/zoneinfo.
 	_ "time/tzdata"
 
+	"github.com/notimon/notimon/internal/glob"
 	"github.com/notimon/notimon/spec"
 )
 
@@ -30,8 +30,8 @@ type Maintenance struct {
 	// Weekly are the recurring windows, in Location's local time.
 	Weekly   []WeeklyWindow
 	Location *time.Location
-	// Rules are globs (path.Match syntax) on rule names; a rule is covered when it matches
-	// one of them (or Rules is empty) and carries every label of Labels.
+	// Rules are globs (internal/glob: * matches '/' too) on rule names; a rule is covered
+	// when it matches one of them (or Rules is empty) and carries every label of Labels.
 	Rules  []string
 	Labels map[string]string
 	// What is held back while a window is open.
@@ -42,7 +42,7 @@ type Maintenance struct {
 // Covers reports whether the block applies to rule r.
 func (m *Maintenance) Covers(r *Rule) bool {
 	if len(m.Rules) > 0 && !slices.ContainsFunc(m.Rules, func(g string) bool {
-		ok, _ := path.Match(g, r.Name)
+		ok, _ := glob.Match(g, r.Name)
 		return ok
 	}) {
 		return false
@@ -365,12 +365,12 @@ func (l *loader) decodeMaintenance(b *hclsyntax.Block, ev *evaluator, rules []st
 
 	if a := attr("rules"); a != nil {
 		for i, g := range list(a, "rules") {
-			if _, err := path.Match(g, ""); err != nil {
+			if _, err := glob.Match(g, ""); err != nil {
 				diags = append(diags, itemError(a, i, "Invalid glob", fmt.Sprintf(`%s rules: %q is not a valid glob (* matches any run of characters, ? one, [a-z] a class).`, what, g)))
 				continue
 			}
 			m.Rules = append(m.Rules, g)
-			if !slices.ContainsFunc(rules, func(r string) bool { ok, _ := path.Match(g, r); return ok }) {
+			if !slices.ContainsFunc(rules, func(r string) bool { ok, _ := glob.Match(g, r); return ok }) {
 				detail := fmt.Sprintf("%s rules: %q matches no rule, so it holds nothing back.", what, g)
 				if c := Closest(g, rules); c != "" {
 					detail += fmt.Sprintf(" Did you mean %q?", c)

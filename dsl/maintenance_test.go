@@ -137,6 +137,26 @@ maintenance "migration" {
 	}
 }
 
+// TestRulesGlobSpansSlashes: a rule name is not a path, so "*" covers a name with a '/'
+// (path.Match's * stops at one), and such a glob is no "matches no rule" warning.
+func TestRulesGlobSpansSlashes(t *testing.T) {
+	cfg, diags := dsl.LoadSource(map[string][]byte{"a.hcl": []byte(`
+rule "web/api down" { when = "cpu.pct > 90" }
+maintenance "all" {
+  weekly = ["sun 02:00-04:00"]
+  rules  = ["*", "web*down"]
+}
+`)}, dsl.Options{LookupEnv: lookupFake(nil)})
+	if len(diags) != 0 {
+		var buf bytes.Buffer
+		dsl.WriteDiagnostics(&buf, cfg.Files, diags)
+		t.Fatalf("diagnostics:\n%s", buf.String())
+	}
+	if !cfg.Maintenance[0].Covers(cfg.Rules[0]) {
+		t.Error(`rules = ["*"] does not cover "web/api down"`)
+	}
+}
+
 func TestParseWeekly(t *testing.T) {
 	for _, c := range []struct {
 		in         string

@@ -3,7 +3,6 @@ package ruletest
 import (
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
 	"github.com/notimon/notimon/engine/control"
+	"github.com/notimon/notimon/internal/glob"
 )
 
 // What operators do during a test: silences (`silence { ... }`) and acks (`ack "<rule>"`),
@@ -69,7 +69,7 @@ func decodeSilence(b *hcl.Block) (*Silence, hcl.Diagnostics) {
 		names, d := attrNames(a)
 		diags = append(diags, d...)
 		for _, n := range names {
-			if _, err := path.Match(n.Name, ""); err != nil {
+			if _, err := glob.Match(n.Name, ""); err != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid glob",
 					Detail:  fmt.Sprintf("silence rules: %q: %v; a glob uses * (any run of characters), ? (one) and [a-z].", n.Name, err),
 					Subject: n.Range.Ptr()})
@@ -193,7 +193,7 @@ func (s *SuppressedExpect) title() string {
 // globMatchesNone reports a silence glob that selects no rule of the test.
 func globMatchesNone(n NameRef, names []string) *hcl.Diagnostic {
 	for _, name := range names {
-		if ok, _ := path.Match(n.Name, name); ok {
+		if ok, _ := glob.Match(n.Name, name); ok {
 			return nil
 		}
 	}

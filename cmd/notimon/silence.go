@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
+	"github.com/notimon/notimon/internal/glob"
 	"github.com/notimon/notimon/ruletest"
 )
 
@@ -69,7 +69,7 @@ func newSilenceAddCmd(dir *string) *cobra.Command {
 	var rules, labels []string
 	var noExec bool
 	cmd := &cobra.Command{
-		Use:   "add (--rule GLOB | --label KEY=VALUE)... --for DURATION [--comment TEXT] [--by NAME] [--no-exec] [--state-dir DIR]",
+		Use:   "add [--state-dir DIR] (--rule GLOB | --label KEY=VALUE)... --for DURATION [--comment TEXT] [--by NAME] [--no-exec]",
 		Short: "Silence the rules that match every --rule and --label given, for DURATION",
 		Long: `add silences the rules that match all of its matchers, from now for DURATION, and prints
 the new silence's id alone on its last line (for 'notimon silence expire ID').
@@ -165,7 +165,7 @@ func warnUnmatched(cmd *cobra.Command, stateDir string, ms []control.Matcher) {
 		}
 		hit := false
 		for name := range states {
-			if ok, _ := path.Match(m.Rule, name); ok {
+			if ok, _ := glob.Match(m.Rule, name); ok {
 				hit = true
 				break
 			}
@@ -185,7 +185,7 @@ type silenceJSON struct {
 func newSilenceListCmd(dir *string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--json] [--state-dir DIR]",
+		Use:   "list [--state-dir DIR] [--json]",
 		Short: "List active silences and those that ended in the last 24 hours",
 		Args:  maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -242,7 +242,7 @@ func newSilenceListCmd(dir *string) *cobra.Command {
 
 func newSilenceExpireCmd(dir *string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "expire ID [--state-dir DIR]",
+		Use:   "expire [--state-dir DIR] ID",
 		Short: "End a silence now",
 		Long: `expire ends the silence ID now. A rule it held back that still fires sends one
 notification ("still firing after the silence") at the next tick or run.
@@ -271,7 +271,7 @@ Exit status: 0 expired, 1 no such silence (or it already ended), 2 usage error.`
 func newAckCmd() *cobra.Command {
 	var stateDir, comment, by string
 	cmd := &cobra.Command{
-		Use:   "ack RULE [--comment TEXT] [--by NAME] [--state-dir DIR]",
+		Use:   "ack [--state-dir DIR] RULE [--comment TEXT] [--by NAME]",
 		Short: "Acknowledge a firing rule: its repeats stop until it resolves",
 		Long: `ack acknowledges the current incident of RULE, which must be firing: its repeat
 notifications stop until it resolves, and then the ack is cleared (the next incident

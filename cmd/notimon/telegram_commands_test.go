@@ -165,6 +165,23 @@ func TestDaemonTelegramCommands(t *testing.T) {
 		t.Fatalf("silences %+v %v; reply %q", sils, err, reply.Visible)
 	}
 
+	// /unsilence from the allowed chat: one "still firing after the silence" (with its
+	// buttons), then hot's repeats resume.
+	srv.PostText(opsChatID, tgAlice, "/unsilence "+sils[0].ID)
+	waitMsgs(t, srv, opsChatID, "🔔 Silence "+sils[0].ID+" ended", 1)
+	catchUp := waitMsgs(t, srv, opsChatID, "still firing after the silence\nhot firing", 1)
+	if catchUp[0].Buttons == nil {
+		t.Errorf("the catch-up message has no buttons")
+	}
+	n := len(msgsIn(srv, opsChatID, "hot firing"))
+	waitMsgs(t, srv, opsChatID, "hot firing", n+2)
+	if c := msgsIn(srv, opsChatID, "still firing after the silence"); len(c) != 1 {
+		t.Errorf("%d catch-up messages after /unsilence, want 1: %q", len(c), visibleTexts(c))
+	}
+	if s, err := control.Silences(state, time.Now()); err != nil || len(s) != 1 || s[0].Status(time.Now()) != "expired" {
+		t.Fatalf("silences after /unsilence: %+v %v", s, err)
+	}
+
 	// The Silence 1h button, pressed by a user listed by id.
 	warm := msgsIn(srv, opsChatID, "warm firing")
 	last := warm[len(warm)-1]

@@ -3,7 +3,6 @@ package chatops
 import (
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/notimon/notimon/actions/notify/telegram"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
+	"github.com/notimon/notimon/internal/glob"
 )
 
 const helpText = `notimon commands:
@@ -184,13 +184,13 @@ func (b *Bot) command(name string, args []string, who string) string {
 }
 
 // matchesSomeRule reports whether glob selects a rule of the configuration in force.
-func (b *Bot) matchesSomeRule(glob string) bool {
+func (b *Bot) matchesSomeRule(pattern string) bool {
 	cfg := b.config()
 	if cfg == nil {
 		return true // unknown: say nothing
 	}
 	return slices.ContainsFunc(cfg.Rules, func(r *dsl.Rule) bool {
-		ok, _ := path.Match(glob, r.Name)
+		ok, _ := glob.Match(pattern, r.Name)
 		return ok
 	})
 }
@@ -315,7 +315,7 @@ func (b *Bot) ruleByRef(ref string) (string, bool) {
 	return "", false
 }
 
-// literalGlob is a path.Match pattern that matches name alone.
+// literalGlob is a glob that matches name alone.
 func literalGlob(name string) string {
 	var b strings.Builder
 	for _, r := range name {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/glob"
 )
 
 const (
@@ -34,10 +34,10 @@ const Retention = 24 * time.Hour
 // milliseconds, so running out means a process hung while holding it.
 const LockWait = 5 * time.Second
 
-// Matcher selects rules: by a glob on the name (path.Match syntax: *, ?, [a-z]), or by one
+// Matcher selects rules: by a glob on the name (internal/glob: *, ?, [a-z]), or by one
 // label's exact value.
 type Matcher struct {
-	Rule  string `json:"rule,omitempty"`  // glob (path.Match syntax) on the rule name
+	Rule  string `json:"rule,omitempty"`  // glob (internal/glob) on the rule name
 	Label string `json:"label,omitempty"` // with Value: labels[Label] == Value
 	Value string `json:"value,omitempty"`
 }
@@ -45,7 +45,7 @@ type Matcher struct {
 // Matches reports whether the rule called rule, with labels, is selected by m.
 func (m Matcher) Matches(rule string, labels map[string]string) bool {
 	if m.Rule != "" {
-		ok, err := path.Match(m.Rule, rule)
+		ok, err := glob.Match(m.Rule, rule)
 		return ok && err == nil
 	}
 	v, ok := labels[m.Label]
@@ -65,7 +65,7 @@ func (m Matcher) Validate() error {
 	case m.Rule != "" && m.Label != "":
 		return fmt.Errorf("matcher %q: a matcher is either a rule glob or a label, not both", m.String())
 	case m.Rule != "":
-		if _, err := path.Match(m.Rule, ""); err != nil {
+		if _, err := glob.Match(m.Rule, ""); err != nil {
 			return fmt.Errorf("rule glob %q: %w (globs use *, ? and [a-z])", m.Rule, err)
 		}
 	case m.Label != "":

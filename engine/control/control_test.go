@@ -113,6 +113,7 @@ func TestLabelMatchers(t *testing.T) {
 		{"site_down", map[string]string{"team": "db"}, false},
 		{"site_down", nil, false},
 		{"overload", map[string]string{"team": "web"}, false},
+		{"web/api_down", map[string]string{"team": "web"}, true}, // * spans '/': a rule name is no path
 	} {
 		if got := s.Matches(tc.rule, tc.labels); got != tc.want {
 			t.Errorf("Matches(%s, %v) = %v, want %v", tc.rule, tc.labels, got, tc.want)

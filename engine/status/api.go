@@ -339,7 +339,12 @@ func (in NewSilence) silence(now time.Time) (control.Silence, error) {
 	var ms []control.Matcher
 	var errs []error
 	for _, g := range in.Rule {
-		ms = append(ms, control.Matcher{Rule: g})
+		m := control.Matcher{Rule: g}
+		if err := m.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ms = append(ms, m)
 	}
 	for _, l := range in.Label {
 		m, err := control.ParseLabel(l)

@@ -249,6 +249,9 @@ func TestAPIBadInput(t *testing.T) {
 		{"negative for", "application/json", `{"rule": "overload", "for": "-1h"}`, 400, `for "-1h"`},
 		{"bad glob", "application/json", `{"rule": "over[", "for": "2h"}`, 400, `rule glob "over["`},
 		{"bad label", "application/json", `{"label": "team", "for": "2h"}`, 400, "KEY=VALUE"},
+		{"every problem", "application/json", `{"rule": "over[", "label": "team", "for": "2 hours"}`, 400, `rule glob "over[": syntax error in pattern (globs use *, ? and [a-z])
+label: label "team": want KEY=VALUE, e.g. team=web
+for "2 hours"`},
 		{"too big", "application/json", `{"comment": "` + strings.Repeat("x", maxBody) + `"}`, 400, "larger than"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
