@@ -406,6 +406,9 @@ func parseFile(name string, src []byte) parsedFile {
 		// A binary dropped into rules.d: one error, not one per stray byte.
 		return parsedFile{diags: hcl.Diagnostics{d}}
 	}
+	if f, ok := parseSplit(src, name); ok {
+		return parsedFile{file: f}
+	}
 	f, diags := parseConfig(src, name, hcl.InitialPos)
 	var broken []brokenSpan
 	if diags.HasErrors() {
