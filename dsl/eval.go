@@ -156,6 +156,9 @@ func unwrapPathError(err error) error {
 
 // unsetEnvWarnings reports the env() reads since the last call that found nothing.
 func (l *loader) unsetEnvWarnings(subject hcl.Range, what string) hcl.Diagnostics {
+	if len(l.unset) == 0 {
+		return nil // and no write: rules are decoded several at once (rules.go)
+	}
 	var diags hcl.Diagnostics
 	for _, name := range l.unset {
 		diags = append(diags, &hcl.Diagnostic{

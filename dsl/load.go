@@ -614,9 +614,9 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
-	for _, b := range l.blocks["rule"] {
-		r, d := l.decodeRule(b, ev, comp, cfg)
-		diags = append(diags, d...)
+	rules, ruleDiags := l.decodeRules(l.blocks["rule"], ev, comp, cfg)
+	for i, r := range rules {
+		diags = append(diags, ruleDiags[i]...)
 		if r != nil {
 			cfg.Rules = append(cfg.Rules, r)
 			refs.add(r.Refs...)

@@ -127,3 +127,12 @@ func TestSplitParseRefusesBadCuts(t *testing.T) {
 		t.Errorf("cut points %v", starts)
 	}
 }
+
+// With NOTIMON_DSL_PIECES=1 in the environment, every test of the package (the golden
+// files included) runs with every file parsed in pieces and every configuration's rules
+// decoded several at once, however small: what they check must not change.
+func init() {
+	if os.Getenv("NOTIMON_DSL_PIECES") != "" {
+		splitMin, splitPiece, parallelRules, rulesPerWorker = 0, 1, 0, 1
+	}
+}
