@@ -39,7 +39,9 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		return &Config{Files: map[string]*hcl.File{}}, diags
 	}
 	l := newLoader(opts)
-	for i, p := range parseFiles(files, readRulesFile) {
+	var gc gcBoost
+	defer gc.done()
+	for i, p := range parseFiles(files, readRulesFile, &gc) {
 		name := files[i]
 		if errors.Is(p.err, errTooLarge) {
 			diags = append(diags, &hcl.Diagnostic{
@@ -138,7 +140,9 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 	l := newLoader(opts)
 	var diags hcl.Diagnostics
 	read := func(name string) ([]byte, error) { return sources[name], nil }
-	for i, p := range parseFiles(names, read) {
+	var gc gcBoost
+	defer gc.done()
+	for i, p := range parseFiles(names, read, &gc) {
 		diags = append(diags, l.addFile(names[i], p)...)
 	}
 	cfg, d := l.build()
@@ -373,7 +377,7 @@ type parsedFile struct {
 // order of names. hclsyntax is used directly, not through an hclparse.Parser, which would
 // cache files by name (and is not safe for concurrent use): every load reads the files as
 // they are now.
-func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile {
+func parseFiles(names []string, read func(string) ([]byte, error), gc *gcBoost) []parsedFile {
 	out := make([]parsedFile, len(names))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -387,6 +391,7 @@ func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile 
 					out[i].err = err
 					continue
 				}
+				gc.add(len(src))
 				out[i] = parseFile(names[i], src)
 			}
 		}()
