@@ -13,10 +13,10 @@ import (
 // least gcBoostMin bytes runs, the collector runs at loadGCPercent (unless GOGC is
 // already higher, or off), and at what it was once the last such load ends. Smaller loads,
 // such as a daemon's reload of 100 rules, leave the collector alone: its heap stays small.
-const (
-	gcBoostMin    = 1 << 20
-	loadGCPercent = 400
-)
+const loadGCPercent = 400
+
+// gcBoostMin is a variable for tests.
+var gcBoostMin int64 = 1 << 20
 
 var gcBoosts struct {
 	sync.Mutex

@@ -19,7 +19,9 @@ func gogc() int64 {
 // alone, and so does a large one when GOGC is already higher.
 func TestLoadRaisesGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
-	big := bigRules(gcBoostMin + 4096)
+	defer func(old int64) { gcBoostMin = old }(gcBoostMin)
+	gcBoostMin = 64 << 10
+	big := bigRules(int(gcBoostMin) + 4096)
 	small := []byte("notifier \"console\" \"ops\" {}\nrule \"r\" {\n  when = \"cpu.avg3 > ${env(\"X\", \"1\")}\"\n  notify \"ops\" { message = \"m\" }\n}\n")
 	load := func(src []byte) int64 {
 		var during int64
