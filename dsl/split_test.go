@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -67,6 +68,19 @@ func TestSplitParseIsExact(t *testing.T) {
 	if n := len(whole.file.Body.(*hclsyntax.Body).Blocks); n < 2000 {
 		t.Fatalf("only %d blocks", n)
 	}
+
+	// A long heredoc (parsed by notimon, not HCL: heredoc.go) in a piece of its own.
+	var long strings.Builder
+	long.WriteString("template \"long\" {\n  text = <<-EOT\n")
+	for i := range 3 * longHeredoc {
+		fmt.Fprintf(&long, "    line %d: {{ cpu.avg3 }} é\n", i)
+	}
+	long.WriteString("  EOT\n}\n")
+	mixed := append(append(bigRules(300<<10), long.String()...), bigRules(300 << 10)[60:]...)
+	if _, split := parseSplit(mixed, "mixed.hcl"); !split {
+		t.Fatal("a valid file with a long heredoc is not parsed in pieces")
+	}
+	sameParse(t, "mixed.hcl", wholeParse(t, "mixed.hcl", mixed), parseFile("mixed.hcl", mixed))
 
 	var files []string
 	for _, glob := range []string{"../rules.d/*.hcl", "../examples/*.hcl", "../examples/*/*.hcl", "testdata/bad/*/*.hcl", "testdata/warn/*/*.hcl", "testdata/fmt/*"} {
