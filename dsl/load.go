@@ -18,6 +18,7 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/probes"
@@ -319,6 +320,8 @@ type loader struct {
 	broken map[string][]brokenSpan
 	// dependsOn is each rule's depends_on attribute, for positioning its problems.
 	dependsOn map[string]*hcl.Attribute
+	// funcs are the HCL functions by file (functions).
+	funcs map[string]map[string]function.Function
 }
 
 func newLoader(opts Options) *loader {
