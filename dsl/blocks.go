@@ -317,9 +317,35 @@ var ruleSchema = &hcl.BodySchema{
 var resolveSchema = &hcl.BodySchema{Blocks: stepBlocks}
 
 func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, cfg *Config) (*Rule, hcl.Diagnostics) {
+	diags := l.define("rule", b.Labels[0], b.DefRange())
+	dr := l.decodeRuleBody(b, ev, comp, cfg, diags.HasErrors())
+	return l.keepRule(dr, diags)
+}
+
+// decodedRule is a rule block decoded: the rule (nil when it is not kept: no condition, or
+// a duplicate name), its diagnostics, and its depends_on attribute.
+type decodedRule struct {
+	rule      *Rule
+	all       *Rule // the rule, kept or not, for its messages
+	diags     hcl.Diagnostics
+	dependsOn *hcl.Attribute
+}
+
+// keepRule records what decodeRuleBody found after the diagnostics of the rule's
+// definition.
+func (l *loader) keepRule(dr decodedRule, defined hcl.Diagnostics) (*Rule, hcl.Diagnostics) {
+	if dr.dependsOn != nil {
+		l.dependsOn[dr.all.Name] = dr.dependsOn
+	}
+	return dr.rule, append(defined, dr.diags...)
+}
+
+// decodeRuleBody decodes a rule block whose name define has seen (dup: already defined).
+// It changes nothing in l, so that rules without env() can be decoded several at once.
+func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compiler, cfg *Config, dup bool) decodedRule {
 	name := b.Labels[0]
-	diags := l.define("rule", name, b.DefRange())
-	dup := diags.HasErrors()
+	var diags hcl.Diagnostics
+	var dependsOn *hcl.Attribute
 	if strings.TrimSpace(name) == "" {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty rule name", Detail: "A rule needs a name, e.g. rule \"overload\" { ... }.", Subject: b.LabelRanges[0].Ptr()})
 	}
@@ -402,7 +428,7 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		diags = append(diags, d...)
 		if parents, ok := v.([]string); ok && !dup {
 			r.DependsOn, r.DependsOnRange = parents, a.Expr.Range()
-			l.dependsOn[name] = a
+			dependsOn = a
 		}
 	}
 
@@ -439,10 +465,11 @@ func (l *loader) decodeRule(b *hclsyntax.Block, ev *evaluator, comp *compiler, c
 		}
 	}
 	r.Refs = refs.sorted()
-	if r.When == nil || dup {
-		return nil, diags
+	dr := decodedRule{all: r, diags: diags, dependsOn: dependsOn}
+	if r.When != nil && !dup {
+		dr.rule = r
 	}
-	return r, diags
+	return dr
 }
 
 var messageSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "message", Required: true}}}

@@ -71,7 +71,20 @@ func (e *evaluator) ctx(file string) *hcl.EvalContext {
 }
 
 // functions are the HCL functions: env("NAME"), env("NAME", "default") and file("path").
+// They are built once per file: each of 22,000 locals has a context of its own.
 func (l *loader) functions(file string) map[string]function.Function {
+	if fns, ok := l.funcs[file]; ok {
+		return fns
+	}
+	fns := l.newFunctions(file)
+	if l.funcs == nil {
+		l.funcs = map[string]map[string]function.Function{}
+	}
+	l.funcs[file] = fns
+	return fns
+}
+
+func (l *loader) newFunctions(file string) map[string]function.Function {
 	dir := filepath.Dir(file)
 	return map[string]function.Function{
 		// env("NAME") is "" when NAME is unset or empty, and validate warns; env("NAME",
@@ -156,6 +169,9 @@ func unwrapPathError(err error) error {
 
 // unsetEnvWarnings reports the env() reads since the last call that found nothing.
 func (l *loader) unsetEnvWarnings(subject hcl.Range, what string) hcl.Diagnostics {
+	if len(l.unset) == 0 {
+		return nil // and no write: rules are decoded several at once (rules.go)
+	}
 	var diags hcl.Diagnostics
 	for _, name := range l.unset {
 		diags = append(diags, &hcl.Diagnostic{

@@ -18,6 +18,7 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/notimon/notimon/actions"
 	"github.com/notimon/notimon/probes"
@@ -39,7 +40,9 @@ func Load(paths []string, opts Options) (*Config, hcl.Diagnostics) {
 		return &Config{Files: map[string]*hcl.File{}}, diags
 	}
 	l := newLoader(opts)
-	for i, p := range parseFiles(files, readRulesFile) {
+	var gc gcBoost
+	defer gc.done()
+	for i, p := range parseFiles(files, readRulesFile, &gc) {
 		name := files[i]
 		if errors.Is(p.err, errTooLarge) {
 			diags = append(diags, &hcl.Diagnostic{
@@ -138,7 +141,9 @@ func LoadSource(sources map[string][]byte, opts Options) (*Config, hcl.Diagnosti
 	l := newLoader(opts)
 	var diags hcl.Diagnostics
 	read := func(name string) ([]byte, error) { return sources[name], nil }
-	for i, p := range parseFiles(names, read) {
+	var gc gcBoost
+	defer gc.done()
+	for i, p := range parseFiles(names, read, &gc) {
 		diags = append(diags, l.addFile(names[i], p)...)
 	}
 	cfg, d := l.build()
@@ -315,6 +320,8 @@ type loader struct {
 	broken map[string][]brokenSpan
 	// dependsOn is each rule's depends_on attribute, for positioning its problems.
 	dependsOn map[string]*hcl.Attribute
+	// funcs are the HCL functions by file (functions).
+	funcs map[string]map[string]function.Function
 }
 
 func newLoader(opts Options) *loader {
@@ -373,7 +380,7 @@ type parsedFile struct {
 // order of names. hclsyntax is used directly, not through an hclparse.Parser, which would
 // cache files by name (and is not safe for concurrent use): every load reads the files as
 // they are now.
-func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile {
+func parseFiles(names []string, read func(string) ([]byte, error), gc *gcBoost) []parsedFile {
 	out := make([]parsedFile, len(names))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -387,6 +394,7 @@ func parseFiles(names []string, read func(string) ([]byte, error)) []parsedFile 
 					out[i].err = err
 					continue
 				}
+				gc.add(len(src))
 				out[i] = parseFile(names[i], src)
 			}
 		}()
@@ -405,6 +413,9 @@ func parseFile(name string, src []byte) parsedFile {
 	if d := notText(src, name); d != nil {
 		// A binary dropped into rules.d: one error, not one per stray byte.
 		return parsedFile{diags: hcl.Diagnostics{d}}
+	}
+	if f, ok := parseSplit(src, name); ok {
+		return parsedFile{file: f}
 	}
 	f, diags := parseConfig(src, name, hcl.InitialPos)
 	var broken []brokenSpan
@@ -611,9 +622,9 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 
-	for _, b := range l.blocks["rule"] {
-		r, d := l.decodeRule(b, ev, comp, cfg)
-		diags = append(diags, d...)
+	rules, ruleDiags := l.decodeRules(l.blocks["rule"], ev, comp, cfg)
+	for i, r := range rules {
+		diags = append(diags, ruleDiags[i]...)
 		if r != nil {
 			cfg.Rules = append(cfg.Rules, r)
 			refs.add(r.Refs...)

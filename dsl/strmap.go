@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -250,17 +251,20 @@ func posAt(src []byte, off int, lines *lineIndex) hcl.Pos {
 }
 
 // lineIndex holds the byte offset at which each line of one source starts.
-type lineIndex struct{ starts []int }
+type lineIndex struct {
+	once   sync.Once // rules are decoded several at once (rules.go)
+	starts []int
+}
 
 func (li *lineIndex) find(src []byte, off int) (line, start int) {
-	if li.starts == nil {
+	li.once.Do(func() {
 		li.starts = append(li.starts, 0)
 		for i, c := range src {
 			if c == '\n' {
 				li.starts = append(li.starts, i+1)
 			}
 		}
-	}
+	})
 	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
 	return i + 1, li.starts[i]
 }

@@ -1,0 +1,142 @@
+package dsl
+
+import (
+	"bytes"
+	"maps"
+	"runtime"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Rules are decoded several at once, one per core: decoding them (evaluating their HCL,
+// compiling their conditions and placeholders) is a third of what loading thousands of
+// rules costs. The result is the one decoding them in order gives, diagnostics included:
+//
+//   - names are defined (and duplicates reported) first, in order;
+//   - a rule's decoding changes nothing shared: each worker compiles with a compiler of
+//     its own (an expr configuration caches types as it checks, and is not safe for
+//     concurrent use); the evaluation contexts and line indexes are built before;
+//   - a rule that calls a function (env() records what it reads, and warns in order) is
+//     decoded after the others, in order, alone;
+//   - the results are then taken in order: each rule's diagnostics, and of the placeholders
+//     compiled more than once, the one compiled first in source order, as the compiler's
+//     cache gives when rules are decoded one after the other.
+
+// parallelRules is the number of rules from which they are decoded several at once, and
+// rulesPerWorker the fewest rules per worker; variables for tests.
+var parallelRules, rulesPerWorker = 256, 64
+
+// decodeRules decodes the rule blocks, in order, and returns for each the rule (nil when
+// not kept) and its diagnostics.
+func (l *loader) decodeRules(blocks []*hclsyntax.Block, ev *evaluator, comp *compiler, cfg *Config) ([]*Rule, []hcl.Diagnostics) {
+	rules := make([]*Rule, len(blocks))
+	diags := make([]hcl.Diagnostics, len(blocks))
+	workers := min(runtime.GOMAXPROCS(0), len(blocks)/rulesPerWorker)
+	if len(blocks) < parallelRules || workers < 2 {
+		for i, b := range blocks {
+			rules[i], diags[i] = l.decodeRule(b, ev, comp, cfg)
+		}
+		return rules, diags
+	}
+
+	dups := make([]bool, len(blocks))
+	var calls []int // rules calling a function
+	for i, b := range blocks {
+		diags[i] = l.define("rule", b.Labels[0], b.DefRange())
+		dups[i] = diags[i].HasErrors()
+		if callsFunction(b, l.files[b.DefRange().Filename]) {
+			calls = append(calls, i)
+		}
+	}
+	for name, f := range l.files {
+		ev.ctx(name)
+		l.lineIndex(name).find(f.Bytes, 0)
+	}
+
+	decoded := make([]decodedRule, len(blocks))
+	next := make(chan int, 64)
+	var wg sync.WaitGroup
+	// Each worker compiles with its own compiler, which starts with the placeholders of the
+	// templates and notifier titles compiled so far.
+	fork := func() *compiler {
+		c := newCompiler(comp.schema)
+		maps.Copy(c.placeholders, comp.placeholders)
+		return c
+	}
+	for range workers {
+		wc := fork()
+		wg.Go(func() {
+			for i := range next {
+				decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i])
+			}
+		})
+	}
+	k := 0
+	for i := range blocks {
+		if k < len(calls) && calls[k] == i {
+			k++
+			continue
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if len(calls) > 0 {
+		wc := fork()
+		for _, i := range calls {
+			decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i])
+		}
+	}
+
+	for i, dr := range decoded {
+		canonicalPlaceholders(dr.all, comp.placeholders)
+		rules[i], diags[i] = l.keepRule(dr, diags[i])
+	}
+	return rules, diags
+}
+
+// canonicalPlaceholders makes each placeholder of r's messages the one first compiled for
+// its source (cache holds them by source), adding those it is the first to compile.
+func canonicalPlaceholders(r *Rule, cache map[string]*Program) {
+	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
+		for _, s := range chain {
+			m := s.Message
+			if m == nil {
+				continue
+			}
+			m.Windows = nil
+			for i, part := range m.Parts {
+				if part.Program == nil {
+					continue
+				}
+				p, ok := cache[part.Program.Source]
+				if !ok {
+					p = part.Program
+					cache[p.Source] = p
+				}
+				m.Parts[i].Program = p
+				m.Windows = append(m.Windows, p.Windows...)
+			}
+		}
+	}
+}
+
+// callsFunction says whether block b calls a function (env(), file()). src is the file's
+// text, which is searched for a "(" first: most rules hold none outside their strings.
+func callsFunction(b *hclsyntax.Block, f *hcl.File) bool {
+	rng := b.Range()
+	if f != nil && rng.Start.Byte >= 0 && rng.End.Byte <= len(f.Bytes) && rng.Start.Byte <= rng.End.Byte &&
+		!bytes.Contains(f.Bytes[rng.Start.Byte:rng.End.Byte], []byte("(")) {
+		return false
+	}
+	found := false
+	hclsyntax.VisitAll(b.Body, func(n hclsyntax.Node) hcl.Diagnostics {
+		if _, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
