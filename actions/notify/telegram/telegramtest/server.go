@@ -494,9 +494,38 @@ func (s *Server) sendMessage(p map[string]string) (answer, *Message) {
 	if chatID == "" {
 		return apiError(http.StatusBadRequest, "Bad Request: chat_id is empty"), nil
 	}
+	out, a := s.checkText(p, chatID)
+	if a.status != 0 {
+		return a, nil
+	}
+	thread, _ := strconv.Atoi(p["message_thread_id"])
+	silent := strings.ToLower(p["disable_notification"])
+	return answer{status: http.StatusOK}, &Message{
+		Time:                time.Now(),
+		ChatID:              chatID,
+		Chat:                out.chat,
+		ThreadID:            thread,
+		Text:                out.text,
+		Visible:             out.visible,
+		ParseMode:           p["parse_mode"],
+		DisableNotification: silent == "true" || silent == "1",
+		Buttons:             out.buttons,
+	}
+}
+
+// outgoing is a message's text as sendMessage and editMessageText take it.
+type outgoing struct {
+	text, visible string
+	chat          Chat
+	buttons       [][]Button
+}
+
+// checkText checks the text, parse_mode and reply_markup of a message to send or edit as
+// Telegram does, and finds its chat; a non-zero answer is the error to return.
+func (s *Server) checkText(p map[string]string, chatID string) (outgoing, answer) {
 	text := p["text"]
 	if text == "" {
-		return apiError(http.StatusBadRequest, "Bad Request: message text is empty"), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: message text is empty")
 	}
 	s.mu.Lock()
 	strict := s.strictAmp
@@ -506,41 +535,29 @@ func (s *Server) sendMessage(p map[string]string) (answer, *Message) {
 	parsedText, err := parseMarkup(text, p["parse_mode"], strict)
 	switch {
 	case errors.Is(err, errUnsupportedMode):
-		return apiError(http.StatusBadRequest, "Bad Request: unsupported parse_mode"), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: unsupported parse_mode")
 	case err != nil:
-		return apiError(http.StatusBadRequest, "Bad Request: can't parse entities: "+err.Error()), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: can't parse entities: "+err.Error())
 	}
 	buttons, a := parseReplyMarkup(p["reply_markup"])
 	switch {
 	case a.status != 0:
-		return a, nil
+		return outgoing{}, a
 	case !known:
-		return apiError(http.StatusBadRequest, "Bad Request: chat not found"), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: chat not found")
 	case chat.MigrateTo != 0:
 		a := apiError(http.StatusBadRequest, "Bad Request: group chat was upgraded to a supergroup chat")
 		a.params = &responseParameters{MigrateToChatID: chat.MigrateTo}
-		return a, nil
+		return outgoing{}, a
 	}
 	visible := visibleText(parsedText)
 	if isEmptyText(visible) {
-		return apiError(http.StatusBadRequest, "Bad Request: message text is empty"), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: message text is empty")
 	}
 	if UTF16Len(visible) > MaxMessageLength {
-		return apiError(http.StatusBadRequest, "Bad Request: message is too long"), nil
+		return outgoing{}, apiError(http.StatusBadRequest, "Bad Request: message is too long")
 	}
-	thread, _ := strconv.Atoi(p["message_thread_id"])
-	silent := strings.ToLower(p["disable_notification"])
-	return answer{status: http.StatusOK}, &Message{
-		Time:                time.Now(),
-		ChatID:              chatID,
-		Chat:                chat,
-		ThreadID:            thread,
-		Text:                text,
-		Visible:             visible,
-		ParseMode:           p["parse_mode"],
-		DisableNotification: silent == "true" || silent == "1",
-		Buttons:             buttons,
-	}
+	return outgoing{text: text, visible: visible, chat: chat, buttons: buttons}, answer{}
 }
 
 // lookupChat finds a chat by id or @username; s.mu must be held.

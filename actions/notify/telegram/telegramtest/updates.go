@@ -2,7 +2,6 @@ package telegramtest
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -428,35 +427,11 @@ func (s *Server) editMessageText(p map[string]string) (answer, *Message) {
 	if err != nil || msgID <= 0 {
 		return apiError(http.StatusBadRequest, "Bad Request: message identifier is not specified"), nil
 	}
-	text := p["text"]
-	if text == "" {
-		return apiError(http.StatusBadRequest, "Bad Request: message text is empty"), nil
-	}
-	s.mu.Lock()
-	strict := s.strictAmp
-	chat, known := s.lookupChat(p["chat_id"])
-	s.mu.Unlock()
-	parsedText, err := parseMarkup(text, p["parse_mode"], strict)
-	switch {
-	case errors.Is(err, errUnsupportedMode):
-		return apiError(http.StatusBadRequest, "Bad Request: unsupported parse_mode"), nil
-	case err != nil:
-		return apiError(http.StatusBadRequest, "Bad Request: can't parse entities: "+err.Error()), nil
-	}
-	buttons, a := parseReplyMarkup(p["reply_markup"])
+	out, a := s.checkText(p, p["chat_id"])
 	if a.status != 0 {
 		return a, nil
 	}
-	if !known {
-		return apiError(http.StatusBadRequest, "Bad Request: chat not found"), nil
-	}
-	visible := visibleText(parsedText)
-	if isEmptyText(visible) {
-		return apiError(http.StatusBadRequest, "Bad Request: message text is empty"), nil
-	}
-	if UTF16Len(visible) > MaxMessageLength {
-		return apiError(http.StatusBadRequest, "Bad Request: message is too long"), nil
-	}
+	chat, text, visible, buttons := out.chat, out.text, out.visible, out.buttons
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.userMsgs[msgID]; ok && c == chat.ID {
