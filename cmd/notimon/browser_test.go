@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,39 +22,13 @@ import (
 // once its server listens, with the server's base URL.
 func serverDaemon(t *testing.T, rules, state string, args ...string) (*daemon, string) {
 	t.Helper()
-	d := &daemon{t: t, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary(t), append([]string{"run", "--state-dir", state, "--log-format", "json"}, append(args, rules)...)...)
-	stderr, err := d.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var all map[string]any
-			if json.Unmarshal(sc.Bytes(), &all) != nil {
-				all = map[string]any{"msg": sc.Text()}
-			}
-			l := logLine{Msg: fmt.Sprint(all["msg"]), All: all}
-			l.Time, _ = time.Parse(time.RFC3339Nano, fmt.Sprint(all["time"]))
-			d.mu.Lock()
-			d.lines = append(d.lines, l)
-			d.mu.Unlock()
-		}
-		d.done <- d.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			d.cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-d.done:
-			case <-time.After(10 * time.Second):
-				d.cmd.Process.Kill()
-			}
+	cmd := exec.Command(binary(t), append([]string{"run", "--state-dir", state, "--log-format", "json"}, append(args, rules)...)...)
+	d := launch(t, cmd, func(d *daemon) {
+		d.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-d.done:
+		case <-time.After(10 * time.Second):
+			d.cmd.Process.Kill()
 		}
 	})
 	_, l := d.waitLog(0, "server listening", 30*time.Second)

@@ -34,9 +34,16 @@ type daemon struct {
 
 func startDaemon(t *testing.T, rules, state string, srv *telegramtest.Server) *daemon {
 	t.Helper()
-	d := &daemon{t: t, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary(t), "run", "--state-dir", state, "--log-format", "json", rules)
-	d.cmd.Env = append(os.Environ(), "NOTIMON_TELEGRAM_TOKEN="+srv.Token())
+	cmd := exec.Command(binary(t), "run", "--state-dir", state, "--log-format", "json", rules)
+	cmd.Env = append(os.Environ(), "NOTIMON_TELEGRAM_TOKEN="+srv.Token())
+	return launch(t, cmd, func(d *daemon) { d.cmd.Process.Kill() })
+}
+
+// launch starts cmd, a daemon logging JSON to stderr, and collects its log lines; at the
+// end of the test stop ends it if it still runs.
+func launch(t *testing.T, cmd *exec.Cmd, stop func(*daemon)) *daemon {
+	t.Helper()
+	d := &daemon{t: t, cmd: cmd, done: make(chan error, 1)}
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +69,7 @@ func startDaemon(t *testing.T, rules, state string, srv *telegramtest.Server) *d
 	}()
 	t.Cleanup(func() {
 		if d.cmd.ProcessState == nil {
-			d.cmd.Process.Kill()
+			stop(d)
 		}
 	})
 	return d
