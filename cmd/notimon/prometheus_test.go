@@ -13,8 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,7 +58,7 @@ rule "marker_big" {
 `, addr, htpasswd, marker)})
 
 	daemon := exec.Command(bin, "run", "--state-dir", filepath.Join(dir, "state"), "--log-format", "json", rules)
-	var dout lockedOutput
+	var dout syncBuffer
 	daemon.Stdout, daemon.Stderr = &dout, &dout
 	daemon.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := daemon.Start(); err != nil {
@@ -110,7 +108,7 @@ scrape_configs:
 	}
 	p := exec.Command(prom, "--config.file="+config, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+promAddr, "--log.level=warn")
-	var pout lockedOutput
+	var pout syncBuffer
 	p.Stdout, p.Stderr = &pout, &pout
 	p.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.Start(); err != nil {
@@ -242,22 +240,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// lockedOutput collects a process's output for failure messages.
-type lockedOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
