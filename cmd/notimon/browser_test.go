@@ -77,10 +77,14 @@ func chromium(t *testing.T) string {
 		}
 	}
 	p, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("no chromium: install Debian's chromium package (apt-get install chromium), as .ci/run does")
+	switch {
+	case err == nil:
+		return p
+	case os.Getenv("CI") != "": // .ci/run installs it: its absence there is a failure
+		t.Fatal("no chromium, and CI is set: .ci/run installs Debian's chromium package (apt-get install -y chromium)")
 	}
-	return p
+	t.Skip("no chromium (apt-get install -y chromium; .ci/run installs it)")
+	return ""
 }
 
 // TestBrowserStatusPage drives the status page of a real daemon in real headless Chromium:
