@@ -49,3 +49,5 @@ require (
 	golang.org/x/tools v0.38.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )
+
+replace github.com/apparentlymart/go-textseg/v15 => ./third_party/go-textseg-v15
