@@ -187,6 +187,23 @@ func (l *loader) unsetEnvWarnings(subject hcl.Range, what string) hcl.Diagnostic
 
 // decodeLocals evaluates every locals attribute of every file. Locals may use each other in
 // any order; a cycle or an unknown reference is reported.
+// literalValue returns the value of an expression that is a literal: a number, a bool,
+// null, or a string without interpolation; what evaluating it in any context gives.
+func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
+	switch e := e.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return e.Val, true
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) != 1 {
+			break
+		}
+		if lit, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && lit.Val.IsKnown() && !lit.Val.IsNull() {
+			return lit.Val, true
+		}
+	}
+	return cty.NilVal, false
+}
+
 func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	pending := map[string]*hclsyntax.Attribute{}
@@ -231,6 +248,11 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 			return true
 		}
 		a := pending[name]
+		if v, ok := literalValue(a.Expr); ok { // most locals: a number or a plain string
+			delete(pending, name)
+			state[name], values[name] = done, v
+			return true
+		}
 		state[name] = visiting
 		refs := localRefs(a.Expr)
 		ok := true

@@ -163,7 +163,8 @@ func (c *Config) readValue(r *Read, env any, snap *probes.Snapshot) {
 // reads lists what an expression reads from the probes, left to right, each once (by its
 // source): the longest member chains from a probe namespace with fixed names (cpu.avg3,
 // http.site.up, disk["/"].used_pct, but not cpu or http.site inside them) and calls of
-// the time-window functions. A condition's Inputs and explain's reads both come from it.
+// the time-window functions. (A condition's Inputs are the same chains, which
+// collectRefsIn finds in the same walk order.)
 func reads(root ast.Node) []ast.Node {
 	v := &readsVisitor{inner: map[ast.Node]bool{}, seen: map[string]bool{}}
 	ast.Walk(&root, v) // children before their parent

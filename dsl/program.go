@@ -744,23 +744,18 @@ func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
 		refs = append(refs, r)
 	}
 	probes.SortRefs(refs)
-	var chains []string
-	for _, n := range reads(root) {
-		if c, ok := memberChain(n); ok {
-			chains = append(chains, c)
-		}
-	}
-	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone).
-	for _, c := range chains {
+	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone). The walk
+	// found them in the order reads (explain) lists them.
+	for _, c := range v.chains {
 		covered := false
-		for _, o := range chains {
-			if strings.HasPrefix(o, c+".") {
+		for _, o := range v.chains {
+			if len(o.path) > len(c.path) && o.path[len(c.path)] == '.' && strings.HasPrefix(o.path, c.path) {
 				covered = true
 				break
 			}
 		}
-		if !covered && !contains(paths, c) {
-			paths = append(paths, c)
+		if !covered && !contains(paths, c.path) {
+			paths = append(paths, c.path)
 		}
 	}
 	for _, c := range v.chains {
