@@ -13,7 +13,7 @@ import (
 // A file is parsed in pieces of a few blocks each, and a large one on every core at a
 // time. HCL's lexer puts a whole file's tokens (96 bytes each) in one slice that it grows a
 // quarter at a time, so a 4 MiB file's 71 MB of tokens cost 375 MB of allocation and the
-// copying that goes with it; a piece's few hundred tokens grow by doubling and are garbage
+// copying that goes with it; a piece's few dozen tokens grow by doubling and are garbage
 // as soon as the piece is parsed. And lexing and parsing are half of what loading a large
 // file costs, which HCL does on one core. The file is cut before lines that start with a
 // top-level block type in column 1 ("rule "), found by a scan of the bytes. Such a line may
@@ -29,9 +29,10 @@ import (
 // splitMin is the size from which a file is parsed in pieces; a variable for tests.
 var splitMin = 4 << 10
 
-// splitPiece is the size of piece aimed at: a few blocks, well under 256 tokens (2×
-// growth below that; at 5 to 10 bytes a token, about 1,000 to 2,500 tokens per 10 KB).
-var splitPiece = 1 << 10
+// splitPiece is the size of piece aimed at: a block or two, well under 256 tokens (2×
+// growth below that; at 5 to 10 bytes a token, 50 to 100 tokens). Smaller pieces gain
+// nothing: a piece's parser costs more than its tokens' growth saves.
+var splitPiece = 512
 
 // splitParallel is the size from which the pieces are parsed on every core: smaller
 // files are parsed on a core each by parseFiles already.
