@@ -1,18 +1,11 @@
 package process
 
 import (
-	"fmt"
 	"io/fs"
-	"os"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
-
-	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // cmdlineReads counts the command lines read through v since the last call.
@@ -161,50 +154,5 @@ func TestPIDFileScansOnlyItsProcess(t *testing.T) {
 	_, errs = s.Sample(time.Unix(btime, 0).Add(time.Hour), map[string]Selector{"p": sel(t, "", "", "/run/p.pid")})
 	if errs["p"] == nil || !strings.Contains(errs["p"].Error(), "/proc/77/stat: stat line ends after 6 fields") {
 		t.Errorf("broken stat: %v", errs)
-	}
-}
-
-// On the machine's /proc the sampler keeps the stat files open between scans: processes
-// that go are let go, and new ones found.
-func TestLiveHeldStatFiles(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc here")
-	}
-	arg := fmt.Sprintf("59.%06d", os.Getpid()%1_000_000)
-	start := func() *exec.Cmd {
-		t.Helper()
-		cmd := exec.Command("sleep", arg)
-		if err := cmd.Start(); err != nil {
-			t.Skipf("cannot start sleep: %v", err)
-		}
-		return cmd
-	}
-	s := New(procfs.FS("/proc"))
-	sels := map[string]Selector{"sleep": sel(t, "", "^sleep "+regexp.QuoteMeta(arg)+"$", "")}
-	count := func() float64 {
-		t.Helper()
-		vals, errs := s.Sample(time.Now(), sels)
-		if len(errs) > 0 {
-			t.Fatal(errs)
-		}
-		return vals["sleep"].Count
-	}
-	first := start()
-	stat := strconv.Itoa(first.Process.Pid) + "/stat"
-	if got := count(); got != 1 || s.held == nil || !s.held.Holds(stat) {
-		t.Fatalf("count %v, want 1 and %s held", got, stat)
-	}
-	first.Process.Kill()
-	first.Wait()
-	if got := count(); got != 0 {
-		t.Errorf("after the sleep was reaped: count %v", got)
-	}
-	if s.held.Holds(stat) {
-		t.Errorf("%s is still held after its process went", stat)
-	}
-	second := start()
-	defer func() { second.Process.Kill(); second.Wait() }()
-	if got := count(); got != 1 {
-		t.Errorf("a new sleep: count %v", got)
 	}
 }

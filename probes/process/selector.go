@@ -83,34 +83,38 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 			return nil, err
 		}
 	}
-	procs := t.Procs
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	procs, ents := t.Procs, t.ents
 	if t.partial && pid != 0 {
-		p, found, _, err := readProc(t.fs, strconv.Itoa(pid), pid, make([]byte, 512))
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, nil // hidden, as a full scan would leave it out
-		}
-		if err != nil || !found {
+		e, err := t.tr.readPID(pid)
+		if err != nil || e == nil {
 			return nil, err
 		}
-		procs = []Proc{p}
+		procs, ents = []Proc{e.p}, []*entry{e}
 	}
 	var out []Proc
-	for _, p := range procs {
+	for i := range procs {
+		p, e := &procs[i], ents[i]
 		if pid != 0 && p.PID != pid {
 			continue
 		}
 		if sel.Match != nil && !sel.Match.MatchString(p.Comm) {
 			continue
 		}
-		if sel.Cmdline != nil {
-			// Kernel threads and zombies have an empty command line: `cmdline = ".*"` must
-			// not count them.
-			cmd, ok := t.Cmdline(p)
-			if !ok || cmd == "" || !sel.Cmdline.MatchString(cmd) {
-				continue
-			}
+		if sel.Cmdline != nil && !t.cmdlineMatches(p, e, sel.Cmdline) {
+			continue
 		}
-		out = append(out, p)
+		// Chosen: its CPU time and memory are wanted, from this scan.
+		ok, err := t.complete(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || (sel.Cmdline != nil && p.State == 'Z') {
+			continue // gone since the listing; or a zombie now, without a command line
+		}
+		e.chosen = t.gen
+		out = append(out, *p)
 	}
 	return out, nil
 }
