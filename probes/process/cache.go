@@ -38,10 +38,12 @@ type tracker struct {
 	gen    uint64 // the current scan, counted from 1
 	buf    []byte
 	dirbuf []byte
-	pids   []int    // the last listing, less the processes found gone since
-	forks  int64    // the kernel's count of processes created, at that listing; -1: unknown
-	rows   []Proc   // the last scan's Procs, reused by the next when reuse is set
-	ents   []*entry // and its entries
+	pids   []int                  // the last listing, less the processes found gone since
+	forks  int64                  // the kernel's count of processes created, at that listing; -1: unknown
+	ids    map[*regexp.Regexp]int // the selectors' regular expressions, numbered for hits
+	epoch  uint32                 // bumped when they are numbered afresh
+	rows   []Proc                 // the last scan's Procs, reused by the next when reuse is set
+	ents   []*entry               // and its entries
 }
 
 // entry is one process.
@@ -53,6 +55,7 @@ type entry struct {
 	file    procfs.File
 	kind    fileKind // what file is held
 	cmd     *cmdline // nil until read
+	names   hits     // what the selectors' regular expressions made of p.Comm
 }
 
 type fileKind uint8
@@ -77,14 +80,75 @@ type cmdline struct {
 	read    time.Time // the sample's time it was read at; zero outside a Sampler
 	gen     uint64    // the scan it was read at
 	comm    string    // the process's name when it was read
-	matches []reMatch // what the selectors' regular expressions made of text
+	matches hits      // what the selectors' regular expressions made of text
 }
 
-// reMatch is whether a selector's regular expression matches a command line: the same
-// selectors ask at every tick, and most command lines do not change.
-type reMatch struct {
-	re *regexp.Regexp
-	ok bool
+// hits keep whether the selectors' regular expressions match a name or a command line: the
+// same selectors ask at every tick, and names and command lines seldom change. Bit i is
+// about the regular expression the tracker numbered i (tracker.reID), as of the tracker's
+// epoch: numbers are handed out again when a reloaded configuration brings regular
+// expressions beyond the 64 there are.
+type hits struct {
+	known, match uint64
+	epoch        uint32
+}
+
+// get returns what is known of regular expression id at epoch.
+func (h *hits) get(id int, epoch uint32) (match, known bool) {
+	if id < 0 || h.epoch != epoch || h.known&(1<<id) == 0 {
+		return false, false
+	}
+	return h.match&(1<<id) != 0, true
+}
+
+func (h *hits) set(id int, epoch uint32, match bool) {
+	if id < 0 {
+		return
+	}
+	if h.epoch != epoch {
+		*h = hits{epoch: epoch}
+	}
+	h.known |= 1 << id
+	if match {
+		h.match |= 1 << id
+	}
+}
+
+// reID numbers re for hits: -1 once 64 are numbered.
+func (tr *tracker) reID(re *regexp.Regexp) int {
+	id, ok := tr.ids[re]
+	if !ok {
+		if len(tr.ids) >= 64 {
+			return -1
+		}
+		id = len(tr.ids)
+		tr.ids[re] = id
+	}
+	return id
+}
+
+// prepare numbers the regular expressions of sels afresh if some are not numbered, there is
+// no room left, and some of those numbered are not among them (a configuration reloaded:
+// those of the earlier one are not asked for again). With more than 64, the first 64
+// asked for are kept, and the others are matched at every scan.
+func (tr *tracker) prepare(sels map[string]Selector) {
+	live, missing := 0, false
+	for _, sel := range sels {
+		for _, re := range []*regexp.Regexp{sel.Match, sel.Cmdline} {
+			if re == nil {
+				continue
+			}
+			if _, ok := tr.ids[re]; ok {
+				live++
+			} else {
+				missing = true
+			}
+		}
+	}
+	if missing && len(tr.ids) >= 64 && live < len(tr.ids) {
+		clear(tr.ids)
+		tr.epoch++
+	}
 }
 
 // cmdlineMaxAge is how long a command line read is trusted, at least.
@@ -92,7 +156,7 @@ const cmdlineMaxAge = time.Minute
 
 // newTracker returns a tracker holding at most max files open.
 func newTracker(max int) *tracker {
-	tr := &tracker{max: max, procs: map[int]*entry{}, forks: -1}
+	tr := &tracker{max: max, procs: map[int]*entry{}, forks: -1, ids: map[*regexp.Regexp]int{}}
 	if max > 0 {
 		// Its files are closed when it is garbage collected (a Sampler has no Close).
 		runtime.AddCleanup(tr, func(procs map[int]*entry) {
@@ -229,11 +293,14 @@ func (tr *tracker) read(pid int) (*entry, error) {
 				if p.PID != pid {
 					return nil, fmt.Errorf("/proc/%d/stat is about PID %d", pid, p.PID)
 				}
-				e.p, e.statGen = p, tr.gen
+				e.setProc(p)
+				e.statGen = tr.gen
 			case commFile:
 				name := bytes.TrimSuffix(data, []byte{'\n'}) // a name may hold '\n' itself
 				if string(name) != e.p.Comm {
-					e.p.Comm = string(name)
+					p := e.p
+					p.Comm = string(name)
+					e.setProc(p)
 				}
 			}
 			e.seen = tr.gen
@@ -265,7 +332,8 @@ func (tr *tracker) read(pid int) (*entry, error) {
 		e = &entry{}
 		tr.procs[pid] = e
 	}
-	e.p, e.statGen, e.seen = p, tr.gen, tr.gen
+	e.setProc(p)
+	e.statGen, e.seen = tr.gen, tr.gen
 	if f.Open() {
 		e.file, e.kind = f, statFile
 		tr.held++
@@ -375,7 +443,8 @@ func (t *Table) complete(p *Proc, e *entry) (ok bool, err error) {
 		e.file = f // the stat file instead of the comm file: chosen
 		e.kind = statFile
 	}
-	e.p, e.statGen = q, t.gen
+	e.setProc(q)
+	e.statGen = t.gen
 	*p = q
 	return true, nil
 }
@@ -417,25 +486,40 @@ func (t *Table) cmdline(p *Proc, e *entry) (*cmdline, bool) {
 	return c, c.ok
 }
 
-// cmdlineMatches reports whether re matches the command line of p, e's process. Kernel
-// threads and zombies have an empty command line, which no selector matches (`cmdline =
-// ".*"` must not count them).
-func (t *Table) cmdlineMatches(p *Proc, e *entry, re *regexp.Regexp) bool {
+// cmdlineMatches reports whether re, numbered id, matches the command line of p, e's
+// process. Kernel threads and zombies have an empty command line, which no selector
+// matches (`cmdline = ".*"` must not count them).
+func (t *Table) cmdlineMatches(p *Proc, e *entry, re *regexp.Regexp, id int) bool {
 	c, ok := t.cmdline(p, e)
 	if !ok || c.text == "" {
 		return false
 	}
-	for _, m := range c.matches {
-		if m.re == re {
-			return m.ok
-		}
+	if ok, known := c.matches.get(id, t.tr.epoch); known {
+		return ok
 	}
-	m := reMatch{re: re, ok: re.MatchString(c.text)}
-	if len(c.matches) >= 64 {
-		c.matches = c.matches[:0] // selectors of configurations reloaded since
+	ok = re.MatchString(c.text)
+	c.matches.set(id, t.tr.epoch, ok)
+	return ok
+}
+
+// nameMatches reports whether re, numbered id, matches the name of p, e's process. What
+// e.names keeps is about p.Comm: it is forgotten when the name changes (setComm).
+func (tr *tracker) nameMatches(p *Proc, e *entry, re *regexp.Regexp, id int) bool {
+	if ok, known := e.names.get(id, tr.epoch); known {
+		return ok
 	}
-	c.matches = append(c.matches, m)
-	return m.ok
+	ok := re.MatchString(p.Comm)
+	e.names.set(id, tr.epoch, ok)
+	return ok
+}
+
+// setProc sets what is known of e's process, forgetting what the selectors made of its
+// name if that has changed.
+func (e *entry) setProc(p Proc) {
+	if p.Comm != e.p.Comm {
+		e.names = hits{}
+	}
+	e.p = p
 }
 
 // scan scans /proc for a sample at now: every process, or none when every selector names
@@ -449,6 +533,7 @@ func (s *Sampler) scan(now time.Time, sels map[string]Selector) (*Table, error) 
 		byPIDFile = byPIDFile && sel.PIDFile != ""
 	}
 	s.tr.use(s.FS)
+	s.tr.prepare(sels)
 	if byPIDFile {
 		btime, err := readBootTime(s.FS)
 		if err != nil {
@@ -485,6 +570,7 @@ func (tr *tracker) readPID(pid int) (*entry, error) {
 		e = &entry{}
 		tr.procs[pid] = e
 	}
-	e.p, e.statGen, e.seen = p, tr.gen, tr.gen
+	e.setProc(p)
+	e.statGen, e.seen = tr.gen, tr.gen
 	return e, nil
 }

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -154,5 +155,49 @@ func TestPIDFileScansOnlyItsProcess(t *testing.T) {
 	_, errs = s.Sample(time.Unix(btime, 0).Add(time.Hour), map[string]Selector{"p": sel(t, "", "", "/run/p.pid")})
 	if errs["p"] == nil || !strings.Contains(errs["p"].Error(), "/proc/77/stat: stat line ends after 6 fields") {
 		t.Errorf("broken stat: %v", errs)
+	}
+}
+
+// What a selector's regular expression made of a name or a command line is kept from scan
+// to scan, and forgotten when the name changes; with more regular expressions than are
+// kept (a configuration reloaded many times), the answers stay right.
+func TestMatchesKept(t *testing.T) {
+	t0 := time.Unix(btime, 0).Add(time.Hour)
+	wrapper := fakeProc{pid: 4000, comm: "run.sh", state: 'S', start: 95_000, cmdline: "/bin/sh\x00/opt/shop/run.sh\x00"}
+	execd := wrapper
+	execd.comm, execd.cmdline = "java", "/usr/bin/java\x00-jar\x00/opt/shop/shop.jar\x00"
+	s := &Sampler{FS: procFS(btime, wrapper)}
+	for round := range 4 {
+		// 20 selectors by name and 20 by command line, new ones at each round, half of them
+		// never matching: the half that changes at each round. The second round's are
+		// numbered as there is room, the third's afresh.
+		sels := map[string]Selector{}
+		matches := map[string]bool{}
+		for i := range 20 {
+			java, shop := "java", `shop\.jar`
+			if (i+round)%2 == 1 {
+				java, shop = "kotlin", `cart\.jar`
+			}
+			n := fmt.Sprint("n", i)
+			sels[n], matches[n] = sel(t, fmt.Sprintf("^(%s){1,%d}$", java, i+1), "", ""), java == "java"
+			c := fmt.Sprint("c", i)
+			sels[c], matches[c] = sel(t, "", fmt.Sprintf(`%s{1,%d}$`, shop, i+1), ""), java == "java"
+		}
+		for step, p := range []fakeProc{execd, execd, wrapper, wrapper, execd} {
+			s.FS = procFS(btime, p)
+			vals, errs := s.Sample(t0.Add(time.Duration(round*10+step)*time.Second), sels)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			for name, v := range vals {
+				want := 0.0
+				if p.comm == "java" && matches[name] {
+					want = 1
+				}
+				if v.Count != want {
+					t.Errorf("round %d, step %d (%s): %s %v counts %v, want %v", round, step, p.comm, name, sels[name], v.Count, want)
+				}
+			}
+		}
 	}
 }

@@ -93,16 +93,23 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 		}
 		procs, ents = []Proc{e.p}, []*entry{e}
 	}
+	nameID, cmdID := -1, -1
+	if sel.Match != nil {
+		nameID = t.tr.reID(sel.Match)
+	}
+	if sel.Cmdline != nil {
+		cmdID = t.tr.reID(sel.Cmdline)
+	}
 	var out []Proc
 	for i := range procs {
 		p, e := &procs[i], ents[i]
 		if pid != 0 && p.PID != pid {
 			continue
 		}
-		if sel.Match != nil && !sel.Match.MatchString(p.Comm) {
+		if sel.Match != nil && !t.tr.nameMatches(p, e, sel.Match, nameID) {
 			continue
 		}
-		if sel.Cmdline != nil && !t.cmdlineMatches(p, e, sel.Cmdline) {
+		if sel.Cmdline != nil && !t.cmdlineMatches(p, e, sel.Cmdline, cmdID) {
 			continue
 		}
 		// Chosen: its CPU time and memory are wanted, from this scan.
