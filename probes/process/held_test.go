@@ -356,3 +356,81 @@ func TestLiveFewHeld(t *testing.T) {
 		t.Errorf("%d held after closing all", s.tr.held)
 	}
 }
+
+// On a /proc mounted with hidepid=1, the processes of other users are listed but cannot be
+// read: they are counted as hidden and no selector chooses them, and no file of theirs is
+// held. The test mounts such a /proc (root only) and samples it as nobody, in a child.
+func TestLiveHidden(t *testing.T) {
+	if os.Getenv("NOTIMON_HIDDEN_PROC") != "" {
+		liveHiddenChild(t)
+		return
+	}
+	path, name := liveProgram(t, "p")
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a /proc with hidepid needs root")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("proc", dir, "proc", 0, "hidepid=1"); err != nil {
+		t.Skipf("cannot mount a /proc with hidepid: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	startLive(t, path, "69") // root's: hidden from nobody
+	// nobody must reach the mount and the test binary.
+	exe := filepath.Join(filepath.Dir(path), "process.test")
+	data, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := filepath.Dir(path); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestLiveHidden$", "-test.v")
+	cmd.Env = append(os.Environ(), "NOTIMON_HIDDEN_PROC="+dir, "NOTIMON_HIDDEN_NAME="+name)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the child as nobody: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestLiveHidden") {
+		t.Errorf("the child did not run the test:\n%s", out)
+	}
+	t.Logf("%s", out)
+}
+
+// liveHiddenChild is TestLiveHidden as nobody.
+func liveHiddenChild(t *testing.T) {
+	dir, name := os.Getenv("NOTIMON_HIDDEN_PROC"), os.Getenv("NOTIMON_HIDDEN_NAME")
+	s := New(procfs.FS(dir))
+	sels := map[string]Selector{
+		"hidden": sel(t, "^"+name+"$", "", ""),
+		"self":   sel(t, "", "-test.run=\\^TestLiveHidden\\$", ""),
+	}
+	for i := range 2 {
+		vals := liveSample(t, s, sels)
+		if vals["hidden"].Count != 0 || vals["self"].Count != 1 {
+			t.Errorf("scan %d as nobody: %+v, want only this process", i, vals)
+		}
+	}
+	if k := heldKind(s, os.Getpid()); k != statFile {
+		t.Errorf("this process: %v held, want its stat", k)
+	}
+	for pid, e := range s.tr.procs {
+		if e.p.Comm == name {
+			t.Errorf("the hidden process %d is tracked: %+v", pid, e)
+		}
+	}
+	table, err := Scan(procfs.FS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table.Hidden == 0 {
+		t.Errorf("no process hidden from nobody")
+	}
+	t.Logf("%d processes, %d hidden", len(table.Procs), table.Hidden)
+}
