@@ -28,11 +28,12 @@ type Sampler struct {
 	PageSize int
 	tr       *tracker // the processes of earlier scans (cache.go)
 
-	mu     sync.Mutex
-	min    time.Duration // SetMinInterval
-	prev   Times
-	before *Times
-	spare  []ProcTimes // memory for the next Times
+	mu      sync.Mutex
+	min     time.Duration // SetMinInterval
+	prev    Times
+	before  *Times
+	spare   []ProcTimes // memory for the next Times
+	matched []Proc      // memory for the processes a probe selects
 }
 
 // ticksAt returns the CPU time of p in procs, sorted by PID, if p (PID and start time) is
@@ -180,7 +181,8 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 		seen = s.spare[:0] // the Procs of the scan that is let go below
 	}
 	for name, sel := range sels {
-		procs, err := t.Match(sel)
+		procs, err := t.match(sel, s.matched[:0])
+		s.matched = procs
 		if err != nil {
 			vals[name] = Values{}
 			errs[name] = err

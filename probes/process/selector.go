@@ -70,7 +70,10 @@ func (s Selector) String() string {
 // Match returns the processes of the table sel selects. The error is about sel's PID
 // file (unreadable, or not holding a PID); a process that exits before its command line
 // is read is not selected.
-func (t *Table) Match(sel Selector) ([]Proc, error) {
+func (t *Table) Match(sel Selector) ([]Proc, error) { return t.match(sel, nil) }
+
+// match is Match appending to out (a Sampler reuses its memory from probe to probe).
+func (t *Table) match(sel Selector, out []Proc) ([]Proc, error) {
 	if sel.Match == nil && sel.Cmdline == nil && sel.PIDFile == "" {
 		return nil, errors.New("empty selector: set match, cmdline or pidfile")
 	}
@@ -100,7 +103,6 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 	if sel.Cmdline != nil {
 		cmdID = t.tr.reID(sel.Cmdline)
 	}
-	var out []Proc
 	for i := range procs {
 		p, e := &procs[i], ents[i]
 		if pid != 0 && p.PID != pid {
