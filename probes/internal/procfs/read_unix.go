@@ -68,8 +68,8 @@ func closeFD(fd int) { syscall.Close(fd) }
 func MaxHeld() int {
 	n := 4096
 	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur/4 < uint64(n) {
-		n = int(lim.Cur / 4)
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && uint64(lim.Cur)/4 < uint64(n) {
+		n = int(uint64(lim.Cur) / 4) // Cur is signed on some systems (FreeBSD)
 	}
 	return n
 }
