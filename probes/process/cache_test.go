@@ -3,16 +3,10 @@ package process
 import (
 	"fmt"
 	"io/fs"
-	"os"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
-
-	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // cmdlineReads counts the command lines read through v since the last call.
@@ -164,47 +158,46 @@ func TestPIDFileScansOnlyItsProcess(t *testing.T) {
 	}
 }
 
-// On the machine's /proc the sampler keeps the stat files open between scans: processes
-// that go are let go, and new ones found.
-func TestLiveHeldStatFiles(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc here")
-	}
-	arg := fmt.Sprintf("59.%06d", os.Getpid()%1_000_000)
-	start := func() *exec.Cmd {
-		t.Helper()
-		cmd := exec.Command("sleep", arg)
-		if err := cmd.Start(); err != nil {
-			t.Skipf("cannot start sleep: %v", err)
+// What a selector's regular expression made of a name or a command line is kept from scan
+// to scan, and forgotten when the name changes; with more regular expressions than are
+// kept (a configuration reloaded many times), the answers stay right.
+func TestMatchesKept(t *testing.T) {
+	t0 := time.Unix(btime, 0).Add(time.Hour)
+	wrapper := fakeProc{pid: 4000, comm: "run.sh", state: 'S', start: 95_000, cmdline: "/bin/sh\x00/opt/shop/run.sh\x00"}
+	execd := wrapper
+	execd.comm, execd.cmdline = "java", "/usr/bin/java\x00-jar\x00/opt/shop/shop.jar\x00"
+	s := &Sampler{FS: procFS(btime, wrapper)}
+	for round := range 4 {
+		// 20 selectors by name and 20 by command line, new ones at each round, half of them
+		// never matching: the half that changes at each round. The second round's are
+		// numbered as there is room, the third's afresh.
+		sels := map[string]Selector{}
+		matches := map[string]bool{}
+		for i := range 20 {
+			java, shop := "java", `shop\.jar`
+			if (i+round)%2 == 1 {
+				java, shop = "kotlin", `cart\.jar`
+			}
+			n := fmt.Sprint("n", i)
+			sels[n], matches[n] = sel(t, fmt.Sprintf("^(%s){1,%d}$", java, i+1), "", ""), java == "java"
+			c := fmt.Sprint("c", i)
+			sels[c], matches[c] = sel(t, "", fmt.Sprintf(`%s{1,%d}$`, shop, i+1), ""), java == "java"
 		}
-		return cmd
-	}
-	s := New(procfs.FS("/proc"))
-	sels := map[string]Selector{"sleep": sel(t, "", "^sleep "+regexp.QuoteMeta(arg)+"$", "")}
-	count := func() float64 {
-		t.Helper()
-		vals, errs := s.Sample(time.Now(), sels)
-		if len(errs) > 0 {
-			t.Fatal(errs)
+		for step, p := range []fakeProc{execd, execd, wrapper, wrapper, execd} {
+			s.FS = procFS(btime, p)
+			vals, errs := s.Sample(t0.Add(time.Duration(round*10+step)*time.Second), sels)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			for name, v := range vals {
+				want := 0.0
+				if p.comm == "java" && matches[name] {
+					want = 1
+				}
+				if v.Count != want {
+					t.Errorf("round %d, step %d (%s): %s %v counts %v, want %v", round, step, p.comm, name, sels[name], v.Count, want)
+				}
+			}
 		}
-		return vals["sleep"].Count
-	}
-	first := start()
-	stat := strconv.Itoa(first.Process.Pid) + "/stat"
-	if got := count(); got != 1 || s.held == nil || !s.held.Holds(stat) {
-		t.Fatalf("count %v, want 1 and %s held", got, stat)
-	}
-	first.Process.Kill()
-	first.Wait()
-	if got := count(); got != 0 {
-		t.Errorf("after the sleep was reaped: count %v", got)
-	}
-	if s.held.Holds(stat) {
-		t.Errorf("%s is still held after its process went", stat)
-	}
-	second := start()
-	defer func() { second.Process.Kill(); second.Wait() }()
-	if got := count(); got != 1 {
-		t.Errorf("a new sleep: count %v", got)
 	}
 }

@@ -1,13 +1,12 @@
 package process
 
 import (
+	"cmp"
 	"io/fs"
 	"os"
-	"sort"
+	"slices"
 	"sync"
 	"time"
-
-	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // Sampler computes the values of every process probe from one scan of /proc per tick. It
@@ -27,13 +26,24 @@ type Sampler struct {
 	ReadFile func(name string) ([]byte, error)
 	// PageSize converts resident pages to bytes; 0 means os.Getpagesize().
 	PageSize int
-	cmds     *cmdlines    // command lines read by earlier scans (cache.go)
-	held     *procfs.Held // the stat files of the machine's /proc, kept open (cache.go)
+	tr       *tracker // the processes of earlier scans (cache.go)
 
-	mu     sync.Mutex
-	min    time.Duration // SetMinInterval
-	prev   Times
-	before *Times
+	mu      sync.Mutex
+	min     time.Duration // SetMinInterval
+	prev    Times
+	before  *Times
+	spare   []ProcTimes // memory for the next Times
+	matched []Proc      // memory for the processes a probe selects
+}
+
+// ticksAt returns the CPU time of p in procs, sorted by PID, if p (PID and start time) is
+// there.
+func ticksAt(procs []ProcTimes, p Proc) (uint64, bool) {
+	i, ok := slices.BinarySearchFunc(procs, p.PID, func(t ProcTimes, pid int) int { return cmp.Compare(t.PID, pid) })
+	if !ok || procs[i].StartTicks != p.StartTicks {
+		return 0, false
+	}
+	return procs[i].Ticks, true
 }
 
 // New returns a sampler scanning fsys, a file system rooted at /proc.
@@ -74,8 +84,10 @@ type ProcTimes struct {
 	Ticks      uint64 `json:"ticks"`
 }
 
+// clone copies t, its Procs sorted by PID.
 func (t Times) clone() Times {
 	t.Procs = append([]ProcTimes(nil), t.Procs...)
+	slices.SortFunc(t.Procs, func(a, b ProcTimes) int { return cmp.Compare(a.PID, b.PID) })
 	return t
 }
 
@@ -137,6 +149,7 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 		}
 		return vals, errs
 	}
+	defer s.tr.finish(t)
 	t.ReadFile = s.ReadFile
 	page := s.PageSize
 	if page <= 0 {
@@ -152,21 +165,24 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 	if !s.prev.Time.IsZero() && now.Sub(s.prev.Time) < least {
 		from, closes = s.before, false
 	}
-	// The previous CPU times are usable only from the same boot and an earlier time.
-	prev := map[ProcTimes]uint64{} // {PID, StartTicks} → Ticks
+	// The previous CPU times are usable only from the same boot and an earlier time. They
+	// are sorted by PID (Restore sorts them).
+	var prev []ProcTimes
 	var secs float64
 	if from != nil {
 		secs = now.Sub(from.Time).Seconds()
 		if !from.Time.IsZero() && secs > 0 && sameBoot(from.BootTime, t.BootTime) {
-			for _, p := range from.Procs {
-				prev[ProcTimes{PID: p.PID, StartTicks: p.StartTicks}] = p.Ticks
-			}
+			prev = from.Procs
 		}
 	}
 
-	seen := map[int]ProcTimes{}
+	var seen []ProcTimes
+	if tick && closes {
+		seen = s.spare[:0] // the Procs of the scan that is let go below
+	}
 	for name, sel := range sels {
-		procs, err := t.Match(sel)
+		procs, err := t.match(sel, s.matched[:0])
+		s.matched = procs
 		if err != nil {
 			vals[name] = Values{}
 			errs[name] = err
@@ -177,15 +193,15 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 		for _, p := range procs {
 			v.Count++
 			v.RSSBytes += float64(p.RSSPages) * float64(page)
-			id := ProcTimes{PID: p.PID, StartTicks: p.StartTicks}
-			if before, ok := prev[id]; ok && p.Ticks >= before {
+			if before, ok := ticksAt(prev, p); ok && p.Ticks >= before {
 				ticks += p.Ticks - before
 			}
 			started := float64(t.BootTime) + float64(p.StartTicks)/ClockTicks
 			age := float64(now.UnixNano())/1e9 - started
 			v.OldestAgeS = max(v.OldestAgeS, age)
-			id.Ticks = p.Ticks
-			seen[p.PID] = id
+			if tick && closes {
+				seen = append(seen, ProcTimes{PID: p.PID, StartTicks: p.StartTicks, Ticks: p.Ticks})
+			}
 		}
 		if len(prev) > 0 {
 			v.CPUPct = 100 * float64(ticks) / ClockTicks / secs
@@ -196,11 +212,14 @@ func (s *Sampler) sample(now time.Time, sels map[string]Selector, peekMin time.D
 	if !tick || !closes {
 		return vals, errs
 	}
-	next := Times{Time: now, BootTime: t.BootTime, Procs: make([]ProcTimes, 0, len(seen))}
-	for _, p := range seen {
-		next.Procs = append(next.Procs, p)
+	// A process two selectors chose is kept once.
+	slices.SortFunc(seen, func(a, b ProcTimes) int { return cmp.Compare(a.PID, b.PID) })
+	seen = slices.CompactFunc(seen, func(a, b ProcTimes) bool { return a.PID == b.PID })
+	next := Times{Time: now, BootTime: t.BootTime, Procs: seen}
+	s.spare = nil
+	if s.before != nil {
+		s.spare = s.before.Procs
 	}
-	sort.Slice(next.Procs, func(i, j int) bool { return next.Procs[i].PID < next.Procs[j].PID })
 	s.before = nil
 	if !s.prev.Time.IsZero() {
 		b := s.prev

@@ -9,8 +9,9 @@ import (
 	"math"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/notimon/notimon/probes/internal/procfs"
 )
 
 // ClockTicks is USER_HZ, the unit of the times in /proc/<pid>/stat. The kernel fixes it at
@@ -43,7 +44,10 @@ type Proc struct {
 type Table struct {
 	// BootTime is the btime line of /proc/stat, seconds since the epoch.
 	BootTime int64
-	// Procs are the processes found, in /proc's directory order.
+	// Procs are the processes found, in /proc's directory order. In a Sampler's scans of
+	// the machine's /proc, a process no selector chose at the previous scan has only its
+	// name read (/proc/<pid>/comm): its other fields are those of an earlier scan, until
+	// Match reads its stat because a selector chooses it.
 	Procs []Proc
 	// Hidden counts processes that exist but whose stat could not be read (a /proc mounted
 	// with hidepid and notimon not running as root): they match no selector.
@@ -53,8 +57,10 @@ type Table struct {
 
 	fs   fs.FS
 	mu   sync.Mutex
-	cmds *cmdlines // read on demand; shared with a Sampler's scans before and after
-	now  time.Time // the sample's time, when a Sampler made the table
+	tr   *tracker // what is known of each process, shared with a Sampler's other scans
+	ents []*entry // ents[i] is Procs[i]'s
+	gen  uint64   // the tracker's scan this is
+	now  time.Time
 	// partial: only some processes were scanned (every selector has a PID file); Match
 	// reads the stat of a PID file's process when it is not in Procs.
 	partial bool
@@ -65,40 +71,9 @@ type Table struct {
 // is left out without an error. Threads are not processes here: /proc lists only thread
 // group leaders, and their stat covers the whole process.
 func Scan(fsys fs.FS) (*Table, error) {
-	btime, err := readBootTime(fsys)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := fsys.Open(".")
-	if err != nil {
-		return nil, fmt.Errorf("scan /proc: %w", err)
-	}
-	defer dir.Close()
-	names, err := readDirNames(dir)
-	if err != nil {
-		return nil, fmt.Errorf("scan /proc: %w", err)
-	}
-
-	t := &Table{BootTime: btime, fs: fsys, Procs: make([]Proc, 0, len(names))}
-	buf := make([]byte, 1024)
-	for _, name := range names {
-		pid, ok := parsePID(name)
-		if !ok {
-			continue
-		}
-		var p Proc
-		var found bool
-		p, found, buf, err = readProc(fsys, name, pid, buf)
-		switch {
-		case errors.Is(err, fs.ErrPermission):
-			t.Hidden++
-		case err != nil:
-			return nil, fmt.Errorf("scan /proc: %w", err)
-		case found:
-			t.Procs = append(t.Procs, p)
-		}
-	}
-	return t, nil
+	tr := newTracker(0)
+	tr.use(fsys)
+	return tr.scan(time.Time{}, false)
 }
 
 // readDirNames lists a directory's names, in no order: thousands of names need none. The
@@ -119,44 +94,38 @@ func readDirNames(dir fs.File) ([]string, error) {
 	return names, err
 }
 
-// scanNone reads the boot time only: a table for selectors that all name a PID file, whose
-// processes Match reads on demand. There is no need to read every process's stat to
-// find one.
-func scanNone(fsys fs.FS) (*Table, error) {
-	btime, err := readBootTime(fsys)
-	if err != nil {
-		return nil, err
-	}
-	return &Table{BootTime: btime, fs: fsys, partial: true}, nil
+// readProc reads /proc/<dir>/stat, dir being pid in decimal. found is false when the
+// process is gone; a permission error (hidepid) is returned as it is. comm is the name
+// the process had, reused when it has not changed.
+func readProc(fsys fs.FS, dir string, pid int, buf []byte, comm string) (p Proc, found bool, next []byte, err error) {
+	data, buf, err := readInto(fsys, dir+"/stat", buf)
+	p, found, err = statOf(data, err, dir, pid, comm)
+	return p, found, buf, err
 }
 
-// readProc reads /proc/<dir>/stat, dir being pid in decimal. found is false when the
-// process is gone; a permission error (hidepid) is returned as it is.
-func readProc(fsys fs.FS, dir string, pid int, buf []byte) (p Proc, found bool, next []byte, err error) {
-	data, buf, err := readInto(fsys, dir+"/stat", buf)
+// statOf parses what reading /proc/<dir>/stat gave.
+func statOf(data []byte, err error, dir string, pid int, comm string) (Proc, bool, error) {
 	switch {
 	case vanished(err) || (err == nil && len(data) == 0):
-		return Proc{}, false, buf, nil
+		return Proc{}, false, nil
 	case errors.Is(err, fs.ErrPermission):
-		return Proc{}, false, buf, err
+		return Proc{}, false, err
 	case err != nil:
-		return Proc{}, false, buf, fmt.Errorf("read /proc/%s/stat: %w", dir, err)
+		return Proc{}, false, fmt.Errorf("read /proc/%s/stat: %w", dir, err)
 	}
-	p, err = ParseStat(data)
+	p, err := parseStat(data, comm)
 	if err != nil {
-		return Proc{}, false, buf, fmt.Errorf("/proc/%s/stat: %w", dir, err)
+		return Proc{}, false, fmt.Errorf("/proc/%s/stat: %w", dir, err)
 	}
 	if p.PID != pid {
-		return Proc{}, false, buf, fmt.Errorf("/proc/%s/stat is about PID %d", dir, p.PID)
+		return Proc{}, false, fmt.Errorf("/proc/%s/stat is about PID %d", dir, p.PID)
 	}
-	return p, true, buf, nil
+	return p, true, nil
 }
 
 // vanished reports whether err means the process is gone: its directory disappeared
 // (ENOENT) or it exited between open and read (ESRCH).
-func vanished(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
-}
+func vanished(err error) bool { return procfs.Gone(err) }
 
 func parsePID(name string) (int, bool) {
 	if name == "" || name[0] < '1' || name[0] > '9' {
@@ -177,6 +146,9 @@ func parsePID(name string) (int, bool) {
 // and the buffer to reuse. Reading /proc/<pid>/stat this way costs an open, a read and a
 // close, where fs.ReadFile adds an fstat and an allocation per process.
 func readInto(fsys fs.FS, name string, buf []byte) (data, next []byte, err error) {
+	if len(buf) == 0 {
+		buf = make([]byte, 1024)
+	}
 	if r, ok := fsys.(recordReader); ok {
 		return r.ReadRecord(name, buf)
 	}
@@ -211,9 +183,13 @@ type recordReader interface {
 
 // ParseStat parses /proc/<pid>/stat: `pid (comm) state ppid … utime stime … starttime
 // vsize rss …`. comm may hold spaces and parentheses, so it runs to the last ')'.
-func ParseStat(data []byte) (Proc, error) {
+func ParseStat(data []byte) (Proc, error) { return parseStat(data, "") }
+
+// parseStat is ParseStat reusing comm, the name the process had at the last scan, when it
+// has not changed: no string allocated per process and scan.
+func parseStat(data []byte, comm string) (Proc, error) {
 	open := bytes.IndexByte(data, '(')
-	closing := bytes.LastIndexByte(data, ')')
+	closing := lastParen(data, open)
 	if open < 1 || closing < open {
 		return Proc{}, fmt.Errorf("%q is not a stat line (pid (comm) state …)", clip(data))
 	}
@@ -221,7 +197,10 @@ func ParseStat(data []byte) (Proc, error) {
 	if !ok {
 		return Proc{}, fmt.Errorf("PID %q is not a number", clip(bytes.TrimSpace(data[:open])))
 	}
-	p := Proc{PID: pid, Comm: string(data[open+1 : closing])}
+	p := Proc{PID: pid, Comm: comm}
+	if name := data[open+1 : closing]; string(name) != comm {
+		p.Comm = string(name)
+	}
 
 	// Fields after the comm, counted from 0: 0 state, 11 utime, 12 stime, 19 starttime,
 	// 21 rss (fields 3, 14, 15, 22 and 24 of proc(5)).
@@ -251,12 +230,13 @@ func ParseStat(data []byte) (Proc, error) {
 		case fStart:
 			p.StartTicks, err = parseUint(f, "starttime")
 		case fRSS:
-			var rss int64
-			rss, err = strconv.ParseInt(string(f), 10, 64)
-			if err != nil {
-				err = fmt.Errorf("rss %q is not a whole number", clip(f))
+			if f[0] == '-' { // not in practice, but the kernel prints it signed
+				_, err = parseUint(f[1:], "rss")
+				break
 			}
-			p.RSSPages = max(rss, 0)
+			var rss uint64
+			rss, err = parseUint(f, "rss")
+			p.RSSPages = int64(min(rss, math.MaxInt64))
 		}
 		if err != nil {
 			return Proc{}, err
@@ -266,6 +246,28 @@ func ParseStat(data []byte) (Proc, error) {
 	return p, nil
 }
 
+// lastParen finds the ')' that ends the comm of a stat line, its last: a forward search
+// for the next one until there is none is quicker than bytes.LastIndexByte, which goes
+// back a byte at a time over the 50 numbers that follow. It is -1 when there is none
+// after open.
+func lastParen(data []byte, open int) int {
+	if open < 0 {
+		return -1
+	}
+	last := -1
+	for i := open; ; {
+		j := bytes.IndexByte(data[i:], ')')
+		if j < 0 {
+			return last
+		}
+		last = i + j
+		i = last + 1
+	}
+}
+
+// nextField returns the first field of b, fields being separated by spaces, the line
+// ended by '\n'. A loop a byte at a time: the fields are short, shorter than what
+// bytes.IndexByte needs to pay for its call.
 func nextField(b []byte) (field, rest []byte) {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\n') {
@@ -282,6 +284,9 @@ func nextField(b []byte) (field, rest []byte) {
 }
 
 func parseUint(f []byte, name string) (uint64, error) {
+	if len(f) == 0 {
+		return 0, fmt.Errorf("%s is empty, not a whole number", name)
+	}
 	var n uint64
 	for _, c := range f {
 		d := uint64(c - '0')
@@ -295,54 +300,38 @@ func parseUint(f []byte, name string) (uint64, error) {
 
 // readBootTime reads the btime line of /proc/stat.
 func readBootTime(fsys fs.FS) (int64, error) {
+	btime, _, err := readSystemStat(fsys)
+	return btime, err
+}
+
+// readSystemStat reads the btime line of /proc/stat and the processes line, the number of
+// processes and threads created since boot; forks is -1 when the latter is missing.
+func readSystemStat(fsys fs.FS) (btime, forks int64, err error) {
 	data, err := fs.ReadFile(fsys, "stat")
 	if err != nil {
-		return 0, fmt.Errorf("read /proc/stat: %w", err)
+		return 0, 0, fmt.Errorf("read /proc/stat: %w", err)
 	}
+	forks = -1
 	for len(data) > 0 {
 		var line []byte
 		line, data, _ = bytes.Cut(data, []byte{'\n'})
 		if v, ok := bytes.CutPrefix(line, []byte("btime ")); ok {
 			n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
 			if err != nil || n <= 0 {
-				return 0, fmt.Errorf("/proc/stat: btime %q is not a time", clip(bytes.TrimSpace(v)))
+				return 0, 0, fmt.Errorf("/proc/stat: btime %q is not a time", clip(bytes.TrimSpace(v)))
 			}
-			return n, nil
+			btime = n
 		}
-	}
-	return 0, fmt.Errorf("/proc/stat has no btime line (needed for process ages)")
-}
-
-// Cmdline returns the command line of process p as `ps -o args` would (NUL separators as
-// spaces), and false if it is gone or unreadable. Kernel threads and zombies have an
-// empty command line. It is read at most once per table, and a Sampler's tables reuse
-// what earlier ones read of the same process (cmdlines).
-func (t *Table) Cmdline(p Proc) (string, bool) {
-	if p.State == 'Z' {
-		return "", true // a zombie's is empty, whatever it was while it ran
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.cmds == nil {
-		t.cmds = newCmdlines()
-	}
-	key := procKey{pid: p.PID, start: p.StartTicks}
-	if c, ok := t.cmds.get(key, p.Comm, t.now); ok {
-		return c.text, c.ok
-	}
-	c := cmdline{read: t.now, comm: p.Comm}
-	data, err := fs.ReadFile(t.fs, strconv.Itoa(p.PID)+"/cmdline")
-	if err == nil {
-		data = bytes.TrimRight(data, "\x00")
-		for i, b := range data {
-			if b == 0 {
-				data[i] = ' '
+		if v, ok := bytes.CutPrefix(line, []byte("processes ")); ok {
+			if n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64); err == nil && n >= 0 {
+				forks = n
 			}
 		}
-		c.text, c.ok = string(data), true
 	}
-	t.cmds.put(key, c)
-	return c.text, c.ok
+	if btime == 0 {
+		return 0, 0, fmt.Errorf("/proc/stat has no btime line (needed for process ages)")
+	}
+	return btime, forks, nil
 }
 
 // clip keeps error messages readable when a file holds garbage.

@@ -70,7 +70,10 @@ func (s Selector) String() string {
 // Match returns the processes of the table sel selects. The error is about sel's PID
 // file (unreadable, or not holding a PID); a process that exits before its command line
 // is read is not selected.
-func (t *Table) Match(sel Selector) ([]Proc, error) {
+func (t *Table) Match(sel Selector) ([]Proc, error) { return t.match(sel, nil) }
+
+// match is Match appending to out (a Sampler reuses its memory from probe to probe).
+func (t *Table) match(sel Selector, out []Proc) ([]Proc, error) {
 	if sel.Match == nil && sel.Cmdline == nil && sel.PIDFile == "" {
 		return nil, errors.New("empty selector: set match, cmdline or pidfile")
 	}
@@ -83,34 +86,44 @@ func (t *Table) Match(sel Selector) ([]Proc, error) {
 			return nil, err
 		}
 	}
-	procs := t.Procs
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	procs, ents := t.Procs, t.ents
 	if t.partial && pid != 0 {
-		p, found, _, err := readProc(t.fs, strconv.Itoa(pid), pid, make([]byte, 512))
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, nil // hidden, as a full scan would leave it out
-		}
-		if err != nil || !found {
+		e, err := t.tr.readPID(pid)
+		if err != nil || e == nil {
 			return nil, err
 		}
-		procs = []Proc{p}
+		procs, ents = []Proc{e.p}, []*entry{e}
 	}
-	var out []Proc
-	for _, p := range procs {
+	nameID, cmdID := -1, -1
+	if sel.Match != nil {
+		nameID = t.tr.reID(sel.Match)
+	}
+	if sel.Cmdline != nil {
+		cmdID = t.tr.reID(sel.Cmdline)
+	}
+	for i := range procs {
+		p, e := &procs[i], ents[i]
 		if pid != 0 && p.PID != pid {
 			continue
 		}
-		if sel.Match != nil && !sel.Match.MatchString(p.Comm) {
+		if sel.Match != nil && !t.tr.nameMatches(p, e, sel.Match, nameID) {
 			continue
 		}
-		if sel.Cmdline != nil {
-			// Kernel threads and zombies have an empty command line: `cmdline = ".*"` must
-			// not count them.
-			cmd, ok := t.Cmdline(p)
-			if !ok || cmd == "" || !sel.Cmdline.MatchString(cmd) {
-				continue
-			}
+		if sel.Cmdline != nil && !t.cmdlineMatches(p, e, sel.Cmdline, cmdID) {
+			continue
 		}
-		out = append(out, p)
+		// Chosen: its CPU time and memory are wanted, from this scan.
+		ok, err := t.complete(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || (sel.Cmdline != nil && p.State == 'Z') {
+			continue // gone since the listing; or a zombie now, without a command line
+		}
+		e.chosen = t.gen
+		out = append(out, *p)
 	}
 	return out, nil
 }

@@ -1,106 +1,59 @@
 package procfs
 
 import (
+	"errors"
 	"io/fs"
-	"runtime"
+	"syscall"
 )
 
-// Held is an FS that keeps the files read with ReadRecord open between reads, for files
-// read again at every tick (/proc/<pid>/stat of every process): reading an open file is
-// one pread, where opening it costs the kernel a walk of its path and closing it another
-// call, which made up more than half of a scan of /proc. It holds at most Max files; those
-// beyond are opened and closed at each read.
+// File is a file of /proc kept open to be read again from its start at every tick (the
+// stat or comm file of each process): reading an open file is one pread, where opening
+// it costs the kernel a walk of its path and closing it another call, which made up more
+// than half of a scan of /proc. Each file held costs the kernel a page (4 KB: the buffer
+// of a /proc file stays allocated while it is open), which is what MaxHeld bounds.
 //
-// Each file held costs the kernel a page (4 KB: the buffer of a /proc file stays allocated
-// while it is open), so Max bounds that too, and Sweep closes the files that were not read
-// since the last Sweep (those of processes that have gone).
+// A file of /proc/<pid> stays with its process: once the process has been reaped,
+// reading it fails (ESRCH: Gone) even if the PID has been reused, so a file held says
+// which process it is about without its start time.
 //
-// A held /proc/<pid>/stat stays with its process: once the process has gone, reading it
-// fails even if the PID is reused, so the file is closed and the path opened again.
-//
-// A Held is not safe for concurrent use.
-type Held struct {
-	FS
-	Max int
-
-	files *heldFiles
+// The zero File is not open; Hold opens one. Close it when done.
+type File struct {
+	fd int // the descriptor + 1: 0 is not open
 }
 
-type heldFiles struct {
-	fds  map[string]int
-	read map[string]bool // since the last Sweep
-}
-
-// NewHeld returns a Held for d holding at most max files. Its files are closed when it is
-// garbage collected, or by Close.
-func NewHeld(d FS, max int) *Held {
-	h := &Held{FS: d, Max: max, files: &heldFiles{fds: map[string]int{}, read: map[string]bool{}}}
-	runtime.AddCleanup(h, func(f *heldFiles) { f.close() }, h.files)
-	return h
-}
-
-var _ fs.ReadFileFS = (*Held)(nil)
-
-// ReadRecord reads name as FS.ReadRecord does, through a file kept open.
-func (h *Held) ReadRecord(name string, buf []byte) (data, next []byte, err error) {
+// Hold opens name to be read again and again with ReadRecord. Where files cannot be held
+// (CanHold is false) it fails.
+func (d FS) Hold(name string) (File, error) {
 	if !fs.ValidPath(name) {
-		return nil, buf, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+		return File{}, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	f := h.files
-	if fd, ok := f.fds[name]; ok {
-		data, buf, err = readFD(fd, name, buf, true)
-		if err == nil && len(data) > 0 {
-			f.read[name] = true
-			return data, buf, nil
-		}
-		// The process has gone (ESRCH), perhaps with its PID taken by another: the path
-		// is opened again below, to find out which.
-		closeFD(fd)
-		delete(f.fds, name)
-	}
-	if len(f.fds) >= h.Max || !canHold {
-		return h.FS.ReadRecord(name, buf)
-	}
-	fd, err := open(string(h.FS)+"/"+name, name)
+	fd, err := open(string(d)+"/"+name, name)
 	if err != nil {
-		return nil, buf, err
+		return File{}, err
 	}
-	data, buf, err = readFD(fd, name, buf, true)
-	if err != nil {
-		closeFD(fd)
-		return nil, buf, err
-	}
-	f.fds[name], f.read[name] = fd, true
-	return data, buf, nil
+	return File{fd: fd + 1}, nil
 }
 
-// Sweep closes the files not read since the last Sweep.
-func (h *Held) Sweep() {
-	f := h.files
-	for name, fd := range f.fds {
-		if !f.read[name] {
-			closeFD(fd)
-			delete(f.fds, name)
-		}
-	}
-	clear(f.read)
+// Open reports whether f is open.
+func (f File) Open() bool { return f.fd > 0 }
+
+// ReadRecord reads the whole of the file again, as FS.ReadRecord does; name is for
+// errors.
+func (f File) ReadRecord(name string, buf []byte) (data, next []byte, err error) {
+	return readFD(f.fd-1, name, buf, true)
 }
 
-// Len is the number of files held open.
-func (h *Held) Len() int { return len(h.files.fds) }
-
-// Holds reports whether name is held open.
-func (h *Held) Holds(name string) bool {
-	_, ok := h.files.fds[name]
-	return ok
+// Close closes f; the zero File is left alone.
+func (f *File) Close() {
+	if f.fd > 0 {
+		closeFD(f.fd - 1)
+		f.fd = 0
+	}
 }
 
-// Close closes every file held.
-func (h *Held) Close() { h.files.close() }
-
-func (f *heldFiles) close() {
-	for name, fd := range f.fds {
-		closeFD(fd)
-		delete(f.fds, name)
-	}
+// Gone reports whether err, from opening or reading a file of /proc/<pid>, means the
+// process has gone: its directory has disappeared (ENOENT) or it was reaped while the
+// file was open (ESRCH).
+func Gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
 }

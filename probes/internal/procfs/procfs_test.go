@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,70 +93,121 @@ func TestProc(t *testing.T) {
 	}
 }
 
-// A Held reads its files again through the descriptors it keeps, up to Max of them, and
-// closes those not read since the last Sweep.
-func TestHeld(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"a", "b"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(name+" 1\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+// A File held is read again from its start, and shows what the file holds now.
+func TestHold(t *testing.T) {
+	if MaxHeld() == 0 {
+		t.Skip("files are not held here")
 	}
-	h := NewHeld(FS(dir), 1)
-	defer h.Close()
-	read := func(name string) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := FS(dir).Hold("a")
+	if err != nil || !f.Open() {
+		t.Fatal(err)
+	}
+	read := func() string {
 		t.Helper()
-		data, _, err := h.ReadRecord(name, make([]byte, 64))
+		data, _, err := f.ReadRecord("a", make([]byte, 2)) // a small buffer grows
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatal(err)
 		}
 		return string(data)
 	}
-	if got := read("a") + read("b"); got != "a 1\nb 1\n" || h.Len() != 1 {
-		t.Fatalf("read %q with %d files held, want both files and 1 held", got, h.Len())
+	if got := read(); got != "a 1\n" {
+		t.Errorf("read %q", got)
 	}
-	// The held file is read again from its start: what it holds now.
-	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a 2\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a 22\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := read("a"); got != "a 2\n" {
-		t.Errorf("a read again: %q", got)
+	if got := read(); got != "a 22\n" {
+		t.Errorf("read again: %q", got)
 	}
-	h.Sweep() // a was read since the last sweep: kept
-	if h.Len() != 1 {
-		t.Errorf("%d held after a sweep, want a", h.Len())
+	f.Close()
+	f.Close() // twice is harmless
+	if f.Open() {
+		t.Error("open after Close")
 	}
-	h.Sweep() // nothing read since: closed
-	if h.Len() != 0 {
-		t.Errorf("%d held after a sweep with nothing read, want 0", h.Len())
-	}
-	if _, _, err := h.ReadRecord("missing", nil); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := FS(dir).Hold("missing"); !errors.Is(err, fs.ErrNotExist) || !Gone(err) {
 		t.Errorf("missing: %v", err)
+	}
+	if _, err := FS(filepath.Join(dir, "sub")).Hold("../a"); !errors.Is(err, fs.ErrInvalid) {
+		t.Error("held a path outside the tree")
 	}
 }
 
-// A held /proc/<pid>/stat of a process that has gone fails as a missing file does.
+// A held /proc/<pid>/stat or comm of a process that has been reaped fails as a process
+// gone, and does not read the process that takes its PID.
 func TestHeldProcessGone(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
+	if _, err := os.Stat("/proc/self/stat"); err != nil || MaxHeld() == 0 {
 		t.Skip("no /proc here")
 	}
 	cmd := exec.Command("sleep", "60")
 	if err := cmd.Start(); err != nil {
 		t.Skipf("cannot start sleep: %v", err)
 	}
-	name := strconv.Itoa(cmd.Process.Pid) + "/stat"
-	h := NewHeld(FS("/proc"), 10)
-	defer h.Close()
-	data, _, err := h.ReadRecord(name, make([]byte, 1024))
-	if err != nil || !strings.HasPrefix(string(data), strconv.Itoa(cmd.Process.Pid)+" (sleep) ") || h.Len() != 1 {
-		t.Fatalf("%s: %q, %v, %d held", name, data, err, h.Len())
+	pid := strconv.Itoa(cmd.Process.Pid)
+	var files []File
+	for _, name := range []string{"stat", "comm"} {
+		f, err := FS("/proc").Hold(pid + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		data, _, err := f.ReadRecord(name, make([]byte, 1024))
+		if err != nil || !strings.Contains(string(data), "sleep") {
+			t.Fatalf("%s: %q, %v", name, data, err)
+		}
+		files = append(files, f)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	if _, _, err := h.ReadRecord(name, make([]byte, 1024)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("after the process was reaped: %v, want not exist", err)
+	for _, f := range files {
+		if _, _, err := f.ReadRecord("x", make([]byte, 1024)); !Gone(err) {
+			t.Errorf("after the process was reaped: %v, want gone", err)
+		}
 	}
-	if h.Len() != 0 {
-		t.Errorf("%d files held for a process that has gone", h.Len())
+}
+
+// PIDs lists the processes of /proc as the directory's numeric names, this one among them.
+func TestPIDs(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	pids, buf, err := FS("/proc").PIDs(nil, make([]byte, 100)) // a buffer too small grows
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buf) < 100 || !slices.Contains(pids, os.Getpid()) {
+		t.Errorf("%d PIDs without this one (%d)", len(pids), os.Getpid())
+	}
+	names, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range names {
+		if _, err := strconv.Atoi(e.Name()); err == nil {
+			n++
+		}
+	}
+	// Processes come and go between the two listings: the counts are close, not equal.
+	if d := n - len(pids); d < -50 || d > 50 {
+		t.Errorf("%d PIDs, os.ReadDir lists %d", len(pids), n)
+	}
+	// A directory of numbered files and others.
+	dir := t.TempDir()
+	for _, name := range []string{"1", "42", "0", "07", "self", "12a"} {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, err := FS(dir).PIDs(nil, nil)
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, []int{1, 42}) {
+		t.Errorf("PIDs = %v, %v; want [1 42]", got, err)
+	}
+	if _, _, err := FS(filepath.Join(dir, "missing")).PIDs(nil, nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing directory: %v", err)
 	}
 }

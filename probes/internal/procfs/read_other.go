@@ -15,8 +15,6 @@ func readInto(path, name string, buf []byte, _ bool) (data, next []byte, err err
 	return data, buf, err
 }
 
-const canHold = false
-
 var errNoHeld = errors.New("files are not held open on this platform")
 
 func open(path, name string) (int, error) {
