@@ -18,7 +18,9 @@ import (
 // of the result back to the source. It lets an expr error inside the string ("cpu.avgg" at
 // column 4 of the evaluated text) be reported at the exact file:line:col of that token, even
 // when the string is a heredoc with stripped indentation, has escapes, or has ${...}
-// interpolations before the token.
+// interpolations before the token. The map of a literal part is made when a position in
+// it is first asked for (nearly always never: only errors need one), so a sourceString is
+// not safe for concurrent use.
 type sourceString struct {
 	Value string
 	file  []byte     // the whole source file
@@ -33,7 +35,8 @@ type sourceString struct {
 type span struct {
 	valStart, valEnd int
 	literal          bool
-	offsets          []int     // literal: source byte offset of each value byte
+	quoted           bool      // literal: in a quoted string (with escapes), not a heredoc
+	offsets          []int     // literal: source byte offset of each value byte; nil until asked for
 	rng              hcl.Range // interpolation: the ${...} expression
 	template         string    // interpolation of ${template.<name>}: that name
 }
@@ -67,10 +70,8 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte, lin
 			})
 			return false
 		}
-		sp := span{valStart: b.Len(), valEnd: b.Len() + len(str), literal: literal, rng: e.Range()}
-		if literal {
-			sp.offsets = alignLiteral(str, src, e.Range(), quoted)
-		} else if st, ok := e.(*hclsyntax.ScopeTraversalExpr); ok && len(st.Traversal) >= 2 && st.Traversal.RootName() == "template" {
+		sp := span{valStart: b.Len(), valEnd: b.Len() + len(str), literal: literal, quoted: quoted, rng: e.Range()}
+		if st, ok := e.(*hclsyntax.ScopeTraversalExpr); !literal && ok && len(st.Traversal) >= 2 && st.Traversal.RootName() == "template" {
 			if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
 				sp.template = a.Name
 			}
@@ -228,6 +229,10 @@ func (s *sourceString) srcOffset(off int) (int, bool) {
 	}
 	if !sp.literal {
 		return sp.rng.Start.Byte, true
+	}
+	if end := min(sp.valEnd, len(s.Value)); sp.offsets == nil && end > sp.valStart {
+		// min: a template's text loses its last line break after it is evaluated.
+		sp.offsets = alignLiteral(s.Value[sp.valStart:end], s.file, sp.rng, sp.quoted)
 	}
 	i := off - sp.valStart
 	if i >= len(sp.offsets) {
