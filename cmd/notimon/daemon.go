@@ -27,6 +27,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	leanDaemon()
 	stderr := cmd.ErrOrStderr()
 	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
+		defer loadProcs()()
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
 		addLogSecrets(logger, cfg)
 		if diags.HasErrors() {
@@ -55,6 +56,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	// The loader's code (HCL, expr's compiler) and its garbage are not needed until a
 	// reload: let them go before the ticks map their own, or the two add up to the peak.
 	settleMemory()
+	leanDaemonProcs()
 	st, err := store.Open(stateDir, store.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
