@@ -25,9 +25,10 @@ import (
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
 	leanDaemon()
+	leanDaemonProcs()
 	stderr := cmd.ErrOrStderr()
 	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
-		defer loadProcs()()
+		defer loadProcs(path)()
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
 		addLogSecrets(logger, cfg)
 		if diags.HasErrors() {
@@ -56,7 +57,6 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	// The loader's code (HCL, expr's compiler) and its garbage are not needed until a
 	// reload: let them go before the ticks map their own, or the two add up to the peak.
 	settleMemory()
-	leanDaemonProcs()
 	st, err := store.Open(stateDir, store.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)

@@ -2,9 +2,16 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 )
+
+// parallelLoad is the size of rules from which a load gets every processor: the loader
+// decodes rules on every core from 256 of them and parses a file of 256 KB or more in
+// pieces; below, a load takes milliseconds, and a second processor only adds its
+// thread's and its cache's memory to the daemon's peak (about 1 MB with 100 rules).
+const parallelLoad = 64 << 10
 
 // daemonProcs is the daemon's GOMAXPROCS between loads, unless GOMAXPROCS is set. A tick
 // of 100 rules costs a few milliseconds of CPU a second, spread over a handful of
@@ -25,8 +32,8 @@ var leanProcs struct {
 }
 
 // leanDaemonProcs puts the daemon on daemonProcs processors, unless the environment sets
-// GOMAXPROCS. Call it once the first load is done: later loads run on every processor
-// again (loadProcs).
+// GOMAXPROCS. Call it before the first load: loads of parallelLoad bytes or more run on
+// every processor again (loadProcs).
 func leanDaemonProcs() {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return
@@ -42,14 +49,15 @@ func leanDaemonProcs() {
 	}
 }
 
-// loadProcs gives a load every processor (the loader parses large files on every core)
-// until the returned function is called; the daemon goes back to daemonProcs once no load
-// runs. It does nothing unless leanDaemonProcs took the processors away.
-func loadProcs() (done func()) {
+// loadProcs gives a load of the rules at path every processor, when they are
+// parallelLoad bytes or more, until the returned function is called; the daemon goes
+// back to daemonProcs once no such load runs. It does nothing unless leanDaemonProcs took
+// the processors away.
+func loadProcs(path string) (done func()) {
 	p := &leanProcs
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.all == 0 {
+	if p.all == 0 || rulesSize(path) < parallelLoad {
 		return func() {}
 	}
 	if p.loading == 0 {
@@ -63,4 +71,30 @@ func loadProcs() (done func()) {
 			runtime.GOMAXPROCS(daemonProcs)
 		}
 	}
+}
+
+// rulesSize is the size of what a load of path reads: the file, or the *.hcl files of the
+// directory (what cannot be read counts nothing; the load reports it).
+func rulesSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if !fi.IsDir() {
+		return fi.Size()
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) != ".hcl" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(path, e.Name())); err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -17,11 +18,24 @@ func TestDaemonProcs(t *testing.T) {
 	if got := runtime.GOMAXPROCS(0); got != daemonProcs {
 		t.Fatalf("GOMAXPROCS %d after leanDaemonProcs, want %d", got, daemonProcs)
 	}
-	first := loadProcs()
-	if got := runtime.GOMAXPROCS(0); got != all {
-		t.Errorf("GOMAXPROCS %d during a load, want %d", got, all)
+	small := writeRules(t, map[string]string{"a.hcl": "rule \"a\" { when = \"true\" }\n"})
+	loadProcs(small)()
+	if got := runtime.GOMAXPROCS(0); got != daemonProcs {
+		t.Errorf("GOMAXPROCS %d after a small load, want %d", got, daemonProcs)
 	}
-	second := loadProcs() // loads overlap: the first to end leaves the other its processors
+	big := writeRules(t, map[string]string{
+		"a.hcl":     strings.Repeat("#", parallelLoad/2),
+		"b.hcl":     strings.Repeat("#", parallelLoad/2),
+		"notes.txt": strings.Repeat("x", parallelLoad), // not read by a load
+	})
+	if got := rulesSize(big); got != parallelLoad {
+		t.Fatalf("rulesSize %d, want %d", got, parallelLoad)
+	}
+	first := loadProcs(big)
+	if got := runtime.GOMAXPROCS(0); got != all {
+		t.Errorf("GOMAXPROCS %d during a large load, want %d", got, all)
+	}
+	second := loadProcs(big) // loads overlap: the first to end leaves the other its processors
 	first()
 	if got := runtime.GOMAXPROCS(0); got != all {
 		t.Errorf("GOMAXPROCS %d while a second load runs, want %d", got, all)
@@ -36,7 +50,7 @@ func TestDaemonProcs(t *testing.T) {
 	runtime.GOMAXPROCS(2)
 	t.Setenv("GOMAXPROCS", "2")
 	leanDaemonProcs()
-	loadProcs()()
+	loadProcs(big)()
 	if got := runtime.GOMAXPROCS(0); got != 2 {
 		t.Errorf("with GOMAXPROCS=2 set, the daemon changed it to %d", got)
 	}
