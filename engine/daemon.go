@@ -118,7 +118,7 @@ func (e *Engine) RunDaemon(ctx context.Context, o DaemonOptions) error {
 		e.busy("tick", TickLimit(e.config()))
 		rep := e.Tick(ctx, start)
 		e.logChanges(rep, lastErrs)
-		if e.opts.Store != nil {
+		if e.flushDue() {
 			e.kickFlush() // retries what earlier ticks could not deliver
 		}
 		e.idle() // before Ticked: a tick is over when Ticked hears of it

@@ -139,6 +139,23 @@ func (e *Engine) kickFlushLocked() {
 	}()
 }
 
+// flushDue reports whether the daemon's tick has anything to start a flush loop for: an
+// outbox that is not known to be empty (a message waiting for its retry, or to expire), or
+// a self-alert that may be due (a notifier failing or back, reloads failing). A quiet
+// daemon then spends no goroutine and no directory listing on its outbox per tick; a
+// message enqueued later starts its own flush (deliver).
+func (e *Engine) flushDue() bool {
+	if e.opts.Store == nil {
+		return false
+	}
+	if !e.opts.Store.Empty() {
+		return true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.health) > 0 || len(e.recovered) > 0 || (e.reloadStatus != nil && !e.reloadStatus.OK)
+}
+
 // retryWhile makes a timer wake the delivery loop when the next waiting message is due,
 // for as long as ctx lasts: RunDaemon's context, so that retries need not wait for a tick
 // and a stop ends the timer instead of waiting for it. Without it (a cron run), a waiting

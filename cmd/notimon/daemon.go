@@ -25,8 +25,10 @@ import (
 // SIGTERM or SIGINT, at once on a second one.
 func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, logger *slog.Logger) error {
 	leanDaemon()
+	leanDaemonProcs()
 	stderr := cmd.ErrOrStderr()
 	rules := &engine.RuleSource{Path: path, Load: func() (*dsl.Config, error) {
+		defer loadProcs(path)()
 		cfg, diags := dsl.Load([]string{path}, loadOpts)
 		addLogSecrets(logger, cfg)
 		if diags.HasErrors() {
@@ -52,6 +54,9 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		fmt.Fprintf(stderr, "%v\nnotimon: %s has errors; not starting. Fix them ('notimon validate %s' lists them).\n", err, path, path)
 		return exitError{exitProblems}
 	}
+	// The loader's code (HCL, expr's compiler) and its garbage are not needed until a
+	// reload: let them go before the ticks map their own, or the two add up to the peak.
+	settleMemory()
 	st, err := store.Open(stateDir, store.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "notimon: %v\n", err)
@@ -141,6 +146,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 	notifier := newSystemdNotifier()
 	stopPings := startWatchdog(notifier, eng, cfg.Settings.Interval, logger)
 	first := true
+	dropExecutablePages() // start-up's code: the state directory, the server, the notifiers
 	err = eng.RunDaemon(ctx, engine.DaemonOptions{
 		Load: web.load(func() (*dsl.Config, error) {
 			cfg, err := rules.LoadChanged()
@@ -153,7 +159,7 @@ func runDaemon(cmd *cobra.Command, path, stateDir string, loadOpts dsl.Options, 
 		Hard:   hard,
 		Ticked: func(*engine.Report) {
 			if first {
-				dropExecutablePages() // the loading of the rules is done: its code is not needed until a reload
+				settleMemory() // the first tick's one-off work: the cpu window, the first save
 				notifier.notify("READY=1")
 				first = false
 				web.ready()

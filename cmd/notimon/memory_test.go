@@ -52,6 +52,24 @@ func TestDropExecutablePages(t *testing.T) {
 	}
 }
 
+// settleMemory returns the heap a phase left as garbage (a load's syntax trees) at once,
+// rather than as slowly as the runtime's scavenger would.
+func TestSettleMemory(t *testing.T) {
+	garbage := make([][]byte, 0, 256)
+	for range 256 {
+		garbage = append(garbage, make([]byte, 64<<10)) // 16 MB, then dropped
+	}
+	runtime.KeepAlive(garbage)
+	garbage = nil
+	settleMemory()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	t.Logf("heap in use %d kB, free but kept %d kB, returned %d kB", m.HeapInuse>>10, (m.HeapIdle-m.HeapReleased)>>10, m.HeapReleased>>10)
+	if kept := m.HeapIdle - m.HeapReleased; kept > 4<<20 {
+		t.Errorf("%d kB of free heap kept after settleMemory, want it returned", kept>>10)
+	}
+}
+
 // The daemon collects at GOGC=50 unless GOGC says otherwise.
 func TestDaemonGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))

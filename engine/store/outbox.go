@@ -110,7 +110,19 @@ func (s *Store) Enqueue(notifier string, payload any) (Entry, error) {
 	if err := s.writeEntry(e); err != nil {
 		return Entry{}, fmt.Errorf("outbox: enqueue for %q: %w", notifier, err)
 	}
+	s.entries++
 	return e, nil
+}
+
+// Empty reports whether the outbox is known to hold no entry, without reading the
+// directory: a daemon asks it every tick, to skip a flush that would find nothing. The
+// count behind it is kept by this process (the only writer while it holds the lock) and
+// recounted by every Pending and Expire, so false may mean an entry that has just been set
+// aside, never the other way round.
+func (s *Store) Empty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entries <= 0
 }
 
 func (s *Store) writeEntry(e Entry) error {
@@ -139,7 +151,7 @@ func (s *Store) pending() ([]Entry, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	var out []Entry
-	for _, de := range des {
+	for i, de := range des {
 		id, ok := entryID(de.Name())
 		if !ok {
 			continue
@@ -147,13 +159,27 @@ func (s *Store) pending() ([]Entry, error) {
 		e, err := s.readEntry(id)
 		if err != nil {
 			if transient(err) {
+				// This entry and those after it are still there, unread.
+				s.entries = len(out) + countEntries(des[i:])
 				return nil, fmt.Errorf("outbox: %w", err)
 			}
-			continue // set aside by readEntry
+			continue // set aside by readEntry (or gone)
 		}
 		out = append(out, e)
 	}
+	s.entries = len(out)
 	return out, nil
+}
+
+// countEntries counts the outbox entry names among des.
+func countEntries(des []os.DirEntry) int {
+	n := 0
+	for _, de := range des {
+		if _, ok := parseEntryName(de.Name()); ok {
+			n++
+		}
+	}
+	return n
 }
 
 func entryID(name string) (string, bool) {
@@ -233,6 +259,7 @@ func (s *Store) Ack(id string) error {
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("outbox: ack %s: %w", id, err)
 	}
+	s.entries--
 	if err := syncDir(s.outbox); err != nil {
 		return fmt.Errorf("outbox: ack %s: %w", id, err)
 	}
@@ -318,6 +345,7 @@ func (s *Store) Expire(maxAge time.Duration) ([]Entry, error) {
 			errs = append(errs, err)
 			continue
 		}
+		s.entries--
 		expired = append(expired, e)
 	}
 	if len(expired) > 0 {

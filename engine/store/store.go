@@ -46,6 +46,10 @@ type Store struct {
 	mu   sync.Mutex
 	lock *os.File // nil once closed
 	seq  uint64   // sequence number of the last outbox entry named
+	// entries counts the outbox's entry files as this process knows them: counted by Open,
+	// recounted by every listing (Pending, Expire), and moved by Enqueue, Ack and Expire.
+	// Only the lock holder writes the outbox, so it is never lower than the true count.
+	entries int
 }
 
 const (
@@ -216,6 +220,7 @@ func (s *Store) recover() error {
 			if dir == s.outbox {
 				if seq, ok := parseEntryName(name); ok {
 					s.seq = max(s.seq, seq)
+					s.entries++
 				}
 			}
 		}

@@ -871,3 +871,64 @@ func TestOpenConcurrentColdStart(t *testing.T) {
 		}
 	}
 }
+
+// TestEmpty follows the outbox through what fills and drains it, and across a reopen: a
+// daemon skips its per-tick flush on Empty, so Empty must never say true while an entry
+// is there.
+func TestEmpty(t *testing.T) {
+	dir := stateDir(t)
+	opts, clock, _ := testOpts()
+	s := mustOpen(t, dir, opts)
+	if !s.Empty() {
+		t.Error("a new outbox is not empty")
+	}
+	a, _ := s.Enqueue("ops", "a")
+	clock.Set(t0.Add(time.Hour))
+	b, _ := s.Enqueue("ops", "b")
+	if s.Empty() {
+		t.Fatal("empty after two Enqueues")
+	}
+	if err := s.Ack(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s.Empty() {
+		t.Fatal("empty with one entry left")
+	}
+	s.Close()
+
+	// Reopened: the entry left by the previous run counts.
+	s = mustOpen(t, dir, opts)
+	if s.Empty() {
+		t.Fatal("empty after a reopen with an entry left")
+	}
+	clock.Set(t0.Add(3 * time.Hour))
+	if expired, err := s.Expire(time.Hour); err != nil || len(expired) != 1 || expired[0].ID != b.ID {
+		t.Fatalf("Expire = %v, %v", ids(expired), err)
+	}
+	if !s.Empty() {
+		t.Error("not empty once its last entry expired")
+	}
+
+	// An entry set aside as corrupt leaves the outbox: the next listing recounts.
+	c, _ := s.Enqueue("ops", "c")
+	os.WriteFile(filepath.Join(dir, "outbox", c.ID+".json"), []byte("{"), 0o600)
+	if s.Empty() {
+		t.Fatal("empty before the corrupt entry was seen")
+	}
+	if got, _ := s.Pending(); len(got) != 0 {
+		t.Fatalf("Pending = %v", ids(got))
+	}
+	if !s.Empty() {
+		t.Error("not empty once its only entry was set aside")
+	}
+	// An entry removed behind the store's back is recounted by the next listing too.
+	d, _ := s.Enqueue("ops", "d")
+	os.Remove(filepath.Join(dir, "outbox", d.ID+".json"))
+	if s.Empty() {
+		t.Fatal("Empty trusted a listing it did not make")
+	}
+	s.Pending()
+	if !s.Empty() {
+		t.Error("not empty after a listing found nothing")
+	}
+}

@@ -23,11 +23,13 @@ const (
 	DefaultPoll = 5 * time.Second
 
 	// recheckEvery is how often the watcher stats the directory (and its parent) to see
-	// that the watch is still on the inode the path names: two stat calls, so a missing
-	// directory coming back or an intermediate symlink being retargeted is noticed, and
-	// signalled after the debounce, within a second even when no event says so. Not more
-	// often: each wakeup of an otherwise idle daemon costs more CPU than the calls (every
-	// 250 ms, the rechecks were 40 % of an idle daemon's CPU time).
+	// that the watch is still on the inode the path names, while something may change
+	// that no event reports (needsRecheck): a missing directory coming back, a symlink
+	// above the directory being retargeted. It is then noticed, and signalled after the
+	// debounce, within a second. Not more often, and not at all otherwise: each wakeup of
+	// an otherwise idle daemon costs more CPU than the calls (every 250 ms, the rechecks
+	// were 40 % of an idle daemon's CPU time; every 500 ms, 15 % of a daemon ticking 100
+	// rules every second).
 	recheckEvery = 500 * time.Millisecond
 	// maxExtraDirs bounds the directories watched because rule files link into them.
 	maxExtraDirs = 32
@@ -50,6 +52,7 @@ type Options struct {
 	recheck   time.Duration
 	dropEvent func(fsnotify.Event) bool
 	noInotify bool
+	rechecked func() // called after each periodic recheck
 }
 
 // Watch watches dir until ctx ends and sends on the returned channel each time the *.hcl
@@ -136,6 +139,7 @@ type watcher struct {
 
 	started    bool   // the first watch is in place: later changes are news
 	missing    bool   // dir does not exist (or cannot be stat'ed)
+	symlinked  bool   // the path to dir's parent goes through a symlink
 	lastErr    string // last watch error logged for dir, to log each problem once
 	baseline   string // hash at the last signal or poll; "" when unknown
 	mainDirty  bool   // something happened in dir or to dir: signal at the next flush
@@ -158,10 +162,24 @@ func (w *watcher) run(ctx context.Context) {
 	defer w.max.Stop()
 	poll := time.NewTicker(w.opts.Poll)
 	defer poll.Stop()
-	recheck := time.NewTicker(w.opts.recheck)
-	defer recheck.Stop()
+	// The periodic recheck runs only while needsRecheck says so.
+	var recheck *time.Ticker
+	var rechecks <-chan time.Time
+	defer func() {
+		if recheck != nil {
+			recheck.Stop()
+		}
+	}()
 
 	for {
+		switch need := w.needsRecheck(); {
+		case need && recheck == nil:
+			recheck = time.NewTicker(w.opts.recheck)
+			rechecks = recheck.C
+		case !need && recheck != nil:
+			recheck.Stop()
+			recheck, rechecks = nil, nil
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -186,10 +204,13 @@ func (w *watcher) run(ctx context.Context) {
 			w.flush()
 		case <-w.max.C:
 			w.flush()
-		case <-recheck.C:
+		case <-rechecks:
 			if w.recheck() {
 				w.mainDirty = true
 				w.kick()
+			}
+			if w.opts.rechecked != nil {
+				w.opts.rechecked()
 			}
 		case <-poll.C:
 			w.poll()
@@ -215,6 +236,13 @@ func (w *watcher) event(ev fsnotify.Event) {
 		w.kick()
 	case d == w.dir:
 		w.log.Debug("rules directory event", "event", ev.String())
+		w.mainDirty = true
+		w.kick()
+	case ev.Name == w.parent:
+		// The parent itself, from its own watch: moved or deleted (its watch ends with it),
+		// so the path may name another directory now, or none.
+		w.log.Debug("rules directory event", "event", ev.String())
+		w.recheck()
 		w.mainDirty = true
 		w.kick()
 	case w.extras[d] || w.extras[ev.Name]:
@@ -299,6 +327,8 @@ func (w *watcher) signal() {
 // watching the wrong directory) without an error. recheck reports whether the directory
 // changed identity, came back, or got its watch back: the caller must then signal.
 func (w *watcher) recheck() (changed bool) {
+	resolved, lerr := filepath.EvalSymlinks(w.parent)
+	w.symlinked = lerr != nil || resolved != w.parent
 	list := w.watchList()
 	if w.parent != w.dir {
 		// The parent's watch reports the directory being renamed, deleted, created or
@@ -342,6 +372,26 @@ func (w *watcher) recheck() (changed bool) {
 		}
 	}
 	return changed
+}
+
+// needsRecheck reports whether the directory can change in a way no event reports, so
+// that it must be rechecked periodically: without inotify; while the directory is
+// missing, or it or its parent is not watched (a parent that comes back is an event in a
+// directory not watched); when the path to the parent goes through a symlink (retargeting
+// it is an event in a directory not watched); when rule files link into other
+// directories (whose own replacement is not watched either). Otherwise the directory's
+// and its parent's watches report every move, deletion and replacement, and the watch
+// errors (a lost event) and the content poll stand for the rest.
+func (w *watcher) needsRecheck() bool {
+	if w.fsw == nil || w.missing || w.symlinked || len(w.extras) > 0 {
+		return true
+	}
+	for _, p := range []string{w.dir, w.parent} {
+		if wt, ok := w.paths[p]; !ok || !wt.live {
+			return true
+		}
+	}
+	return false
 }
 
 var errStat = errors.New("stat")

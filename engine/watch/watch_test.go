@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -481,11 +482,65 @@ func TestWatchPollFindsChangesEventsMissed(t *testing.T) {
 		t.Parallel()
 		dir := filepath.Join(t.TempDir(), "rules.d")
 		mkfiles(t, dir, base)
-		ch := startWatch(t, dir, Options{Poll: time.Hour, dropEvent: dropAll})
+		// A plain directory watched with its parent needs no periodic recheck (the
+		// parent's events report a replacement, and the kernel reports a lost event as
+		// an overflow): with every event lost, the poll's recheck finds the new inode.
+		poll := 200 * time.Millisecond
+		ch := startWatch(t, dir, Options{Poll: poll, dropEvent: dropAll})
 		must(t, os.Rename(dir, dir+".old"))
 		mkfiles(t, dir, base) // same contents: the new inode alone must be noticed
-		expectSignal(t, ch, time.Now(), "recheck: directory replaced, events lost")
+		expectSignal(t, ch, time.Now(), "poll's recheck: directory replaced, events lost")
 	})
+}
+
+// The periodic recheck runs only while something can change that no event reports: not
+// for a plain directory and its parent, which inotify watches; yes for a path through a
+// symlink (retargeting it is an event in a directory not watched).
+func TestWatchRechecksOnlyWhatEventsMiss(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, dir string) (rechecks *atomic.Int32) {
+		rechecks = new(atomic.Int32)
+		startWatch(t, dir, Options{Poll: time.Hour, recheck: 20 * time.Millisecond, rechecked: func() { rechecks.Add(1) }})
+		return rechecks
+	}
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "rules.d")
+		mkfiles(t, dir, base)
+		n := run(t, dir)
+		time.Sleep(300 * time.Millisecond)
+		if got := n.Load(); got != 0 {
+			t.Errorf("%d periodic rechecks of a plain directory, want none", got)
+		}
+	})
+	t.Run("symlink above", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		mkfiles(t, filepath.Join(root, "etc-v1", "rules.d"), base)
+		must(t, os.Symlink("etc-v1", filepath.Join(root, "etc")))
+		n := run(t, filepath.Join(root, "etc", "rules.d"))
+		deadline := time.Now().Add(maxLatency)
+		for n.Load() == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n.Load() == 0 {
+			t.Errorf("no periodic recheck of a path through a symlink within %v", maxLatency)
+		}
+	})
+}
+
+// The parent moved away: its own watch says so, and the directory, gone from the path,
+// is followed from then on (back, it is signalled).
+func TestWatchParentMoved(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "etc", "rules.d")
+	mkfiles(t, dir, base)
+	ch := startWatch(t, dir, Options{Poll: time.Hour})
+	must(t, os.Rename(filepath.Join(root, "etc"), filepath.Join(root, "etc.old")))
+	expectQuiet(t, ch, 500*time.Millisecond, "while the directory is missing")
+	mkfiles(t, dir, map[string]string{"a.hcl": "rule \"a2\" {}\n"})
+	expectSignal(t, ch, time.Now(), "parent moved away, then the directory back")
 }
 
 func TestWatchDebouncesABurst(t *testing.T) {
