@@ -1,9 +1,9 @@
 package procfs
 
 import (
+	"encoding/binary"
 	"io/fs"
 	"syscall"
-	"unsafe"
 )
 
 // PIDs appends to pids the process IDs /proc lists (its directories named by a number), in
@@ -32,7 +32,7 @@ func (d FS) PIDs(pids []int, buf []byte) ([]int, []byte, error) {
 		}
 		for b := buf[:n]; len(b) >= direntName; {
 			// struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name NUL-ended.
-			reclen := int(*(*uint16)(unsafe.Pointer(&b[16])))
+			reclen := int(binary.NativeEndian.Uint16(b[16:]))
 			if reclen < direntName || reclen > len(b) {
 				break
 			}
