@@ -185,8 +185,6 @@ func (l *loader) unsetEnvWarnings(subject hcl.Range, what string) hcl.Diagnostic
 	return diags
 }
 
-// decodeLocals evaluates every locals attribute of every file. Locals may use each other in
-// any order; a cycle or an unknown reference is reported.
 // literalValue returns the value of an expression that is a literal: a number, a bool,
 // null, or a string without interpolation; what evaluating it in any context gives.
 func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
@@ -204,6 +202,8 @@ func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
 	return cty.NilVal, false
 }
 
+// decodeLocals evaluates every locals attribute of every file. Locals may use each other in
+// any order; a cycle or an unknown reference is reported.
 func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	pending := map[string]*hclsyntax.Attribute{}
@@ -422,6 +422,11 @@ func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
 
 // value evaluates an attribute and reports unset env() reads.
 func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diagnostics) {
+	if x, ok := attr.Expr.(hclsyntax.Expression); ok {
+		if v, ok := literalValue(x); ok { // severity = "critical", for = "2m": nothing to evaluate
+			return v, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)
+		}
+	}
 	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
 	explainTraversals(diags)
 	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
