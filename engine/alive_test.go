@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/dsl"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -40,7 +41,7 @@ rule "site" {
 		<-release
 		return &probes.Snapshot{Time: now}
 	})
-	e := New(cfg, Options{Sampler: sampler, Now: clk.Now, Stdout: &syncBuffer{}})
+	e := New(cfg, Options{Sampler: sampler, Now: clk.Now, Stdout: &syncbuf.Buffer{}})
 	if err := e.Alive(t0); err != nil {
 		t.Errorf("before RunDaemon: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -98,7 +99,7 @@ rule "hot" {
 	sampler := probes.NewSystem(probes.Options{ProcFS: loadFS{clk}, Wait: func(ctx context.Context, d time.Duration) error {
 		return clk.SleepUntil(ctx, clk.Now().Add(d))
 	}})
-	var out syncBuffer
+	var out syncbuf.Buffer
 	e := New(cfg, Options{Sampler: sampler, Stdout: &out, Now: clk.Now, SleepUntil: clk.SleepUntil})
 	baseline := func() time.Time { return sampler.State().CPU.Time } // where the next interval starts
 	tick := func(at time.Duration) *Report {

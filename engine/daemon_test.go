@@ -1,32 +1,18 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
 )
-
-// syncBuffer is a bytes.Buffer safe for the console notifier's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestRunDaemonReloadsAndKeepsState(t *testing.T) {
 	v1 := load(t, `
@@ -64,7 +50,7 @@ rule "new" {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	snap := probes.Snapshot{CPU: cpu.Values{Pct: 90}}
 	e := New(v1, Options{Sampler: recorded(snap, nil), Stdout: &out, Store: st, Now: clk.Now})
 
@@ -150,7 +136,7 @@ rule "new" {
 		return <-release, nil
 	}
 	clk := &clock{now: t0}
-	e := New(v1, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 90}}, nil), Stdout: &syncBuffer{}, Now: clk.Now})
+	e := New(v1, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 90}}, nil), Stdout: &syncbuf.Buffer{}, Now: clk.Now})
 	ticks := make(chan time.Time)
 	ticked := make(chan *Report)
 	reload := make(chan struct{})

@@ -16,6 +16,7 @@ import (
 	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 )
 
@@ -161,7 +162,7 @@ func TestNotifierFailingSelfAlertInDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{}, nil), Store: st, Now: clk.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	e.flush.jitter = func(time.Duration) time.Duration { return 0 }

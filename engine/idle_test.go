@@ -13,6 +13,7 @@ import (
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
 )
@@ -179,7 +180,7 @@ rule "a" {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	e := New(cfg, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 90}}, nil), Store: st, Stdout: &out, Now: func() time.Time { return t0 }})
 	defer e.Stop()
 	e.Tick(context.Background(), t0)
@@ -216,7 +217,7 @@ rule "restart" {
 		{"real", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out syncBuffer
+			var out syncbuf.Buffer
 			e := New(cfg, Options{Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 90}}, nil), Stdout: &out, Exec: tc.runner, Now: func() time.Time { return t0 }})
 			e.Tick(context.Background(), t0)
 			if err := e.Wait(context.Background()); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
 )
@@ -46,10 +47,10 @@ rule "hot" {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	e := New(v1, Options{
 		Sampler: recorded(probes.Snapshot{CPU: cpu.Values{Pct: 10}}, nil), Store: st, Now: clk.Now,
-		Stdout: &syncBuffer{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Stdout: &syncbuf.Buffer{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	reload := make(chan struct{})
 	ticks := make(chan time.Time)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
 )
@@ -36,7 +37,7 @@ rule "hot" {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		var out syncBuffer
+		var out syncbuf.Buffer
 		e := New(cfg, Options{Sampler: recorded(snap, nil), Store: st, Stdout: &out, Now: func() time.Time { return now }})
 		if err := e.Restore(); err != nil {
 			t.Fatal(err)

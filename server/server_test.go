@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,27 +28,10 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/status"
+	"github.com/notimon/notimon/internal/syncbuf"
 	"github.com/notimon/notimon/server"
 	"github.com/notimon/notimon/server/metrics"
 )
-
-// syncBuffer is a log sink the server's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // clock is a settable clock.
 type clock struct {
@@ -74,7 +56,7 @@ type fixture struct {
 	t        *testing.T
 	srv      *server.Server
 	base     string // http://127.0.0.1:port
-	logs     *syncBuffer
+	logs     *syncbuf.Buffer
 	clock    *clock
 	dir      string // state directory
 	htpasswd string // path
@@ -114,7 +96,7 @@ func serverBlock(t testing.TB, dir, block string) *dsl.Server {
 func newFixture(t *testing.T, extra string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	f := &fixture{t: t, logs: &syncBuffer{}, clock: &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}, dir: filepath.Join(dir, "state")}
+	f := &fixture{t: t, logs: &syncbuf.Buffer{}, clock: &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}, dir: filepath.Join(dir, "state")}
 	f.htpasswd = filepath.Join(dir, "htpasswd")
 	f.content = "# users\n" + htpasswdLine(t, "alice", passwords["alice"]) + htpasswdLine(t, "bob", passwords["bob"])
 	if err := os.WriteFile(f.htpasswd, []byte(f.content), 0o600); err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/notimon/notimon/engine/chatops"
 	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/engine/store"
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 const token = "424242:AAF-chatops-test-token_x"
@@ -44,30 +44,13 @@ type fixture struct {
 	dir string
 	cfg *dsl.Config
 	svc *chatops.Service
-	log *syncBuffer
+	log *syncbuf.Buffer
 	now time.Time
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newFixture(t *testing.T, notifierAttrs string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dir: t.TempDir(), log: &syncBuffer{}, now: t0}
+	f := &fixture{t: t, dir: t.TempDir(), log: &syncbuf.Buffer{}, now: t0}
 	f.srv = telegramtest.New(t, token, telegramtest.Chat{ID: opsChat}, telegramtest.Chat{ID: otherChat})
 	src := fmt.Sprintf(`
 notifier "telegram" "ops" {

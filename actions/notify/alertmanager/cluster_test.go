@@ -6,35 +6,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/webhook/webhooktest"
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
-// syncBuffer is a log destination the notifier's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newCluster(t *testing.T, cfg Config, members ...*webhooktest.Server) (*Alertmanager, *syncBuffer) {
+func newCluster(t *testing.T, cfg Config, members ...*webhooktest.Server) (*Alertmanager, *syncbuf.Buffer) {
 	t.Helper()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	for _, m := range members {
 		cfg.URLs = append(cfg.URLs, m.URL+"/")
@@ -118,7 +100,7 @@ func TestClusterOneMemberDown(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			up := webhooktest.NewServer(t, webhooktest.Status(200, ""))
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			down := strings.Replace(tc.down, "http://", "http://ops:hunter22@", 1) + "/?token=s3cr3t"
 			a, err := New("am", Config{URLs: []string{down, up.URL}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {

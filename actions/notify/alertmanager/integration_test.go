@@ -11,6 +11,7 @@ import (
 
 	"github.com/notimon/notimon/actions/notify"
 	"github.com/notimon/notimon/actions/notify/alertmanager/alertmanagertest"
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 // TestRealAlertmanager sends a firing and then a resolved alert to a real Alertmanager
@@ -88,7 +89,7 @@ func TestRealAlertmanager(t *testing.T) {
 func TestRealAlertmanagerCluster(t *testing.T) {
 	am1 := alertmanagertest.StartWith(t, alertmanagertest.Options{})
 	am2 := alertmanagertest.StartWith(t, alertmanagertest.Options{})
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	am, err := New("am", Config{URLs: []string{am1.URL, am2.URL + "/"}, Timeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
