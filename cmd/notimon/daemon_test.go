@@ -95,6 +95,20 @@ func (d *daemon) waitLog(from int, msg string, timeout time.Duration) (int, logL
 	return 0, logLine{}
 }
 
+// stop sends the daemon SIGTERM and fails the test unless it exits cleanly within timeout.
+func (d *daemon) stop(timeout time.Duration) {
+	d.t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.done:
+		if err != nil {
+			d.t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
+		}
+	case <-time.After(timeout):
+		d.t.Fatalf("no exit %s after SIGTERM\n%s", timeout, d.log())
+	}
+}
+
 func (d *daemon) log() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -260,15 +274,7 @@ notifier "telegram" "ops" {
 
 	reloaded("SIGHUP", func() { d.cmd.Process.Signal(syscall.SIGHUP) })
 
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no exit 10 s after SIGTERM\n%s", d.log())
-	}
+	d.stop(10 * time.Second)
 	d.waitLog(at, "stopped; state saved", time.Second)
 	b, err := os.ReadFile(filepath.Join(state, "state.json"))
 	if err != nil || !strings.Contains(string(b), `"state": "firing"`) || !strings.Contains(string(b), `"last_reload"`) {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 // TestPrometheusScrapesTheDaemon runs a notimon daemon with a server block behind basic auth
@@ -58,7 +60,7 @@ rule "marker_big" {
 `, addr, htpasswd, marker)})
 
 	daemon := exec.Command(bin, "run", "--state-dir", filepath.Join(dir, "state"), "--log-format", "json", rules)
-	var dout syncBuffer
+	var dout syncbuf.Buffer
 	daemon.Stdout, daemon.Stderr = &dout, &dout
 	daemon.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := daemon.Start(); err != nil {
@@ -108,7 +110,7 @@ scrape_configs:
 	}
 	p := exec.Command(prom, "--config.file="+config, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+promAddr, "--log.level=warn")
-	var pout syncBuffer
+	var pout syncbuf.Buffer
 	p.Stdout, p.Stderr = &pout, &pout
 	p.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.Start(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -115,15 +114,7 @@ notifier "console" "out" {}
 		t.Errorf("the reload after a failure does not say valid_again: %v", l.All)
 	}
 
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no exit 10 s after SIGTERM\n%s", d.log())
-	}
+	d.stop(10 * time.Second)
 	if n := strings.Count(d.log(), `"msg":"rules are valid again`); n != 1 {
 		t.Errorf("%d log lines say the rules are valid again, want 1:\n%s", n, d.log())
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 // TestSecretsNeverLeak gives notimon a token through env() and another one in a broken line
@@ -95,7 +96,7 @@ rule "always" {
 	daemonState := filepath.Join(work, "daemon-state")
 	cmd := exec.Command(binary(t), "run", "--log-level", "debug", "--state-dir", daemonState, goodDir)
 	cmd.Env = env
-	var daemonOut syncBuffer
+	var daemonOut syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &daemonOut, &daemonOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -219,15 +218,7 @@ rule "beat" {
 		t.Errorf("%d catch-up messages, want 1", n)
 	}
 
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no exit 10 s after SIGTERM\n%s", d.log())
-	}
+	d.stop(10 * time.Second)
 }
 
 func waitEmptyOutbox(t *testing.T, state string, timeout time.Duration) {

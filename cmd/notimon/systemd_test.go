@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/notimon/notimon/actions/notify/telegram/telegramtest"
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 // notifySocket is a fake $NOTIFY_SOCKET: a unixgram socket that records every datagram
@@ -139,7 +140,7 @@ func TestWatchdogPingerFollowsTheLoop(t *testing.T) {
 	ticks := make(chan time.Time)
 	var mu sync.Mutex
 	var stuck error
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	w := &watchdogPinger{
 		send:  notifier.notify,
 		alive: func() error { mu.Lock(); defer mu.Unlock(); return stuck },
@@ -179,20 +180,6 @@ func TestWatchdogPingerFollowsTheLoop(t *testing.T) {
 		t.Errorf("the log does not say why pings stopped and that they resumed:\n%s", logs.String())
 	}
 }
-
-// syncBuffer is a strings.Builder safe for a logger in another goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // TestDaemonPingsTheWatchdogOnItsOwnTimer runs the real daemon under a fake systemd: a
 // unixgram NOTIFY_SOCKET and WATCHDOG_USEC = 500 ms, far shorter than its interval of an
@@ -260,15 +247,7 @@ rule "slow" {
 		t.Errorf("%d pings in %s: more than one per %s", len(pings), time.Since(started), half)
 	}
 
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no exit 10 s after SIGTERM\n%s", d.log())
-	}
+	d.stop(10 * time.Second)
 	got = sock.waitFor(t, "STOPPING=1", 5*time.Second, func(d []datagram) bool { return count(d, "STOPPING=1") == 1 })
 	if last := got[len(got)-1].state; last != "STOPPING=1" {
 		t.Errorf("the last datagram is %q, want STOPPING=1: no ping after the stop", last)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -214,15 +213,7 @@ func TestDaemonTelegramCommands(t *testing.T) {
 		t.Errorf("acks %+v %v", a, err)
 	}
 
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, d.log())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no exit 10 s after SIGTERM (a long poll holding it?)\n%s", d.log())
-	}
+	d.stop(10 * time.Second)
 	if strings.Contains(d.log(), testToken) || strings.Contains(d.log(), strings.SplitN(testToken, ":", 2)[1]) {
 		t.Error("the token is in the daemon's log")
 	}
