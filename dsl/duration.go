@@ -87,3 +87,16 @@ func ParseDuration(s string) (time.Duration, error) {
 func tooLong(s string) error {
 	return fmt.Errorf("%q is too long; a duration is at most about 292 years (106751d)", s)
 }
+
+// FormatDuration writes d the way a rules or test file does, and ParseDuration reads back:
+// "0s", "45s", "2m", "1h30m", "2m5s", "500ms" (Go's form without its trailing zero units).
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

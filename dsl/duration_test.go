@@ -115,3 +115,15 @@ rule "slow_leak" {
 		t.Errorf("windows over %v, want [24h 168h]", overs)
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[string]string{"0s": "0s", "2m": "2m", "2m5s": "2m5s", "1h": "1h", "1h30m": "1h30m", "1h0m5s": "1h0m5s", "500ms": "500ms", "24h": "24h", "1d": "24h", "1w2d": "216h"} {
+		dur, _ := dsl.ParseDuration(d)
+		if got := dsl.FormatDuration(dur); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+	if _, err := dsl.ParseDuration("5"); err == nil || !strings.Contains(err.Error(), "no unit") {
+		t.Errorf("ParseDuration(5) = %v, want a missing unit error", err)
+	}
+}

@@ -175,7 +175,7 @@ func (e *Engine) runStep(cfg *dsl.Config, r *dsl.Rule, step *dsl.Step, c *Cursor
 			ok, notice, until, runs := e.allowRun(r.Name, execKey(c.Chain, c.Step), step, e.now())
 			if !ok {
 				log.Warn("exec skipped: max_runs reached; remediation suspended", "program", programName(step),
-					"runs", runs, "per", shortDuration(step.MaxRunsPer), "until", until)
+					"runs", runs, "per", dsl.FormatDuration(step.MaxRunsPer), "until", until)
 				info := skippedExec(step, runs, until)
 				c.LastExec = &info
 				if e.opts.Suppressed != nil {

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/notimon/notimon/actions/exec"
@@ -99,7 +98,7 @@ func skippedExec(step *dsl.Step, runs int, until time.Time) dsl.ExecInfo {
 	info := execInfo(step, exec.Result{})
 	info.ExitCode, info.Succeeded = -1, false
 	info.Error = fmt.Sprintf("not run: it ran %s in the last %s (max_runs = \"%d per %s\"); remediation is suspended until %s",
-		times(runs), shortDuration(step.MaxRunsPer), step.MaxRuns, shortDuration(step.MaxRunsPer), until.UTC().Format(time.RFC3339))
+		times(runs), dsl.FormatDuration(step.MaxRunsPer), step.MaxRuns, dsl.FormatDuration(step.MaxRunsPer), until.UTC().Format(time.RFC3339))
 	return info
 }
 
@@ -131,8 +130,8 @@ func (e *Engine) suspendNotice(cfg *dsl.Config, r *dsl.Rule, c *Cursor, step *ds
 			esc = func(s string) string { return s }
 		}
 		text := fmt.Sprintf("[%s] %s: remediation suspended. The command %s ran %s in the last %s (max_runs = \"%d per %s\", %s), so it is not run again until %s. The rule is still firing; act by hand.",
-			esc(hostName(snap)), esc(r.Name), esc(programName(step)), times(runs), shortDuration(step.MaxRunsPer),
-			step.MaxRuns, shortDuration(step.MaxRunsPer), esc(dsl.Position(step.Range)), until.UTC().Format(time.RFC3339))
+			esc(hostName(snap)), esc(r.Name), esc(programName(step)), times(runs), dsl.FormatDuration(step.MaxRunsPer),
+			step.MaxRuns, dsl.FormatDuration(step.MaxRunsPer), esc(dsl.Position(step.Range)), until.UTC().Format(time.RFC3339))
 		e.deliver(notify.Message{
 			Notifier: s.Notifier, Rule: r.Name, State: chainState(c), Severity: r.Severity,
 			Labels: r.Labels, Host: hostName(snap), Text: text, Values: c.Values,
@@ -142,18 +141,6 @@ func (e *Engine) suspendNotice(cfg *dsl.Config, r *dsl.Rule, c *Cursor, step *ds
 	if len(sent) == 0 {
 		e.log.Warn("remediation suspended, and the rule has no notify step to say so", "rule", r.Name, "at", dsl.Position(step.Range))
 	}
-}
-
-// shortDuration writes d as a rules file would: 1h, 90m, 1h30m, 45s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // cloneExecRuns copies m deeply: the copy may be encoded while chains record new runs.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/notimon/notimon/dsl"
 )
 
 // check compares what happened with what the test expects.
@@ -69,7 +71,7 @@ func (p *plan) check(out *outcome) []Failure {
 			}
 			if best < 0 {
 				f.Lines = n.expectedLines()
-				f.Lines = append(f.Lines, fmt.Sprintf("+ (nothing was sent to %q during the tick at %s%s)", n.Notifier, FormatOffset(e.At), nearest(out, n.Notifier, i, p.interval)))
+				f.Lines = append(f.Lines, fmt.Sprintf("+ (nothing was sent to %q during the tick at %s%s)", n.Notifier, dsl.FormatDuration(e.At), nearest(out, n.Notifier, i, p.interval)))
 			} else {
 				usedMsg[best] = true
 				f.Lines = n.diff(out.sent[best], offset(out.sent[best].at), e.At)
@@ -109,7 +111,7 @@ func (p *plan) check(out *outcome) []Failure {
 				}
 			}
 			if best < 0 {
-				f.Lines = append(f.Lines, fmt.Sprintf("+ (no command was run during the tick at %s)", FormatOffset(e.At)))
+				f.Lines = append(f.Lines, fmt.Sprintf("+ (no command was run during the tick at %s)", dsl.FormatDuration(e.At)))
 			} else {
 				usedExec[best] = true
 				c := out.execs[best]
@@ -140,7 +142,7 @@ func (p *plan) check(out *outcome) []Failure {
 				continue
 			}
 			pos := x.Range
-			got := fmt.Sprintf("+ (nothing to %q was held back during the tick at %s)", x.Notifier, FormatOffset(e.At))
+			got := fmt.Sprintf("+ (nothing to %q was held back during the tick at %s)", x.Notifier, dsl.FormatDuration(e.At))
 			for k := range out.sent {
 				if m := out.sent[k]; inTick(i, m.at) && m.Notifier == x.Notifier && (x.Rule == nil || m.Rule == x.Rule.Name) {
 					got = fmt.Sprintf("+ sent (rule %q, %s): %s", m.Rule, m.State, strings.SplitN(trimText(m.Text), "\n", 2)[0])
@@ -179,7 +181,7 @@ func (p *plan) check(out *outcome) []Failure {
 		s := spans[rule]
 		lines := []string{"+ " + s.err.Error()}
 		if s.n > 1 {
-			lines = append(lines, fmt.Sprintf("+ (on %d ticks, from %s to %s)", s.n, FormatOffset(time.Duration(s.first)*p.interval), FormatOffset(time.Duration(s.last)*p.interval)))
+			lines = append(lines, fmt.Sprintf("+ (on %d ticks, from %s to %s)", s.n, dsl.FormatDuration(time.Duration(s.first)*p.interval), dsl.FormatDuration(time.Duration(s.last)*p.interval)))
 		}
 		add(Failure{At: time.Duration(s.first) * p.interval, Title: fmt.Sprintf("rule %q could not be evaluated", rule), Lines: lines})
 	}
@@ -377,7 +379,7 @@ func (n *NotifyExpect) diff(m sentMsg, sent, tick time.Duration) []string {
 		lines = append(lines, "- "+strings.Join(want, ", "), "+ "+strings.Join(got, ", "))
 	}
 	if sent != tick {
-		lines = append(lines, fmt.Sprintf("  (sent at %s)", FormatOffset(sent)))
+		lines = append(lines, fmt.Sprintf("  (sent at %s)", dsl.FormatDuration(sent)))
 	}
 	if n.Text != nil {
 		if trimText(*n.Text) != trimText(m.Text) {
@@ -420,7 +422,7 @@ func nearest(out *outcome, notifier string, i int, interval time.Duration) strin
 	if best < 0 {
 		return ""
 	}
-	return fmt.Sprintf("; the nearest message to it was sent at %s", FormatOffset(at))
+	return fmt.Sprintf("; the nearest message to it was sent at %s", dsl.FormatDuration(at))
 }
 
 func (x *ExecExpect) describe() string {
@@ -497,19 +499,4 @@ func lcsLen(a, b []string) int {
 		}
 	}
 	return n
-}
-
-// FormatOffset writes a time offset the way a test file does: "0s", "2m", "1h30m", "2m5s".
-func FormatOffset(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

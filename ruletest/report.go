@@ -54,14 +54,14 @@ func (r *Result) Write(w io.Writer, verbose bool) {
 		f.write(w)
 	}
 	if verbose {
-		fmt.Fprintf(w, "    %d ticks of %s (%s simulated) in %s\n", r.Ticks, FormatOffset(r.Interval),
-			FormatOffset(time.Duration(r.Ticks)*r.Interval), r.Elapsed.Round(time.Microsecond))
+		fmt.Fprintf(w, "    %d ticks of %s (%s simulated) in %s\n", r.Ticks, dsl.FormatDuration(r.Interval),
+			dsl.FormatDuration(time.Duration(r.Ticks)*r.Interval), r.Elapsed.Round(time.Microsecond))
 		width := 0
 		for _, ev := range r.Timeline {
-			width = max(width, len(FormatOffset(ev.At)))
+			width = max(width, len(dsl.FormatDuration(ev.At)))
 		}
 		for _, ev := range r.Timeline {
-			fmt.Fprintf(w, "    %-*s  %s\n", width, FormatOffset(ev.At), ev.Title)
+			fmt.Fprintf(w, "    %-*s  %s\n", width, dsl.FormatDuration(ev.At), ev.Title)
 			for _, l := range ev.Lines {
 				fmt.Fprintf(w, "    %*s    | %s\n", width, "", l)
 			}
@@ -70,7 +70,7 @@ func (r *Result) Write(w io.Writer, verbose bool) {
 }
 
 func (f Failure) write(w io.Writer) {
-	head := "at " + FormatOffset(f.At) + ": " + f.Title
+	head := "at " + dsl.FormatDuration(f.At) + ": " + f.Title
 	if f.Pos != nil {
 		head = short(*f.Pos) + ": " + head
 	}

@@ -280,16 +280,16 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 		if e.At%p.interval != 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a tick",
 				Detail: fmt.Sprintf("at = %q is not a tick: this test ticks every %s from 0 (0, %s, %s, …).",
-					e.AtText, FormatOffset(p.interval), FormatOffset(p.interval), FormatOffset(2*p.interval)),
+					e.AtText, dsl.FormatDuration(p.interval), dsl.FormatDuration(p.interval), dsl.FormatDuration(2*p.interval)),
 				Subject: e.AtRange.Ptr()})
 		} else if i := int(e.At / p.interval); t.inputsOK && len(p.fields) == len(t.Inputs) && i >= p.ticks {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "After the last tick",
 				Detail: fmt.Sprintf("at = %q is after the test's last tick (%s): its longest series has %d values, one per %s tick. Lengthen a series (\"x\" repeats its last term).",
-					e.AtText, FormatOffset(time.Duration(p.ticks-1)*p.interval), p.ticks, FormatOffset(p.interval)),
+					e.AtText, dsl.FormatDuration(time.Duration(p.ticks-1)*p.interval), p.ticks, dsl.FormatDuration(p.interval)),
 				Subject: e.AtRange.Ptr()})
 		} else if prev, dup := byTick[i]; dup {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate expect",
-				Detail:  fmt.Sprintf("Another expect block is at %s (%s); put everything about one tick in one block.", FormatOffset(e.At), short(prev.Range)),
+				Detail:  fmt.Sprintf("Another expect block is at %s (%s); put everything about one tick in one block.", dsl.FormatDuration(e.At), short(prev.Range)),
 				Subject: e.AtRange.Ptr()})
 		} else {
 			byTick[i] = e
@@ -353,7 +353,7 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 		if a.At%p.interval != 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a tick",
 				Detail: fmt.Sprintf("ack at = %q is not a tick: this test ticks every %s from 0 (0, %s, %s, …); the ack applies just before the tick.",
-					a.AtText, FormatOffset(p.interval), FormatOffset(p.interval), FormatOffset(2*p.interval)),
+					a.AtText, dsl.FormatDuration(p.interval), dsl.FormatDuration(p.interval), dsl.FormatDuration(2*p.interval)),
 				Subject: a.AtRange.Ptr()})
 			continue
 		}

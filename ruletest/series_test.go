@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/notimon/notimon/dsl"
 )
 
 func TestParseSeries(t *testing.T) {
@@ -70,17 +68,5 @@ func TestParseSeriesErrors(t *testing.T) {
 				t.Errorf("ParseSeries(%q) = %d+%d %q, want %d+%d containing %q", tc.in, se.Offset, se.Len, se.Msg, tc.off, tc.len, tc.msg)
 			}
 		})
-	}
-}
-
-func TestFormatOffset(t *testing.T) {
-	for d, want := range map[string]string{"0s": "0s", "2m": "2m", "2m5s": "2m5s", "1h": "1h", "1h30m": "1h30m", "1h0m5s": "1h0m5s", "500ms": "500ms", "24h": "24h", "1d": "24h", "1w2d": "216h"} {
-		dur, _ := dsl.ParseDuration(d)
-		if got := FormatOffset(dur); got != want {
-			t.Errorf("FormatOffset(%s) = %q, want %q", d, got, want)
-		}
-	}
-	if _, err := dsl.ParseDuration("5"); err == nil || !strings.Contains(err.Error(), "no unit") {
-		t.Errorf("dsl.ParseDuration(5) = %v, want a missing unit error", err)
 	}
 }

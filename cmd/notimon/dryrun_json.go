@@ -5,7 +5,6 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
-	"github.com/notimon/notimon/ruletest"
 )
 
 // What `run --once --dry-run --format json` prints: the dry run's report as one document.
@@ -95,9 +94,9 @@ func jsonStep(n int, a engine.Action) jsonAction {
 	case dsl.StepNotify, dsl.StepRenotify:
 		j.Notifier = s.Notifier
 	case dsl.StepExec:
-		j.Command, j.Shell, j.Timeout = s.Command, s.Shell, ruletest.FormatOffset(s.Timeout)
+		j.Command, j.Shell, j.Timeout = s.Command, s.Shell, dsl.FormatDuration(s.Timeout)
 	case dsl.StepWait:
-		j.Duration = ruletest.FormatOffset(s.Duration)
+		j.Duration = dsl.FormatDuration(s.Duration)
 	}
 	if a.Err != nil {
 		j.Error = a.Err.Error()

@@ -153,7 +153,7 @@ func explain(cmd *cobra.Command, name, path, atValues, stateDir, format string) 
 	}
 	state := before.State.String()
 	if !before.Since.IsZero() {
-		state += fmt.Sprintf(" since %s (%s ago)", stamp(before.Since), ruletest.FormatOffset(now.Sub(before.Since).Round(time.Second)))
+		state += fmt.Sprintf(" since %s (%s ago)", stamp(before.Since), dsl.FormatDuration(now.Sub(before.Since).Round(time.Second)))
 	}
 	fmt.Fprintf(w, "state       %s; %s\n", state, stateNote)
 	for _, h := range held {
@@ -182,7 +182,7 @@ func writeOperator(w io.Writer, v engine.Verdict, st engine.RuleState, now time.
 	}
 	if h := st.Held; h != nil {
 		fmt.Fprintf(w, "held back   %s since %s (%s ago), the latest by %s; one notification follows once nothing holds it back\n",
-			plural(h.Steps, "notification"), stamp(h.Since), ruletest.FormatOffset(now.Sub(h.Since).Round(time.Second)), h.Reason)
+			plural(h.Steps, "notification"), stamp(h.Since), dsl.FormatDuration(now.Sub(h.Since).Round(time.Second)), h.Reason)
 	}
 }
 

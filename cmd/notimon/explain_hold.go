@@ -7,7 +7,6 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
-	"github.com/notimon/notimon/ruletest"
 )
 
 // What explain says of what may hold a rule back: the maintenance windows that cover it,
@@ -45,11 +44,11 @@ func holds(cfg *dsl.Config, r *dsl.Rule, states map[string]engine.RuleState, now
 		if start, end, open := m.Window(now); open {
 			h.Active, h.Since, h.Until = true, jsonTime(start), jsonTime(end)
 			h.Text = fmt.Sprintf("%s open since %s until %s (%s left): %s held back",
-				where, stamp(start.In(zone(m))), stamp(end.In(zone(m))), ruletest.FormatOffset(end.Sub(now).Round(time.Second)), what)
+				where, stamp(start.In(zone(m))), stamp(end.In(zone(m))), dsl.FormatDuration(end.Sub(now).Round(time.Second)), what)
 		} else if start, end, ok := m.Next(now); ok {
 			h.Next = jsonTime(start)
 			h.Text = fmt.Sprintf("%s closed; next window %s until %s (in %s)", where, stamp(start.In(zone(m))), stamp(end.In(zone(m))),
-				ruletest.FormatOffset(start.Sub(now).Round(time.Second)))
+				dsl.FormatDuration(start.Sub(now).Round(time.Second)))
 		} else {
 			h.Text = fmt.Sprintf("%s over since %s", where, stamp(m.Until.In(zone(m))))
 		}
@@ -69,15 +68,15 @@ func holds(cfg *dsl.Config, r *dsl.Rule, states map[string]engine.RuleState, now
 	for _, g := range engine.ExecGuards(r, states[r.Name], now) {
 		s := g.Step
 		h := jsonHold{Kind: "max_runs", Name: dsl.Position(s.Range), Holds: []string{"exec"}, Active: g.Suspended}
-		limit := fmt.Sprintf("exec %s (%s:%d) max_runs \"%d per %s\"", programOf(s), s.Range.Filename, s.Range.Start.Line, s.MaxRuns, ruletest.FormatOffset(s.MaxRunsPer))
+		limit := fmt.Sprintf("exec %s (%s:%d) max_runs \"%d per %s\"", programOf(s), s.Range.Filename, s.Range.Start.Line, s.MaxRuns, dsl.FormatDuration(s.MaxRunsPer))
 		if s.MaxRunsDefault {
 			limit += " (the default)"
 		}
 		if g.Suspended {
 			h.Until = jsonTime(g.Until)
-			h.Text = fmt.Sprintf("%s: ran %s in the last %s; suspended until %s", limit, plural(g.Runs, "time"), ruletest.FormatOffset(s.MaxRunsPer), stamp(g.Until))
+			h.Text = fmt.Sprintf("%s: ran %s in the last %s; suspended until %s", limit, plural(g.Runs, "time"), dsl.FormatDuration(s.MaxRunsPer), stamp(g.Until))
 		} else {
-			h.Text = fmt.Sprintf("%s: %d of %d runs used in the last %s", limit, g.Runs, s.MaxRuns, ruletest.FormatOffset(s.MaxRunsPer))
+			h.Text = fmt.Sprintf("%s: %d of %d runs used in the last %s", limit, g.Runs, s.MaxRuns, dsl.FormatDuration(s.MaxRunsPer))
 		}
 		out = append(out, h)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
 	"github.com/notimon/notimon/engine/control"
-	"github.com/notimon/notimon/ruletest"
 )
 
 // What `explain --format json` prints: the text's content as one document.
@@ -114,10 +113,10 @@ func explainJSON(cfg *dsl.Config, r *dsl.Rule, rep *engine.Report, v engine.Verd
 	}
 	j.Ack, j.Held = st.after.Ack, st.after.Held
 	if r.For > 0 {
-		j.For = ruletest.FormatOffset(r.For)
+		j.For = dsl.FormatDuration(r.For)
 	}
 	if r.Repeat > 0 {
-		j.Repeat = ruletest.FormatOffset(r.Repeat)
+		j.Repeat = dsl.FormatDuration(r.Repeat)
 	}
 	if r.Window > 1 {
 		j.Confirm = &jsonConfirm{Trues: r.Confirm, Of: r.Window}

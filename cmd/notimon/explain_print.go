@@ -10,7 +10,6 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine"
 	"github.com/notimon/notimon/probes"
-	"github.com/notimon/notimon/ruletest"
 )
 
 // What explain prints: the rule's lifecycle, its conditions as trees, what comes next.
@@ -20,13 +19,13 @@ func stamp(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") }
 func lifecycleSummary(r *dsl.Rule) string {
 	var parts []string
 	if r.For > 0 {
-		parts = append(parts, "for "+ruletest.FormatOffset(r.For))
+		parts = append(parts, "for "+dsl.FormatDuration(r.For))
 	}
 	if r.Window > 1 {
 		parts = append(parts, fmt.Sprintf("confirm %d of %d", r.Confirm, r.Window))
 	}
 	if r.Repeat > 0 {
-		parts = append(parts, "repeat "+ruletest.FormatOffset(r.Repeat))
+		parts = append(parts, "repeat "+dsl.FormatDuration(r.Repeat))
 	}
 	parts = append(parts, "severity "+r.Severity)
 	return ": " + strings.Join(parts, ", ")
@@ -119,13 +118,13 @@ func outlook(r *dsl.Rule, v engine.Verdict, o engine.Outlook, now time.Time) str
 	case engine.OutlookResolves:
 		return fmt.Sprintf("resolves: on_resolve would run (%s)", chainSummary(r.Resolve))
 	case engine.OutlookRepeats:
-		return fmt.Sprintf("still firing after %s: its notify steps would run again", ruletest.FormatOffset(r.Repeat))
+		return fmt.Sprintf("still firing after %s: its notify steps would run again", dsl.FormatDuration(r.Repeat))
 	case engine.OutlookBecomesPending, engine.OutlookStaysPending:
 		verb := "becomes pending"
 		if o.Kind == engine.OutlookStaysPending {
-			verb = fmt.Sprintf("pending for %s", ruletest.FormatOffset(now.Sub(o.Since).Round(time.Second)))
+			verb = fmt.Sprintf("pending for %s", dsl.FormatDuration(now.Sub(o.Since).Round(time.Second)))
 		}
-		return fmt.Sprintf("%s: fires at %s (in %s) if it keeps holding (for %s)", verb, stamp(o.At), ruletest.FormatOffset(o.At.Sub(now).Round(time.Second)), ruletest.FormatOffset(r.For))
+		return fmt.Sprintf("%s: fires at %s (in %s) if it keeps holding (for %s)", verb, stamp(o.At), dsl.FormatDuration(o.At.Sub(now).Round(time.Second)), dsl.FormatDuration(r.For))
 	case engine.OutlookStopsPending:
 		return "stops being pending: back to inactive; nothing is sent"
 	case engine.OutlookStaysFiring:
@@ -142,7 +141,7 @@ func outlook(r *dsl.Rule, v engine.Verdict, o engine.Outlook, now time.Time) str
 	}
 	s := "stays inactive: the condition does not hold"
 	if r.For > 0 {
-		s += fmt.Sprintf(" (once it holds, it fires after %s)", ruletest.FormatOffset(r.For))
+		s += fmt.Sprintf(" (once it holds, it fires after %s)", dsl.FormatDuration(r.For))
 	}
 	return s
 }
@@ -166,7 +165,7 @@ func chainSummary(steps []*dsl.Step) string {
 			}
 			s = append(s, "exec "+cmd)
 		case dsl.StepWait:
-			s = append(s, "wait "+ruletest.FormatOffset(st.Duration))
+			s = append(s, "wait "+dsl.FormatDuration(st.Duration))
 		}
 	}
 	if len(s) == 0 {

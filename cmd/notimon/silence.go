@@ -15,7 +15,6 @@ import (
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/control"
 	"github.com/notimon/notimon/internal/glob"
-	"github.com/notimon/notimon/ruletest"
 )
 
 // The operator's commands: silences and acks, written to the state directory under a lock
@@ -122,7 +121,7 @@ Exit status: 0 added, 1 the state directory cannot be written, 2 usage error.`,
 			}
 			warnUnmatched(cmd, *dir, ms)
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "silenced %s until %s (%s)%s\n", matchersText(ms), stamp(s.EndsAt), ruletest.FormatOffset(d), execNote(s))
+			fmt.Fprintf(w, "silenced %s until %s (%s)%s\n", matchersText(ms), stamp(s.EndsAt), dsl.FormatDuration(d), execNote(s))
 			fmt.Fprintln(w, s.ID)
 			return nil
 		},
@@ -224,9 +223,9 @@ func newSilenceListCmd(dir *string) *cobra.Command {
 				ends := stamp(s.End())
 				switch status {
 				case "active":
-					ends += " (in " + ruletest.FormatOffset(s.End().Sub(now).Round(time.Second)) + ")"
+					ends += " (in " + dsl.FormatDuration(s.End().Sub(now).Round(time.Second)) + ")"
 				case "expired":
-					ends += " (" + ruletest.FormatOffset(now.Sub(s.End()).Round(time.Second)) + " ago)"
+					ends += " (" + dsl.FormatDuration(now.Sub(s.End()).Round(time.Second)) + " ago)"
 				}
 				if s.NoExec {
 					status += ", no exec"

@@ -15,7 +15,6 @@ import (
 
 	"github.com/notimon/notimon/dsl"
 	"github.com/notimon/notimon/engine/status"
-	"github.com/notimon/notimon/ruletest"
 )
 
 func newStatusCmd() *cobra.Command {
@@ -87,10 +86,10 @@ func showStatus(cmd *cobra.Command, path, stateDir string, asJSON bool) error {
 // printStatus writes st for people.
 func printStatus(w io.Writer, st *status.Status) {
 	now := st.Time
-	ago := func(t time.Time) string { return ruletest.FormatOffset(now.Sub(t).Round(time.Second)) }
+	ago := func(t time.Time) string { return dsl.FormatDuration(now.Sub(t).Round(time.Second)) }
 	in := func(t time.Time) string {
 		if d := t.Sub(now).Round(time.Second); d > 0 {
-			return "in " + ruletest.FormatOffset(d)
+			return "in " + dsl.FormatDuration(d)
 		}
 		return "now"
 	}

@@ -69,7 +69,7 @@ func (r *testReporter) result(res *ruletest.Result) {
 			if f.Pos != nil {
 				pos = *f.Pos
 			}
-			msg := strings.Join(append([]string{"at " + ruletest.FormatOffset(f.At) + ": " + f.Title}, f.Lines...), "\n")
+			msg := strings.Join(append([]string{"at " + dsl.FormatDuration(f.At) + ": " + f.Title}, f.Lines...), "\n")
 			fmt.Fprintln(r.w, githubCommand("error", msg, "file", pos.Filename, "line", fmt.Sprint(pos.Start.Line),
 				"col", fmt.Sprint(pos.Start.Column), "title", "FAIL "+res.Test.Name))
 		}
@@ -156,7 +156,7 @@ func jsonTestResult(res *ruletest.Result, verbose bool) jsonTest {
 	j := jsonTest{
 		Name: t.Name, File: t.Range.Filename, Line: t.Range.Start.Line,
 		Passed: res.Passed(), Ran: !res.Diags.HasErrors(),
-		Ticks: res.Ticks, Interval: ruletest.FormatOffset(res.Interval),
+		Ticks: res.Ticks, Interval: dsl.FormatDuration(res.Interval),
 		Diagnostics: jsonDiagnostics(res.Diags), Expectations: []jsonExpectation{}, Failures: []jsonFailure{},
 	}
 	if !j.Ran {
@@ -183,7 +183,7 @@ func jsonTestResult(res *ruletest.Result, verbose bool) jsonTest {
 		})
 	}
 	for _, f := range res.Failures {
-		jf := jsonFailure{At: ruletest.FormatOffset(f.At), Title: f.Title, Lines: f.Lines}
+		jf := jsonFailure{At: dsl.FormatDuration(f.At), Title: f.Title, Lines: f.Lines}
 		if jf.Lines == nil {
 			jf.Lines = []string{}
 		}
@@ -201,7 +201,7 @@ func jsonTestResult(res *ruletest.Result, verbose bool) jsonTest {
 	}
 	if verbose {
 		for _, ev := range res.Timeline {
-			j.Timeline = append(j.Timeline, jsonEvent{At: ruletest.FormatOffset(ev.At), Title: ev.Title, Lines: ev.Lines})
+			j.Timeline = append(j.Timeline, jsonEvent{At: dsl.FormatDuration(ev.At), Title: ev.Title, Lines: ev.Lines})
 		}
 	}
 	return j

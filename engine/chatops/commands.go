@@ -327,19 +327,13 @@ func literalGlob(name string) string {
 	return b.String()
 }
 
-// shortDuration writes d as people do: 1h, 1d, 1h30m, 90s.
+// shortDuration writes d as people do in chat: whole days as 1d, else as a rules file does
+// (1h, 1h30m, 90s).
 func shortDuration(d time.Duration) string {
 	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return dsl.FormatDuration(d)
 }
 
 // maxAnswer is the longest text answerCallbackQuery shows.
