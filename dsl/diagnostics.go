@@ -73,15 +73,15 @@ func writeDiagnostic(w io.Writer, files map[string]*hcl.File, masks map[string][
 		sev = "warning"
 	}
 	if d.Subject == nil {
-		fmt.Fprintf(w, "%s: %s\n", sev, capText(d.Summary, maxDetail))
+		fmt.Fprintf(w, "%s: %s\n", sev, CapText(d.Summary, maxDetail))
 		if d.Detail != "" {
-			fmt.Fprintf(w, "  %s\n", capText(d.Detail, maxDetail))
+			fmt.Fprintf(w, "  %s\n", CapText(d.Detail, maxDetail))
 		}
 		fmt.Fprintln(w)
 		return
 	}
 	s := d.Subject
-	fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", s.Filename, s.Start.Line, s.Start.Column, sev, capText(d.Summary, maxDetail))
+	fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", s.Filename, s.Start.Line, s.Start.Column, sev, CapText(d.Summary, maxDetail))
 	if f := files[s.Filename]; f != nil {
 		m, ok := masks[s.Filename]
 		if !ok && bytes.Contains(f.Bytes, []byte("notifier")) {
@@ -91,13 +91,14 @@ func writeDiagnostic(w io.Writer, files map[string]*hcl.File, masks map[string][
 		writeSnippet(w, f.Bytes, *s, m)
 	}
 	if d.Detail != "" {
-		fmt.Fprintf(w, "  %s\n", capText(d.Detail, maxDetail))
+		fmt.Fprintf(w, "  %s\n", CapText(d.Detail, maxDetail))
 	}
 	fmt.Fprintln(w)
 }
 
-// capText cuts s to at most n bytes, on a character boundary, marking the cut.
-func capText(s string, n int) string {
+// CapText cuts s to at most n bytes, on a character boundary, marking the cut with "…":
+// for error text that is printed, logged or stored.
+func CapText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

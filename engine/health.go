@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/notimon/notimon/dsl"
 )
@@ -70,7 +69,7 @@ func (e *Engine) noteAttempt(ctx context.Context, name string, err error) {
 		h = &NotifierHealth{FailingSince: now}
 		e.health[name] = h
 	}
-	h.LastFailure, h.LastError = now, capText(e.cfg.Redact(err.Error()), maxHealthError)
+	h.LastFailure, h.LastError = now, dsl.CapText(e.cfg.Redact(err.Error()), maxHealthError)
 	e.mu.Unlock()
 	if first {
 		e.save() // the episode's start must survive the run: it is what is measured
@@ -128,7 +127,7 @@ func (e *Engine) HealthAlerts(ctx context.Context) {
 		first, _, _ := strings.Cut(rs.Error, "\n")
 		notes = append(notes, selfNote{text: fmt.Sprintf(
 			"notimon: reloading the rules has failed since %s (%s): %s. The previous rules keep running; `notimon validate` lists the problems.",
-			stamp(rs.FailingSince), roundDur(now.Sub(rs.FailingSince)), capText(first, maxHealthError))})
+			stamp(rs.FailingSince), roundDur(now.Sub(rs.FailingSince)), dsl.CapText(first, maxHealthError))})
 	}
 	notes = append(notes, e.recovered...)
 	e.recovered = nil
@@ -175,15 +174,4 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(time.Minute)
 	}
 	return d.Round(time.Second)
-}
-
-// capText cuts s to n bytes, on a character boundary, marking the cut with "…".
-func capText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
