@@ -256,6 +256,19 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 		}
 	}
 
+	checkNotifier := func(block, name string, rng hcl.Range) {
+		if cfg.Notifier(name) != nil {
+			return
+		}
+		var declared []string
+		for _, nn := range cfg.Notifiers {
+			declared = append(declared, nn.Name)
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier",
+			Detail:  fmt.Sprintf("%s %q: no notifier of that name in %s; notifiers: %s.", block, name, t.RulesDir, strings.Join(declared, ", ")),
+			Subject: rng.Ptr()})
+	}
+
 	// Inputs.
 	for _, in := range t.Inputs {
 		f, err := ResolveField(cfg.Schema, in.Path)
@@ -300,15 +313,7 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 			}
 		}
 		for _, n := range e.Notifies {
-			if cfg.Notifier(n.Notifier) == nil {
-				var declared []string
-				for _, nn := range cfg.Notifiers {
-					declared = append(declared, nn.Name)
-				}
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier",
-					Detail:  fmt.Sprintf("notify %q: no notifier of that name in %s; notifiers: %s.", n.Notifier, t.RulesDir, strings.Join(declared, ", ")),
-					Subject: n.LabelRange.Ptr()})
-			}
+			checkNotifier("notify", n.Notifier, n.LabelRange)
 			if n.Rule != nil {
 				checkRule(*n.Rule, fmt.Sprintf("notify %q", n.Notifier))
 			}
@@ -319,15 +324,7 @@ func (r *Runner) prepare(t *Test, files map[string]*hcl.File) (*plan, hcl.Diagno
 			}
 		}
 		for _, n := range e.Suppressed {
-			if cfg.Notifier(n.Notifier) == nil {
-				var declared []string
-				for _, nn := range cfg.Notifiers {
-					declared = append(declared, nn.Name)
-				}
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier",
-					Detail:  fmt.Sprintf("suppressed %q: no notifier of that name in %s; notifiers: %s.", n.Notifier, t.RulesDir, strings.Join(declared, ", ")),
-					Subject: n.LabelRange.Ptr()})
-			}
+			checkNotifier("suppressed", n.Notifier, n.LabelRange)
 			if n.Rule != nil {
 				checkRule(*n.Rule, fmt.Sprintf("suppressed %q", n.Notifier))
 			}
