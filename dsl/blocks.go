@@ -43,7 +43,7 @@ func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *
 	diags := l.define("template", name, b.DefRange())
 	dup := diags.HasErrors()
 	diags = append(diags, checkName("template", name, b.LabelRanges[0])...)
-	content, d := b.Body.Content(templateSchema)
+	content, d := bodyContent(b.Body, templateSchema)
 	diags = append(diags, d...)
 	attr, ok := content.Attributes["text"]
 	if !ok {
@@ -77,7 +77,7 @@ func defaultSettings() Settings {
 func (l *loader) decodeSettings(b *hclsyntax.Block, ev *evaluator) (Settings, hcl.Diagnostics) {
 	s := defaultSettings()
 	s.Range = b.DefRange()
-	content, diags := b.Body.Content(settingsSchema)
+	content, diags := bodyContent(b.Body, settingsSchema)
 	if a, ok := content.Attributes["host"]; ok {
 		v, d := ev.decodeString(a, "settings host")
 		diags = append(diags, d...)
@@ -135,7 +135,7 @@ func secretValues(v any) []string {
 // decodeKindBody decodes the attributes of a notifier or probe body against its kind's
 // block, as the kind's descriptor declares it.
 func (l *loader) decodeKindBody(b *hclsyntax.Block, kb spec.Block, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
-	content, diags := b.Body.Content(kindSchema(kb))
+	content, diags := bodyContent(b.Body, kindSchema(kb))
 	attrs := map[string]any{}
 	for name, a := range content.Attributes {
 		as, _ := kb.Attr(name)
@@ -351,7 +351,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	}
 	r := &Rule{Name: name, Severity: DefaultSeverity, Range: b.DefRange()}
 	refs := refSet{}
-	content, d := b.Body.Content(ruleSchema)
+	content, d := bodyContent(b.Body, ruleSchema)
 	diags = append(diags, d...)
 	what := fmt.Sprintf("rule %q", name)
 
@@ -447,7 +447,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 			continue
 		}
 		sawResolve = true
-		rc, d := sb.Body.Content(resolveSchema)
+		rc, d := bodyContent(sb.Body, resolveSchema)
 		diags = append(diags, d...)
 		for _, step := range rc.Blocks {
 			s, d := l.decodeStep(step, ev, comp, cfg, what+" on_resolve")
@@ -518,7 +518,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier", Detail: detail, Subject: b.LabelRanges[0].Ptr()})
 		}
-		content, d := b.Body.Content(messageSchema)
+		content, d := bodyContent(b.Body, messageSchema)
 		diags = append(diags, d...)
 		if a, ok := content.Attributes["message"]; ok {
 			src, d := ev.sourceString(a, what+" message")
@@ -532,7 +532,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 	case "exec":
 		s.Kind = StepExec
 		s.Timeout = DefaultExecTimeout
-		content, d := b.Body.Content(execSchema)
+		content, d := bodyContent(b.Body, execSchema)
 		diags = append(diags, d...)
 		cmd, hasCmd := content.Attributes["command"]
 		sh, hasShell := content.Attributes["shell"]
@@ -615,7 +615,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		}
 	case "wait":
 		s.Kind = StepWait
-		content, d := b.Body.Content(waitSchema)
+		content, d := bodyContent(b.Body, waitSchema)
 		diags = append(diags, d...)
 		if a, ok := content.Attributes["duration"]; ok {
 			v, d := ev.decodeDuration(a, what+" duration")

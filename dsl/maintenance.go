@@ -278,7 +278,7 @@ func (l *loader) decodeMaintenance(b *hclsyntax.Block, ev *evaluator, rules []st
 	}
 	what := fmt.Sprintf("maintenance %q", name)
 	m := &Maintenance{Name: name, Location: time.Local, SuppressNotify: true, SuppressExec: true, Range: b.DefRange()}
-	content, d := b.Body.Content(maintenanceSchema)
+	content, d := bodyContent(b.Body, maintenanceSchema)
 	diags = append(diags, d...)
 	attr := func(n string) *hcl.Attribute { return content.Attributes[n] }
 	errs := len(diags)

@@ -43,7 +43,7 @@ var serverSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 // broken block never starts a listener with half its settings (an open one without auth).
 func (l *loader) decodeServer(b *hclsyntax.Block, ev *evaluator) (*Server, hcl.Diagnostics) {
 	s := &Server{Listen: DefaultListen, Range: b.DefRange()}
-	content, diags := b.Body.Content(serverSchema)
+	content, diags := bodyContent(b.Body, serverSchema)
 	dir := filepath.Dir(b.DefRange().Filename)
 	path := func(name string) (string, *hcl.Attribute) {
 		a, ok := content.Attributes[name]

@@ -84,6 +84,7 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, src []byte, lin
 	switch e := expr.(type) {
 	case *hclsyntax.TemplateExpr:
 		quoted := rng.Start.Byte < len(src) && src[rng.Start.Byte] == '"'
+		s.spans = make([]span, 0, len(e.Parts))
 		for _, part := range e.Parts {
 			_, lit := part.(*hclsyntax.LiteralValueExpr)
 			appendValue(part, lit, quoted)

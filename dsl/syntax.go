@@ -1,6 +1,8 @@
 package dsl
 
 import (
+	"slices"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -114,4 +116,51 @@ next:
 		out = append(out, d)
 	}
 	return out
+}
+
+// bodyContent is body.Content(schema) for a body straight from the parser. When the body holds
+// only what schema allows, every block with its labels, and every attribute schema
+// requires, HCL reports nothing, and the content is built here without the four maps HCL
+// makes on every call (a twentieth of the CPU time of loading 11,000 rules). Anything else
+// goes to HCL, for its diagnostics.
+func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	b, ok := body.(*hclsyntax.Body)
+	if !ok || !fits(b, schema) {
+		return body.Content(schema)
+	}
+	c := &hcl.BodyContent{Attributes: make(hcl.Attributes, len(b.Attributes)), MissingItemRange: b.MissingItemRange()}
+	for _, as := range schema.Attributes {
+		if a, ok := b.Attributes[as.Name]; ok {
+			c.Attributes[as.Name] = a.AsHCLAttribute()
+		}
+	}
+	if len(b.Blocks) > 0 {
+		c.Blocks = make(hcl.Blocks, len(b.Blocks))
+		for i, blk := range b.Blocks {
+			c.Blocks[i] = blk.AsHCLBlock()
+		}
+	}
+	return c, nil
+}
+
+// fits says whether body.Content(schema) would report nothing.
+func fits(b *hclsyntax.Body, schema *hcl.BodySchema) bool {
+	found := 0
+	for _, a := range schema.Attributes {
+		if _, ok := b.Attributes[a.Name]; ok {
+			found++
+		} else if a.Required {
+			return false
+		}
+	}
+	if found != len(b.Attributes) { // an attribute the schema does not allow
+		return false
+	}
+	for _, blk := range b.Blocks {
+		i := slices.IndexFunc(schema.Blocks, func(s hcl.BlockHeaderSchema) bool { return s.Type == blk.Type })
+		if i < 0 || len(blk.Labels) != len(schema.Blocks[i].LabelNames) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,72 @@
+package dsl
+
+import (
+	"cmp"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// TestBodyContentIsHCLs compares bodyContent with HCL's Content for every body of the
+// shipped rules, the examples and the golden cases, under every schema the loader decodes
+// with: the content (attributes, blocks, missing-item range) and the diagnostics must be
+// the same, whether the body fits the schema or HCL reports on it.
+func TestBodyContentIsHCLs(t *testing.T) {
+	schemas := []*hcl.BodySchema{templateSchema, settingsSchema, ruleSchema, resolveSchema,
+		messageSchema, execSchema, waitSchema, maintenanceSchema, serverSchema,
+		{Attributes: []hcl.AttributeSchema{{Name: "when"}, {Name: "message", Required: true}}}, // a required attribute
+		{Blocks: []hcl.BlockHeaderSchema{{Type: "notify", LabelNames: []string{"a", "b"}}}},    // too few labels
+		{Blocks: []hcl.BlockHeaderSchema{{Type: "notify"}}},                                    // too many
+	}
+	var files []string
+	for _, glob := range []string{"../rules.d/*.hcl", "../examples/*.hcl", "../examples/*/*.hcl", "testdata/bad/*/*.hcl", "testdata/warn/*/*.hcl"} {
+		m, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	var bodies []*hclsyntax.Body
+	var walk func(b *hclsyntax.Body)
+	walk = func(b *hclsyntax.Body) {
+		bodies = append(bodies, b)
+		for _, blk := range b.Blocks {
+			walk(blk.Body)
+		}
+	}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		walk(f.Body.(*hclsyntax.Body))
+	}
+	fitted, reported := 0, 0
+	for _, b := range bodies {
+		for _, s := range schemas {
+			want, wantDiags := b.Content(s)
+			got, gotDiags := bodyContent(b, s)
+			// HCL reports unsupported arguments in map order: compare the diagnostics sorted.
+			bySubject := func(a, b *hcl.Diagnostic) int { return cmp.Compare(a.Subject.Start.Byte, b.Subject.Start.Byte) }
+			slices.SortStableFunc(wantDiags, bySubject)
+			slices.SortStableFunc(gotDiags, bySubject)
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotDiags, wantDiags) {
+				t.Fatalf("%s: bodyContent differs from HCL's Content:\n%#v %v\nvs\n%#v %v", b.SrcRange, got, gotDiags, want, wantDiags)
+			}
+			if fits(b, s) {
+				fitted++
+			} else {
+				reported++
+			}
+		}
+	}
+	if fitted < 200 || reported < 200 {
+		t.Fatalf("only %d bodies fit a schema and %d did not: the comparison covers too little", fitted, reported)
+	}
+}
