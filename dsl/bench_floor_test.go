@@ -16,10 +16,10 @@ import (
 // The library floor of a load: the part of Load that HCL and expr do, run on its own. It
 // parses every file with hclsyntax.ParseConfig in the pieces Load parses it in, on every
 // core, then compiles every rule condition and every distinct {{ }} placeholder with expr,
-// on every core, with the configurations Load compiles them with. Nothing of notimon's own
-// work is in it: no decoding, no evaluation of ${} interpolations, no checks. Load's figure
-// minus the floor's is what notimon adds; a target below the floor cannot be met with these
-// two libraries.
+// on every core, with the configurations Load compiles them with and the collector set as
+// Load sets it. Nothing of notimon's own work is in it: no decoding, no evaluation of ${}
+// interpolations, no checks. Load's figure minus the floor's is what notimon adds; a target
+// below the floor cannot be met with these two libraries.
 
 // floorSources are the evaluated conditions and placeholders of a loaded configuration.
 type floorSources struct {
@@ -102,7 +102,13 @@ func benchFloor(b *testing.B, sources map[string][]byte) {
 	runtime.ReadMemStats(&ms)
 	before := ms.TotalAlloc
 	cpu := cpuTime()
+	size := 0
+	for _, src := range sources {
+		size += len(src)
+	}
 	for b.Loop() {
+		var gc gcBoost // the collector as Load runs it
+		gc.add(size)
 		var failed atomic.Bool
 		each(len(pieces), func(i int) {
 			p := pieces[i]
@@ -129,6 +135,7 @@ func benchFloor(b *testing.B, sources map[string][]byte) {
 				failed.Store(true)
 			}
 		})
+		gc.done()
 		if failed.Load() {
 			b.Fatal("the floor failed to parse or compile what Load loaded")
 		}
