@@ -315,6 +315,7 @@ type loader struct {
 	secretEnv []string
 	lines     map[string]*lineIndex // line starts by file, built on first use
 	defined   map[string]hcl.Range  // "rule overload" → first definition
+	names     map[string][]string   // by what ("rule"): the names defined, in order
 	// broken is, by file, the part of it that the parser's recovery from its first syntax
 	// error makes unreadable.
 	broken map[string][]brokenSpan
@@ -333,6 +334,7 @@ func newLoader(opts Options) *loader {
 		files:   map[string]*hcl.File{},
 		blocks:  map[string][]*hclsyntax.Block{},
 		defined: map[string]hcl.Range{},
+		names:   map[string][]string{},
 		lines:   map[string]*lineIndex{},
 		broken:  map[string][]brokenSpan{},
 		envSeen: map[string]string{},
@@ -489,17 +491,14 @@ func (l *loader) define(what, name string, rng hcl.Range) hcl.Diagnostics {
 		}}
 	}
 	l.defined[key] = rng
+	l.names[what] = append(l.names[what], name)
 	return nil
 }
 
-// definedNames lists the names defined for what ("notifier"), sorted.
+// definedNames lists the names defined for what ("notifier"), sorted. It reads the names
+// of that kind alone, not every definition: a 4 MiB file defines 35,000 names.
 func (l *loader) definedNames(what string) []string {
-	var names []string
-	for key := range l.defined {
-		if name, ok := strings.CutPrefix(key, what+" "); ok {
-			names = append(names, name)
-		}
-	}
+	names := slices.Clone(l.names[what])
 	sort.Strings(names)
 	return names
 }
@@ -603,7 +602,7 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 	// One set each for the whole configuration, sorted once at the end: loading stays linear
 	// in the number of rules.
 	refs := refSet{}
-	reads := &configReads{fields: map[string]bool{}, windows: map[string]bool{}}
+	reads := &configReads{fields: map[string]bool{}, windows: map[string]bool{}, seen: map[*Program]bool{}}
 
 	// A notifier's title template (an email subject) is checked where it is written, and
 	// the probes, fields and windows it reads are sampled like a message's.
@@ -690,6 +689,9 @@ func keys[V any](m map[string]V) []string {
 type configReads struct {
 	fields  map[string]bool
 	windows map[string]bool // by Window.Key
+	// seen are the programs added: a placeholder such as {{ host.name }} is one program
+	// shared by every message that holds it, and is read once, not once per rule.
+	seen map[*Program]bool
 }
 
 // add records the fields and windows of r's conditions and messages.
@@ -723,6 +725,10 @@ func messagePrograms(progs []*Program, m *Message) []*Program {
 // addPrograms records the fields and windows that progs read.
 func (c *configReads) addPrograms(cfg *Config, progs []*Program) {
 	for _, p := range progs {
+		if c.seen[p] {
+			continue
+		}
+		c.seen[p] = true
 		for _, f := range p.fields {
 			c.fields[f] = true
 		}
