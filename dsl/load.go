@@ -411,7 +411,9 @@ func parseFiles(names []string, read func(string) ([]byte, error), gc *gcBoost) 
 
 func parseFile(name string, src []byte) parsedFile {
 	// CRLF files load like LF ones: heredocs would otherwise keep the \r in messages.
-	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	if bytes.Contains(src, []byte("\r\n")) { // ReplaceAll copies even when there is none
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	}
 	if d := notText(src, name); d != nil {
 		// A binary dropped into rules.d: one error, not one per stray byte.
 		return parsedFile{diags: hcl.Diagnostics{d}}
