@@ -850,12 +850,16 @@ func (s *refSet) add(refs ...probes.Ref) {
 	}
 }
 
-// sorted lists the refs in registry order, then by name; never nil.
+// sorted lists the refs in registry order, then by name; never nil. It sorts the set's
+// own slice, without a copy, and clips it: an insert after it then appends to a new array,
+// leaving the list returned as it is.
 func (s *refSet) sorted() []probes.Ref {
-	out := make([]probes.Ref, len(s.items))
-	copy(out, s.items)
-	probes.SortRefs(out)
-	return out
+	if s.items == nil {
+		return []probes.Ref{}
+	}
+	probes.SortRefs(s.items)
+	s.items = slices.Clip(s.items)
+	return s.items
 }
 
 // smallSetMax is the size up to which a smallSet is only a slice.
@@ -875,6 +879,9 @@ type smallSet[T comparable] struct {
 func (s *smallSet[T]) insert(v T) bool {
 	if s.has(v) {
 		return false
+	}
+	if s.items == nil {
+		s.items = make([]T, 0, 4) // room for most, in one allocation
 	}
 	s.items = append(s.items, v)
 	switch {

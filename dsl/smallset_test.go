@@ -58,3 +58,24 @@ func TestSmallSetIsASet(t *testing.T) {
 		t.Errorf("sorted() of an empty set = %#v, want an empty, non-nil list", got)
 	}
 }
+
+// sorted returns the set's own slice: what it returned must not change when more refs are
+// added and sorted afterwards.
+func TestRefSetSortedIsKept(t *testing.T) {
+	var refs refSet
+	refs.add(probes.Ref{Kind: "http", Name: "b"}, probes.Ref{Kind: "cpu"}, probes.Ref{Kind: "http", Name: "a"})
+	first := refs.sorted()
+	want := []probes.Ref{{Kind: "cpu"}, {Kind: "http", Name: "a"}, {Kind: "http", Name: "b"}}
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("sorted() = %v, want %v", first, want)
+	}
+	refs.add(probes.Ref{Kind: "host"}, probes.Ref{Kind: "http", Name: "0"})
+	second := refs.sorted()
+	if !reflect.DeepEqual(first, want) {
+		t.Errorf("after adding more, the first list became %v, want %v", first, want)
+	}
+	want2 := []probes.Ref{{Kind: "host"}, {Kind: "cpu"}, {Kind: "http", Name: "0"}, {Kind: "http", Name: "a"}, {Kind: "http", Name: "b"}}
+	if !reflect.DeepEqual(second, want2) {
+		t.Errorf("sorted() = %v, want %v", second, want2)
+	}
+}

@@ -48,7 +48,10 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 	rng := expr.Range()
 	s := &sourceString{file: src, lines: lines, name: rng.Filename, whole: rng}
 	var diags hcl.Diagnostics
-	var b strings.Builder
+	// The parts' strings, joined once their length is known: one allocation for Value, or
+	// none when there is one part, instead of one each time a builder outgrows itself.
+	strs := make([]string, 0, 8)
+	n := 0
 
 	appendValue := func(e hcl.Expression, literal bool, quoted bool) bool {
 		v, d, ok := direct.value(e)
@@ -74,13 +77,14 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 			})
 			return false
 		}
-		sp := span{valStart: b.Len(), valEnd: b.Len() + len(str), literal: literal, quoted: quoted, rng: e.Range()}
+		sp := span{valStart: n, valEnd: n + len(str), literal: literal, quoted: quoted, rng: e.Range()}
 		if st, ok := e.(*hclsyntax.ScopeTraversalExpr); !literal && ok && len(st.Traversal) >= 2 && st.Traversal.RootName() == "template" {
 			if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
 				sp.template = a.Name
 			}
 		}
-		b.WriteString(str)
+		strs = append(strs, str)
+		n += len(str)
 		s.spans = append(s.spans, sp)
 		return true
 	}
@@ -101,7 +105,16 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	s.Value = b.String()
+	if len(strs) == 1 {
+		s.Value = strs[0]
+	} else {
+		var b strings.Builder
+		b.Grow(n)
+		for _, str := range strs {
+			b.WriteString(str)
+		}
+		s.Value = b.String()
+	}
 	return s, diags
 }
 

@@ -127,14 +127,26 @@ next:
 // HCL, for its diagnostics.
 func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
 	b, ok := body.(*hclsyntax.Body)
-	if !ok || !fits(b, schema) {
+	if !ok {
 		return body.Content(schema)
 	}
-	c := &hcl.BodyContent{Attributes: make(hcl.Attributes, len(b.Attributes)), MissingItemRange: b.MissingItemRange()}
 	attrs := make([]hcl.Attribute, 0, len(b.Attributes))
-	for name, a := range b.Attributes {
+	for _, as := range schema.Attributes {
+		a, ok := b.Attributes[as.Name]
+		if !ok {
+			if as.Required {
+				return body.Content(schema)
+			}
+			continue
+		}
 		attrs = append(attrs, hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange})
-		c.Attributes[name] = &attrs[len(attrs)-1]
+	}
+	if len(attrs) != len(b.Attributes) || !blocksFit(b, schema) { // an attribute or block the schema does not allow
+		return body.Content(schema)
+	}
+	c := &hcl.BodyContent{Attributes: make(hcl.Attributes, len(attrs)), MissingItemRange: b.MissingItemRange()}
+	for i := range attrs {
+		c.Attributes[attrs[i].Name] = &attrs[i]
 	}
 	if len(b.Blocks) > 0 {
 		blocks := make([]hcl.Block, len(b.Blocks))
@@ -148,18 +160,8 @@ func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.D
 	return c, nil
 }
 
-// fits says whether body.Content(schema) would report nothing.
-func fits(b *hclsyntax.Body, schema *hcl.BodySchema) bool {
-	for name := range b.Attributes {
-		if !slices.ContainsFunc(schema.Attributes, func(a hcl.AttributeSchema) bool { return a.Name == name }) {
-			return false // an attribute the schema does not allow
-		}
-	}
-	for _, a := range schema.Attributes {
-		if _, ok := b.Attributes[a.Name]; !ok && a.Required {
-			return false
-		}
-	}
+// blocksFit says whether every block of b is of a type schema allows, with its labels.
+func blocksFit(b *hclsyntax.Body, schema *hcl.BodySchema) bool {
 	for _, blk := range b.Blocks {
 		i := slices.IndexFunc(schema.Blocks, func(s hcl.BlockHeaderSchema) bool { return s.Type == blk.Type })
 		if i < 0 || len(blk.Labels) != len(schema.Blocks[i].LabelNames) {
