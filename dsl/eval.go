@@ -23,7 +23,8 @@ import (
 )
 
 // evaluator holds what HCL expressions can read at load time: local.*, template.*, env()
-// and file().
+// and file(). locals, and templates and broken once templates is set, must not change
+// after the first call of ctx that reads them: the objects built from them are kept.
 type evaluator struct {
 	loader    *loader
 	locals    map[string]cty.Value
