@@ -868,8 +868,8 @@ const smallSetMax = 8
 // smallSet is a set that keeps its items in insertion order, and is only a slice while
 // it holds at most smallSetMax items, with a map to find them beyond. An expression reads
 // one to three probes, a rule a handful: a map for each (three per expression, two per
-// message, one per rule) was a tenth of what decoding 11,000 rules cost, not counting
-// expr. The configuration's set of every probe read grows past the slice and stays linear.
+// message, one per rule) cost more to make than to use. The configuration's set of every
+// probe read grows past the slice and stays linear.
 type smallSet[T comparable] struct {
 	items []T
 	index map[T]struct{} // nil while len(items) <= smallSetMax
