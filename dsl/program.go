@@ -397,6 +397,9 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 	}
 	p := &Program{Source: code, Range: src.whole, program: prog, Windows: windows}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
+	if len(paths) > 0 {
+		p.Inputs = make([]Input, 0, len(paths))
+	}
 	for _, path := range paths {
 		if ip, err := c.input(path); err == nil {
 			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
@@ -845,6 +848,10 @@ func (v *refVisitor) Visit(node *ast.Node) {
 type refSet struct{ smallSet[probes.Ref] }
 
 func (s *refSet) add(refs ...probes.Ref) {
+	if s.items == nil && len(refs) > 0 {
+		// A rule or a message reads a handful of probes: room for them in one allocation.
+		s.items = make([]probes.Ref, 0, max(len(refs), 8))
+	}
 	for _, r := range refs {
 		s.insert(r)
 	}
