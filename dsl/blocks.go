@@ -353,19 +353,20 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	refs := refSet{}
 	content, d := bodyContent(b.Body, ruleSchema)
 	diags = append(diags, d...)
-	what := fmt.Sprintf("rule %q", name)
+	what := "rule " + strconv.Quote(name) // fmt.Sprintf("rule %q", name), without fmt
 
 	compileCond := func(field string) *Program {
 		a, ok := content.Attributes[field]
 		if !ok {
 			return nil
 		}
-		src, d := ev.sourceString(a, what+" "+field)
+		whatField := what + " " + field
+		src, d := ev.sourceString(a, whatField)
 		diags = append(diags, d...)
 		if src == nil {
 			return nil
 		}
-		p, d := comp.compileCondition(src, what+" "+field)
+		p, d := comp.compileCondition(src, whatField)
 		diags = append(diags, d...)
 		if p != nil {
 			refs.add(p.Refs...)
@@ -497,7 +498,7 @@ const DefaultExecTimeout = 60 * time.Second
 
 func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Config, what string) (*Step, hcl.Diagnostics) {
 	s := &Step{Range: b.DefRange}
-	what = fmt.Sprintf("%s %s", what, b.Type)
+	what += " " + b.Type
 	var diags hcl.Diagnostics
 	switch b.Type {
 	case "notify", "renotify":

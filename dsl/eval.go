@@ -23,7 +23,8 @@ import (
 )
 
 // evaluator holds what HCL expressions can read at load time: local.*, template.*, env()
-// and file().
+// and file(). locals, and templates and broken once templates is set, must not change
+// after the first call of ctx that reads them: the objects built from them are kept.
 type evaluator struct {
 	loader    *loader
 	locals    map[string]cty.Value
@@ -31,8 +32,11 @@ type evaluator struct {
 	broken    []string                    // templates whose text has an error: unknown to their users
 	ctxs      map[string]*hcl.EvalContext // by file
 	// localObj is local as one object, built once: building it for each template was
-	// quadratic (1,100 templates × 22,000 locals took 12 s).
-	localObj cty.Value
+	// quadratic (1,100 templates × 22,000 locals took 12 s). templateObj is template as
+	// one object, built once templates are known.
+	localObj, templateObj cty.Value
+	// direct holds the maps those objects were built from, for evalSourceString's fast path.
+	direct directVars
 }
 
 // ctx returns the evaluation context for expressions in file (file() resolves relative
@@ -46,19 +50,24 @@ func (e *evaluator) ctx(file string) *hcl.EvalContext {
 		if len(e.locals) > 0 {
 			e.localObj = cty.ObjectVal(e.locals)
 		}
+		e.direct.local = asciiNamed(e.locals)
 	}
 	vars := map[string]cty.Value{"local": e.localObj}
 	if e.templates != nil {
-		t := map[string]cty.Value{}
-		for _, tpl := range e.templates {
-			t[tpl.Name] = cty.StringVal(tpl.Text)
-		}
-		for _, name := range e.broken {
-			if _, ok := t[name]; !ok {
-				t[name] = cty.UnknownVal(cty.String)
+		if e.templateObj == cty.NilVal {
+			t := map[string]cty.Value{}
+			for _, tpl := range e.templates {
+				t[tpl.Name] = cty.StringVal(tpl.Text)
 			}
+			for _, name := range e.broken {
+				if _, ok := t[name]; !ok {
+					t[name] = cty.UnknownVal(cty.String)
+				}
+			}
+			e.templateObj = cty.ObjectVal(t)
+			e.direct.template = asciiNamed(t)
 		}
-		vars["template"] = cty.ObjectVal(t)
+		vars["template"] = e.templateObj
 	}
 	c := &hcl.EvalContext{Variables: vars, Functions: e.loader.functions(file)}
 	if e.templates != nil { // templates are known: the context can be kept
@@ -506,7 +515,12 @@ func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceStrin
 	if f != nil {
 		src = f.Bytes
 	}
-	s, diags := evalSourceString(attr.Expr, e.ctx(attr.Range.Filename), src, e.loader.lineIndex(attr.Range.Filename))
+	ctx := e.ctx(attr.Range.Filename)
+	direct := &e.direct
+	if !directTraversals {
+		direct = nil
+	}
+	s, diags := evalSourceString(attr.Expr, ctx, direct, src, e.loader.lineIndex(attr.Range.Filename))
 	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
 	return s, diags
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -396,6 +397,9 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 	}
 	p := &Program{Source: code, Range: src.whole, program: prog, Windows: windows}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
+	if len(paths) > 0 {
+		p.Inputs = make([]Input, 0, len(paths))
+	}
 	for _, path := range paths {
 		if ip, err := c.input(path); err == nil {
 			p.Inputs = append(p.Inputs, Input{Path: path, program: ip})
@@ -428,6 +432,9 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 	refs := refSet{}
 	var diags hcl.Diagnostics
 	text := src.Value
+	// Every placeholder brings at most itself and the text before it: one allocation for
+	// the parts instead of one each time they outgrow their slice.
+	m.Parts = make([]MessagePart, 0, 2*strings.Count(text, placeholderOpen)+1)
 	pos := 0
 	for pos < len(text) {
 		i := strings.Index(text[pos:], placeholderOpen)
@@ -732,16 +739,16 @@ func collectRefs(code string) (refs []probes.Ref, paths, fields []string) {
 // net.ports when the key is computed, as in net.ports[p] or values(net.ports); net for a
 // bare net).
 func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
-	v := &refVisitor{seen: map[probes.Ref]bool{}, consumed: map[*ast.IdentifierNode]bool{}, extended: map[ast.Node]bool{}}
+	v := &refVisitor{}
 	ast.Walk(&root, v)
 	for _, id := range v.idents {
-		if !v.consumed[id] {
-			v.seen[probes.Ref{Kind: id.Value}] = true
+		if !v.consumed.has(id) {
+			v.seen.insert(probes.Ref{Kind: id.Value})
 		}
 	}
-	refs = make([]probes.Ref, 0, len(v.seen))
-	for r := range v.seen {
-		refs = append(refs, r)
+	refs = v.seen.items
+	if refs == nil {
+		refs = []probes.Ref{}
 	}
 	probes.SortRefs(refs)
 	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone). The walk
@@ -759,12 +766,12 @@ func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
 		}
 	}
 	for _, c := range v.chains {
-		if !v.extended[c.node] && !contains(fields, c.path) {
+		if !v.extended.has(c.node) && !contains(fields, c.path) {
 			fields = append(fields, c.path)
 		}
 	}
 	for _, id := range v.idents {
-		if !v.extended[id] && !contains(fields, id.Value) {
+		if !v.extended.has(id) && !contains(fields, id.Value) {
 			fields = append(fields, id.Value)
 		}
 	}
@@ -796,11 +803,11 @@ func memberChain(n ast.Node) (string, bool) {
 // `process` (as in values(process)) reads all of that kind. ast.Walk visits children before
 // their parent, so bare identifiers and whole fields are settled after the walk.
 type refVisitor struct {
-	seen     map[probes.Ref]bool
+	seen     smallSet[probes.Ref]
 	chains   []chain
 	idents   []*ast.IdentifierNode
-	consumed map[*ast.IdentifierNode]bool
-	extended map[ast.Node]bool // nodes that a member access with a fixed name extends
+	consumed smallSet[*ast.IdentifierNode]
+	extended smallSet[ast.Node] // nodes that a member access with a fixed name extends
 }
 
 // chain is a member access made of fixed names: its path (net.ports.8080) and its node.
@@ -815,7 +822,7 @@ func (v *refVisitor) Visit(node *ast.Node) {
 		if c, ok := memberChain(n); ok {
 			if _, known := probes.LookupKind(c[:strings.Index(c, ".")]); known {
 				v.chains = append(v.chains, chain{path: c, node: n})
-				v.extended[n.Node] = true
+				v.extended.insert(n.Node)
 			}
 		}
 		id, ok := n.Node.(*ast.IdentifierNode)
@@ -824,8 +831,8 @@ func (v *refVisitor) Visit(node *ast.Node) {
 		}
 		kind, known := probes.LookupKind(id.Value)
 		if prop, isStr := n.Property.(*ast.StringNode); known && kind.Named && isStr {
-			v.seen[probes.Ref{Kind: kind.Name, Name: prop.Value}] = true
-			v.consumed[id] = true
+			v.seen.insert(probes.Ref{Kind: kind.Name, Name: prop.Value})
+			v.consumed.insert(id)
 		}
 	case *ast.IdentifierNode:
 		if _, known := probes.LookupKind(n.Value); known {
@@ -838,20 +845,68 @@ func (v *refVisitor) Visit(node *ast.Node) {
 // keeps one set for all its rules, and a rule or message one for its parts: merging sorted
 // lists part by part rebuilt and re-sorted the whole list every time, which made loading
 // quadratic in the number of rules.
-type refSet map[probes.Ref]struct{}
+type refSet struct{ smallSet[probes.Ref] }
 
-func (s refSet) add(refs ...probes.Ref) {
+func (s *refSet) add(refs ...probes.Ref) {
+	if s.items == nil && len(refs) > 0 {
+		// A rule or a message reads a handful of probes: room for them in one allocation.
+		s.items = make([]probes.Ref, 0, max(len(refs), 8))
+	}
 	for _, r := range refs {
-		s[r] = struct{}{}
+		s.insert(r)
 	}
 }
 
-// sorted lists the refs in registry order, then by name; never nil.
-func (s refSet) sorted() []probes.Ref {
-	out := make([]probes.Ref, 0, len(s))
-	for r := range s {
-		out = append(out, r)
+// sorted lists the refs in registry order, then by name; never nil. It sorts the set's
+// own slice, without a copy, and clips it: an insert after it then appends to a new array,
+// leaving the list returned as it is.
+func (s *refSet) sorted() []probes.Ref {
+	if s.items == nil {
+		return []probes.Ref{}
 	}
-	probes.SortRefs(out)
-	return out
+	probes.SortRefs(s.items)
+	s.items = slices.Clip(s.items)
+	return s.items
+}
+
+// smallSetMax is the size up to which a smallSet is only a slice.
+const smallSetMax = 8
+
+// smallSet is a set that keeps its items in insertion order, and is only a slice while
+// it holds at most smallSetMax items, with a map to find them beyond. An expression reads
+// one to three probes, a rule a handful: a map for each (three per expression, two per
+// message, one per rule) cost more to make than to use. The configuration's set of every
+// probe read grows past the slice and stays linear.
+type smallSet[T comparable] struct {
+	items []T
+	index map[T]struct{} // nil while len(items) <= smallSetMax
+}
+
+// insert adds v and reports whether it was new.
+func (s *smallSet[T]) insert(v T) bool {
+	if s.has(v) {
+		return false
+	}
+	if s.items == nil {
+		s.items = make([]T, 0, 4) // room for most, in one allocation
+	}
+	s.items = append(s.items, v)
+	switch {
+	case s.index != nil:
+		s.index[v] = struct{}{}
+	case len(s.items) > smallSetMax:
+		s.index = make(map[T]struct{}, 2*len(s.items))
+		for _, x := range s.items {
+			s.index[x] = struct{}{}
+		}
+	}
+	return true
+}
+
+func (s *smallSet[T]) has(v T) bool {
+	if s.index != nil {
+		_, ok := s.index[v]
+		return ok
+	}
+	return slices.Contains(s.items, v)
 }

@@ -70,3 +70,16 @@ func TestBodyContentIsHCLs(t *testing.T) {
 		t.Fatalf("only %d bodies fit a schema and %d did not: the comparison covers too little", fitted, reported)
 	}
 }
+
+// fits says whether body.Content(schema) would report nothing.
+func fits(b *hclsyntax.Body, schema *hcl.BodySchema) bool {
+	found := 0
+	for _, a := range schema.Attributes {
+		if _, ok := b.Attributes[a.Name]; ok {
+			found++
+		} else if a.Required {
+			return false
+		}
+	}
+	return found == len(b.Attributes) && blocksFit(b, schema)
+}

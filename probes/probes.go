@@ -41,13 +41,24 @@ func SortRefs(refs []Ref) {
 
 // kindIndex is the position of the kind called name in the registry; unknown kinds last.
 func kindIndex(name string) int {
-	for i, k := range Kinds {
-		if k.Name == name {
-			return i
-		}
+	if i, ok := kindIndexes[name]; ok {
+		return i
 	}
 	return len(Kinds)
 }
+
+// kindIndexes is the position of each kind in the registry by name: SortRefs compares
+// kinds by it, a few times for each of the tens of thousands of expressions and messages
+// a large configuration loads, and a scan of the registry each time was most of that.
+var kindIndexes = func() map[string]int {
+	m := make(map[string]int, len(Kinds))
+	for i, k := range Kinds {
+		if _, dup := m[k.Name]; !dup {
+			m[k.Name] = i
+		}
+	}
+	return m
+}()
 
 // Snapshot is the values of one tick. Only the probes that were asked for are filled in;
 // a probe that failed is listed in Errors and its values are zero. Get and Put reach any
