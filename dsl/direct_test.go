@@ -230,12 +230,12 @@ func compareDirect(t *testing.T, l *loader, ev *evaluator) int {
 			}
 			if tpl, ok := expr.(*hclsyntax.TemplateExpr); ok {
 				for _, part := range tpl.Parts {
-					if _, _, ok := ev.direct.value(part); ok {
+					if _, ok := ev.direct.value(part); ok {
 						fast++
 					}
 				}
 			}
-			if _, _, ok := ev.direct.value(expr); ok {
+			if _, ok := ev.direct.value(expr); ok {
 				fast++
 			}
 			got, gotDiags := evalSourceString(expr, ctx, &ev.direct, f.Bytes, l.lineIndex(name))

@@ -54,7 +54,8 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 	n := 0
 
 	appendValue := func(e hcl.Expression, literal bool, quoted bool) bool {
-		v, d, ok := direct.value(e)
+		var d hcl.Diagnostics
+		v, ok := direct.value(e)
 		if !ok {
 			v, d = e.Value(ctx)
 		}
@@ -133,16 +134,17 @@ type directVars struct {
 	local, template map[string]cty.Value
 }
 
-// value returns what e.Value(ctx) returns, with no diagnostics, when e is local.<name> or
-// template.<name> and name is in the map of its root; ok is false for anything else.
-func (d *directVars) value(e hcl.Expression) (v cty.Value, diags hcl.Diagnostics, ok bool) {
+// value returns what e.Value(ctx) returns (without diagnostics: there are none) when e is
+// local.<name> or template.<name> and name is in the map of its root; ok is false for
+// anything else.
+func (d *directVars) value(e hcl.Expression) (v cty.Value, ok bool) {
 	st, isTraversal := e.(*hclsyntax.ScopeTraversalExpr)
 	if d == nil || !isTraversal || len(st.Traversal) != 2 {
-		return cty.NilVal, nil, false
+		return cty.NilVal, false
 	}
 	attr, isAttr := st.Traversal[1].(hcl.TraverseAttr)
 	if !isAttr {
-		return cty.NilVal, nil, false
+		return cty.NilVal, false
 	}
 	var vals map[string]cty.Value
 	switch st.Traversal.RootName() {
@@ -152,7 +154,7 @@ func (d *directVars) value(e hcl.Expression) (v cty.Value, diags hcl.Diagnostics
 		vals = d.template
 	}
 	v, ok = vals[attr.Name]
-	return v, nil, ok
+	return v, ok
 }
 
 // asciiNamed returns vals if every name in it is ASCII, else nil. cty normalises an
