@@ -33,24 +33,21 @@ func floorOf(b *testing.B, sources map[string][]byte) (*Config, floorSources) {
 	}
 	var fs floorSources
 	seen := map[string]bool{}
-	addMessage := func(m *Message) {
-		if m == nil {
-			return
-		}
-		for _, p := range m.Parts {
-			if p.Program != nil && !seen[p.Program.Source] {
-				seen[p.Program.Source] = true
-				fs.placeholders = append(fs.placeholders, p.Program.Source)
-			}
-		}
-	}
 	for _, r := range cfg.Rules {
 		fs.conds = append(fs.conds, r.When.Source)
 		if r.ClearWhen != nil {
 			fs.conds = append(fs.conds, r.ClearWhen.Source)
 		}
 		for _, s := range append(append([]*Step{}, r.Fire...), r.Resolve...) {
-			addMessage(s.Message)
+			if s.Message == nil {
+				continue
+			}
+			for _, p := range messagePrograms(nil, s.Message) {
+				if !seen[p.Source] {
+					seen[p.Source] = true
+					fs.placeholders = append(fs.placeholders, p.Source)
+				}
+			}
 		}
 	}
 	return cfg, fs
