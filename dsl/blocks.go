@@ -39,10 +39,16 @@ func checkName(what, name string, rng hcl.Range) hcl.Diagnostics {
 var templateSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "text", Required: true}}}
 
 func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *sourceString, hcl.Diagnostics) {
+	defined := l.define("template", b.Labels[0], b.DefRange())
+	t, src, diags := l.decodeTemplateBody(b, ev, defined.HasErrors())
+	return t, src, append(defined, diags...)
+}
+
+// decodeTemplateBody decodes a template block whose name define has seen (dup: already
+// defined). It changes nothing in l unless the block calls a function.
+func (l *loader) decodeTemplateBody(b *hclsyntax.Block, ev *evaluator, dup bool) (*Template, *sourceString, hcl.Diagnostics) {
 	name := b.Labels[0]
-	diags := l.define("template", name, b.DefRange())
-	dup := diags.HasErrors()
-	diags = append(diags, checkName("template", name, b.LabelRanges[0])...)
+	diags := checkName("template", name, b.LabelRanges[0])
 	content, d := bodyContent(b.Body, templateSchema)
 	diags = append(diags, d...)
 	attr, ok := content.Attributes["text"]
@@ -61,6 +67,41 @@ func (l *loader) decodeTemplate(b *hclsyntax.Block, ev *evaluator) (*Template, *
 		return nil, nil, diags
 	}
 	return &Template{Name: name, Text: src.Value, Range: b.DefRange()}, src, diags
+}
+
+// decodedTemplate is a template block decoded: the template (nil when not kept), its
+// text with the map back to its source, and its diagnostics.
+type decodedTemplate struct {
+	template *Template
+	src      *sourceString
+	diags    hcl.Diagnostics
+}
+
+// decodeTemplates decodes the template blocks, in order, several at once when there are
+// many, as rules are (rules.go).
+func (l *loader) decodeTemplates(blocks []*hclsyntax.Block, ev *evaluator) []decodedTemplate {
+	out := make([]decodedTemplate, len(blocks))
+	workers := workersFor(len(blocks))
+	if workers < 2 {
+		for i, b := range blocks {
+			out[i].template, out[i].src, out[i].diags = l.decodeTemplate(b, ev)
+		}
+		return out
+	}
+	dups := make([]bool, len(blocks))
+	calls := make([]bool, len(blocks))
+	for i, b := range blocks {
+		out[i].diags = l.define("template", b.Labels[0], b.DefRange())
+		dups[i] = out[i].diags.HasErrors()
+		calls[i] = callsFunction(b, l.files[b.DefRange().Filename])
+	}
+	l.ready(ev)
+	atOnce(workers, len(blocks), func(i int) bool { return calls[i] }, func() struct{} { return struct{}{} },
+		func(_ struct{}, i int) {
+			t, src, d := l.decodeTemplateBody(blocks[i], ev, dups[i])
+			out[i].template, out[i].src, out[i].diags = t, src, append(out[i].diags, d...)
+		})
+	return out
 }
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -509,7 +550,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		s.Notifier = b.Labels[0]
 		// A notifier block with a mistake of its own (unknown kind, bad api_url) still
 		// declares its name: its error is reported there, not again at every step using it.
-		if _, declared := l.defined["notifier "+s.Notifier]; !declared {
+		if _, declared := l.defined[definition{"notifier", s.Notifier}]; !declared {
 			names := l.definedNames("notifier")
 			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", what, s.Notifier, suggest(s.Notifier, names))
 			if len(names) > 0 {

@@ -215,6 +215,13 @@ func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
 // any order; a cycle or an unknown reference is reported.
 func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	n := 0
+	for _, b := range l.blocks["locals"] {
+		n += len(b.Body.Attributes)
+	}
+	// Most locals are literals (a number or a plain string): their value is known as they
+	// are defined. The others are pending until evaluated, in source order in order.
+	values := make(map[string]cty.Value, n)
 	pending := map[string]*hclsyntax.Attribute{}
 	var order []string
 	for _, b := range l.blocks["locals"] {
@@ -231,6 +238,10 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 				diags = append(diags, d...)
 				continue
 			}
+			if v, ok := literalValue(a.Expr); ok {
+				values[a.Name] = v
+				continue
+			}
 			pending[a.Name] = a
 			order = append(order, a.Name)
 		}
@@ -239,7 +250,6 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 	// in source order), in a context that holds only those: a context of every local for
 	// each one, and a pass over all that were left for each one evaluated, made loading
 	// quadratic (16,000 locals defined from the next one took 16 s).
-	values := make(map[string]cty.Value, len(order))
 	localDiags := make(map[string]hcl.Diagnostics)
 	const (
 		visiting = iota + 1
@@ -257,11 +267,6 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 			return true
 		}
 		a := pending[name]
-		if v, ok := literalValue(a.Expr); ok { // most locals: a number or a plain string
-			delete(pending, name)
-			state[name], values[name] = done, v
-			return true
-		}
 		state[name] = visiting
 		refs := localRefs(a.Expr)
 		ok := true
@@ -284,7 +289,7 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 		}
 		ev := &evaluator{loader: l, locals: locals}
 		v, d := a.Expr.Value(ev.ctx(a.SrcRange.Filename))
-		explainUnknownLocals(d, order, values, &unknown)
+		explainUnknownLocals(d, l.names["local"], values, &unknown)
 		explainTraversals(d)
 		d = append(d, l.unsetEnvWarnings(a.Expr.Range(), "local."+name)...)
 		localDiags[name] = d

@@ -313,9 +313,9 @@ type loader struct {
 	// secrets and secretEnv become Config.Secrets and Config.SecretEnv.
 	secrets   []string
 	secretEnv []string
-	lines     map[string]*lineIndex // line starts by file, built on first use
-	defined   map[string]hcl.Range  // "rule overload" → first definition
-	names     map[string][]string   // by what ("rule"): the names defined, in order
+	lines     map[string]*lineIndex    // line starts by file, built on first use
+	defined   map[definition]hcl.Range // each definition → where it first is
+	names     map[string][]string      // by what ("rule"): the names defined, in order
 	// broken is, by file, the part of it that the parser's recovery from its first syntax
 	// error makes unreadable.
 	broken map[string][]brokenSpan
@@ -333,7 +333,7 @@ func newLoader(opts Options) *loader {
 		opts:    opts,
 		files:   map[string]*hcl.File{},
 		blocks:  map[string][]*hclsyntax.Block{},
-		defined: map[string]hcl.Range{},
+		defined: map[definition]hcl.Range{},
 		names:   map[string][]string{},
 		lines:   map[string]*lineIndex{},
 		broken:  map[string][]brokenSpan{},
@@ -481,9 +481,14 @@ func (l *loader) addFile(name string, p parsedFile) hcl.Diagnostics {
 	return diags
 }
 
+// definition is a named thing of a kind: {"rule", "overload"}. A struct, not the two
+// joined in a string: no string is built for each of a large file's 35,000 definitions,
+// nor for each lookup of a notify step's notifier.
+type definition struct{ what, name string }
+
 // define records the definition of a named thing and reports a duplicate, citing the first.
 func (l *loader) define(what, name string, rng hcl.Range) hcl.Diagnostics {
-	key := what + " " + name
+	key := definition{what, name}
 	if prev, dup := l.defined[key]; dup {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -514,18 +519,27 @@ func rangeString(r hcl.Range) string {
 func (l *loader) build() (*Config, hcl.Diagnostics) {
 	cfg := &Config{Files: l.files, Settings: defaultSettings()}
 	var diags hcl.Diagnostics
+	if len(l.defined) == 0 { // room for every definition: a large file makes 35,000
+		n := 0
+		for _, blocks := range l.blocks {
+			n += len(blocks)
+		}
+		for _, b := range l.blocks["locals"] {
+			n += len(b.Body.Attributes)
+		}
+		l.defined = make(map[definition]hcl.Range, n)
+	}
 
 	locals, d := l.decodeLocals()
 	diags = append(diags, d...)
 	ev := &evaluator{loader: l, locals: locals}
 
 	templateSrc := map[string]*sourceString{}
-	for _, b := range l.blocks["template"] {
-		t, src, d := l.decodeTemplate(b, ev)
-		diags = append(diags, d...)
-		if t != nil {
-			cfg.Templates = append(cfg.Templates, t)
-			templateSrc[t.Name] = src
+	for _, dt := range l.decodeTemplates(l.blocks["template"], ev) {
+		diags = append(diags, dt.diags...)
+		if dt.template != nil {
+			cfg.Templates = append(cfg.Templates, dt.template)
+			templateSrc[dt.template.Name] = dt.src
 		}
 	}
 	ev.templates = append([]*Template{}, cfg.Templates...)
@@ -594,12 +608,7 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 	comp := newCompiler(schema)
 
 	// A template's placeholders are checked where the template is written.
-	for _, t := range cfg.Templates {
-		if src := templateSrc[t.Name]; src != nil {
-			_, d := comp.compileMessage(src, fmt.Sprintf("template %q", t.Name))
-			diags = append(diags, d...)
-		}
-	}
+	diags = append(diags, l.compileTemplates(cfg.Templates, templateSrc, comp)...)
 
 	// One set each for the whole configuration, sorted once at the end: loading stays linear
 	// in the number of rules.
@@ -649,6 +658,45 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 	}
 	sort.Strings(cfg.Fields)
 	return cfg, diags
+}
+
+// compileTemplates compiles the placeholders of each template, several at once when there
+// are many, and adds them to comp's cache in order, for the rules that splice templates.
+func (l *loader) compileTemplates(templates []*Template, srcs map[string]*sourceString, comp *compiler) hcl.Diagnostics {
+	workers := workersFor(len(templates))
+	if workers < 2 {
+		var diags hcl.Diagnostics
+		for _, t := range templates {
+			if src := srcs[t.Name]; src != nil {
+				_, d := comp.compileMessage(src, fmt.Sprintf("template %q", t.Name))
+				diags = append(diags, d...)
+			}
+		}
+		return diags
+	}
+	msgs := make([]*Message, len(templates))
+	diags := make([]hcl.Diagnostics, len(templates))
+	atOnce(workers, len(templates), func(int) bool { return false }, func() *compiler { return fork(comp) },
+		func(wc *compiler, i int) {
+			if src := srcs[templates[i].Name]; src != nil {
+				msgs[i], diags[i] = wc.compileMessage(src, fmt.Sprintf("template %q", templates[i].Name))
+			}
+		})
+	var all hcl.Diagnostics
+	for i, m := range msgs {
+		all = append(all, diags[i]...)
+		if m == nil {
+			continue
+		}
+		for _, part := range m.Parts {
+			if p := part.Program; p != nil {
+				if _, ok := comp.placeholders[p.Source]; !ok {
+					comp.placeholders[p.Source] = p
+				}
+			}
+		}
+	}
+	return all
 }
 
 // suggest returns " Did you mean "x"?" when one of the options is close to given.

@@ -25,16 +25,76 @@ import (
 //     cache gives when rules are decoded one after the other.
 
 // parallelRules is the number of rules from which they are decoded several at once, and
-// rulesPerWorker the fewest rules per worker; variables for tests.
+// rulesPerWorker the fewest rules per worker; variables for tests. Templates are decoded and
+// compiled the same way, from the same numbers.
 var parallelRules, rulesPerWorker = 256, 64
+
+// workersFor is the number of workers that decode n blocks at once: below 2, they are
+// decoded one after the other.
+func workersFor(n int) int {
+	if n < parallelRules {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), n/rulesPerWorker)
+}
+
+// atOnce runs do(w, i) for every i in [0, n) on workers goroutines, each with a w of its
+// own made by worker. Those for which alone(i) holds run after all the others, here, in
+// order, with a w of their own.
+func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do func(W, int)) {
+	var later []int
+	next := make(chan int, 64)
+	var wg sync.WaitGroup
+	for range workers {
+		w := worker()
+		wg.Go(func() {
+			for i := range next {
+				do(w, i)
+			}
+		})
+	}
+	for i := range n {
+		if alone(i) {
+			later = append(later, i)
+			continue
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if len(later) > 0 {
+		w := worker()
+		for _, i := range later {
+			do(w, i)
+		}
+	}
+}
+
+// ready builds what decoding blocks at once reads but would otherwise build on first use,
+// which is not safe from several goroutines: each file's evaluation context (with the
+// locals object and the file's functions) and its line index.
+func (l *loader) ready(ev *evaluator) {
+	for name, f := range l.files {
+		ev.ctx(name)
+		l.lineIndex(name).find(f.Bytes, 0)
+	}
+}
+
+// fork returns a compiler for one worker: its own, starting with the placeholders comp
+// compiled so far.
+func fork(comp *compiler) *compiler {
+	c := newCompiler(comp.schema)
+	maps.Copy(c.placeholders, comp.placeholders)
+	return c
+}
 
 // decodeRules decodes the rule blocks, in order, and returns for each the rule (nil when
 // not kept) and its diagnostics.
 func (l *loader) decodeRules(blocks []*hclsyntax.Block, ev *evaluator, comp *compiler, cfg *Config) ([]*Rule, []hcl.Diagnostics) {
 	rules := make([]*Rule, len(blocks))
 	diags := make([]hcl.Diagnostics, len(blocks))
-	workers := min(runtime.GOMAXPROCS(0), len(blocks)/rulesPerWorker)
-	if len(blocks) < parallelRules || workers < 2 {
+	workers := workersFor(len(blocks))
+	if workers < 2 {
 		for i, b := range blocks {
 			rules[i], diags[i] = l.decodeRule(b, ev, comp, cfg)
 		}
@@ -42,53 +102,19 @@ func (l *loader) decodeRules(blocks []*hclsyntax.Block, ev *evaluator, comp *com
 	}
 
 	dups := make([]bool, len(blocks))
-	var calls []int // rules calling a function
+	calls := make([]bool, len(blocks)) // rules calling a function
 	for i, b := range blocks {
 		diags[i] = l.define("rule", b.Labels[0], b.DefRange())
 		dups[i] = diags[i].HasErrors()
-		if callsFunction(b, l.files[b.DefRange().Filename]) {
-			calls = append(calls, i)
-		}
+		calls[i] = callsFunction(b, l.files[b.DefRange().Filename])
 	}
-	for name, f := range l.files {
-		ev.ctx(name)
-		l.lineIndex(name).find(f.Bytes, 0)
-	}
+	l.ready(ev)
 
 	decoded := make([]decodedRule, len(blocks))
-	next := make(chan int, 64)
-	var wg sync.WaitGroup
 	// Each worker compiles with its own compiler, which starts with the placeholders of the
 	// templates and notifier titles compiled so far.
-	fork := func() *compiler {
-		c := newCompiler(comp.schema)
-		maps.Copy(c.placeholders, comp.placeholders)
-		return c
-	}
-	for range workers {
-		wc := fork()
-		wg.Go(func() {
-			for i := range next {
-				decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i])
-			}
-		})
-	}
-	k := 0
-	for i := range blocks {
-		if k < len(calls) && calls[k] == i {
-			k++
-			continue
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if len(calls) > 0 {
-		wc := fork()
-		for _, i := range calls {
-			decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i])
-		}
-	}
+	atOnce(workers, len(blocks), func(i int) bool { return calls[i] }, func() *compiler { return fork(comp) },
+		func(wc *compiler, i int) { decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i]) })
 
 	for i, dr := range decoded {
 		canonicalPlaceholders(dr.all, comp.placeholders)

@@ -55,6 +55,9 @@ func describe(cfg *Config) string {
 			}
 		}
 	}
+	for _, t := range cfg.Templates {
+		fmt.Fprintf(&b, "template %q %s %q\n", t.Name, rangeString(t.Range), t.Text)
+	}
 	for _, w := range cfg.Windows {
 		fmt.Fprintf(&b, "window %s\n", w.Key())
 	}
@@ -65,7 +68,8 @@ func describe(cfg *Config) string {
 // manyRules is a rules directory of n rules in files of 100, with mistakes in many of
 // them: unknown fields and syntax errors in conditions and placeholders, duplicate names,
 // unknown notifiers, env() reads set and unset, bad durations, templates and windows shared
-// between rules.
+// between rules. A template comes with every fourth rule, with mistakes of its own:
+// duplicate and invalid names, placeholders that do not compile, env() reads.
 func manyRules(n int) map[string][]byte {
 	files := map[string][]byte{}
 	var b strings.Builder
@@ -111,6 +115,23 @@ func manyRules(n int) map[string][]byte {
 		forv := "2m"
 		if i%19 == 4 {
 			forv = "2 minutes"
+		}
+		if i%4 == 0 {
+			tname, text := fmt.Sprintf("t%d", i), fmt.Sprintf("{{ cpu.avg3 }} {{ load.avg1 + %d }} ${local.limit}", i%5)
+			switch i % 36 {
+			case 8:
+				tname = fmt.Sprintf("t%d", i-4) // a duplicate
+			case 12:
+				tname = fmt.Sprintf("t-%d", i%72) // an invalid name, and a duplicate from the third on
+			case 16:
+				text = fmt.Sprintf("{{ mem.nope%d }} {{ avg_over(\\\"cpu.pct\\\", \\\"%dm\\\") }}", i%3, 1+i%5)
+			case 20:
+				text = fmt.Sprintf("${env(\"NOTIMON_T_%d\")} {{ cpu.avg3 }}", i%3)
+			case 24:
+				text = "{{ cpu.avg3 "
+			}
+			fmt.Fprintf(&b, "template %q {\n  text = \"%s\"\n}\n", tname, text)
+			msg += fmt.Sprintf(" ${template.t%d}", i)
 		}
 		fmt.Fprintf(&b, "rule %q {\n  when = \"%s\"\n  for = %q\n", name, when, forv)
 		if i == 250 {
@@ -163,7 +184,7 @@ func TestParallelRulesAsInOrder(t *testing.T) {
 	if len(wantOrder) < 500 {
 		t.Fatalf("only %d diagnostics: the test needs errors in many rules", len(wantOrder))
 	}
-	for _, want := range []string{"Unknown notifier", "Duplicate rule", "Unclosed placeholder", "Environment variable not set", "Invalid duration", "Unknown probe field", "Expression syntax error", "Invalid timeout"} {
+	for _, want := range []string{"Unknown notifier", "Duplicate rule", "Duplicate template", "Invalid name", "Unknown probe field", "Unclosed placeholder", "Environment variable not set", "Invalid duration", "Unknown probe field", "Expression syntax error", "Invalid timeout"} {
 		if !strings.Contains(wantOut, want) {
 			t.Errorf("no %q among the diagnostics", want)
 		}
