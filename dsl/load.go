@@ -628,7 +628,7 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		if !d.HasErrors() {
 			n.Title = m
 			refs.add(m.Refs...)
-			reads.addPrograms(cfg, messagePrograms(nil, m))
+			reads.addMessage(cfg, m)
 		}
 	}
 
@@ -739,27 +739,26 @@ func keys[V any](m map[string]V) []string {
 type configReads struct {
 	fields  map[string]bool
 	windows map[string]bool // by Window.Key
-	// seen are the programs added: a placeholder such as {{ host.name }} is one program
+	// seen are the placeholders read: a placeholder such as {{ host.name }} is one program
 	// shared by every message that holds it, and is read once, not once per rule.
 	seen map[*Program]bool
 }
 
 // add records the fields and windows of r's conditions and messages.
 func (c *configReads) add(cfg *Config, r *Rule) {
-	var progs []*Program
+	// A condition is a program of its own rule's: it cannot have been seen.
 	for _, p := range []*Program{r.When, r.ClearWhen} {
 		if p != nil {
-			progs = append(progs, p)
+			c.read(cfg, p)
 		}
 	}
 	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
 		for _, s := range chain {
 			if s.Message != nil {
-				progs = messagePrograms(progs, s.Message)
+				c.addMessage(cfg, s.Message)
 			}
 		}
 	}
-	c.addPrograms(cfg, progs)
 }
 
 // messagePrograms appends the programs of m's placeholders to progs.
@@ -772,21 +771,26 @@ func messagePrograms(progs []*Program, m *Message) []*Program {
 	return progs
 }
 
-// addPrograms records the fields and windows that progs read.
-func (c *configReads) addPrograms(cfg *Config, progs []*Program) {
-	for _, p := range progs {
-		if c.seen[p] {
-			continue
+// addMessage records the fields and windows that m's placeholders read, each shared
+// placeholder once.
+func (c *configReads) addMessage(cfg *Config, m *Message) {
+	for _, part := range m.Parts {
+		if p := part.Program; p != nil && !c.seen[p] {
+			c.seen[p] = true
+			c.read(cfg, p)
 		}
-		c.seen[p] = true
-		for _, f := range p.fields {
-			c.fields[f] = true
-		}
-		for _, w := range p.Windows {
-			if k := w.Key(); !c.windows[k] {
-				c.windows[k] = true
-				cfg.Windows = append(cfg.Windows, w)
-			}
+	}
+}
+
+// read records the fields and windows that p reads.
+func (c *configReads) read(cfg *Config, p *Program) {
+	for _, f := range p.fields {
+		c.fields[f] = true
+	}
+	for _, w := range p.Windows {
+		if k := w.Key(); !c.windows[k] {
+			c.windows[k] = true
+			cfg.Windows = append(cfg.Windows, w)
 		}
 	}
 }
