@@ -550,7 +550,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		s.Notifier = b.Labels[0]
 		// A notifier block with a mistake of its own (unknown kind, bad api_url) still
 		// declares its name: its error is reported there, not again at every step using it.
-		if _, declared := l.defined[definition{"notifier", s.Notifier}]; !declared {
+		if !l.isDefined("notifier", s.Notifier) {
 			names := l.definedNames("notifier")
 			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", what, s.Notifier, suggest(s.Notifier, names))
 			if len(names) > 0 {

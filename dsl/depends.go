@@ -12,19 +12,20 @@ import (
 // ancestor) and puts cfg.Rules in dependency order, parents first, so that a tick settles a
 // parent before its children read its state. Rules keep the order of the files otherwise.
 func (l *loader) orderRules(cfg *Config) hcl.Diagnostics {
+	if !slices.ContainsFunc(cfg.Rules, func(r *Rule) bool { return len(r.DependsOn) > 0 }) {
+		return nil
+	}
 	var diags hcl.Diagnostics
-	declared := l.definedNames("rule") // rules with errors of their own too: not unknown
+	var declared []string // rules with errors of their own too: not unknown; for suggestions
 	byName := make(map[string]*Rule, len(cfg.Rules))
 	for _, r := range cfg.Rules {
 		byName[r.Name] = r
 	}
-	hasDeps := false
 	valid := map[string][]string{} // each rule's parents, less the unknown and repeated ones
 	for _, r := range cfg.Rules {
 		if len(r.DependsOn) == 0 {
 			continue
 		}
-		hasDeps = true
 		a := l.dependsOn[r.Name]
 		seen := map[string]bool{}
 		var kept []string
@@ -32,7 +33,10 @@ func (l *loader) orderRules(cfg *Config) hcl.Diagnostics {
 			switch {
 			case seen[p]:
 				diags = append(diags, itemError(a, i, "Duplicate parent", fmt.Sprintf("rule %q depends_on lists %q twice.", r.Name, p)))
-			case !slices.Contains(declared, p):
+			case !l.isDefined("rule", p):
+				if declared == nil {
+					declared = l.definedNames("rule")
+				}
 				detail := fmt.Sprintf("rule %q depends on %q, which is not a rule of this configuration.%s", r.Name, p, suggest(p, declared))
 				diags = append(diags, itemError(a, i, "Unknown rule", detail))
 			default:
@@ -41,9 +45,6 @@ func (l *loader) orderRules(cfg *Config) hcl.Diagnostics {
 			seen[p] = true
 		}
 		valid[r.Name] = kept
-	}
-	if !hasDeps {
-		return diags
 	}
 	defer func() {
 		for _, r := range cfg.Rules {

@@ -502,6 +502,12 @@ func (l *loader) define(what, name string, rng hcl.Range) hcl.Diagnostics {
 	return nil
 }
 
+// isDefined says whether a name of what ("rule") is defined.
+func (l *loader) isDefined(what, name string) bool {
+	_, ok := l.defined[definition{what, name}]
+	return ok
+}
+
 // definedNames lists the names defined for what ("notifier"), sorted. It reads the names
 // of that kind alone, not every definition: a 4 MiB file defines 35,000 names.
 func (l *loader) definedNames(what string) []string {
@@ -642,7 +648,10 @@ func (l *loader) build() (*Config, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, l.orderRules(cfg)...)
-	ruleNames := l.definedNames("rule")
+	var ruleNames []string
+	if len(l.blocks["maintenance"]) > 0 {
+		ruleNames = l.definedNames("rule")
+	}
 	for _, b := range l.blocks["maintenance"] {
 		m, d := l.decodeMaintenance(b, ev, ruleNames)
 		diags = append(diags, d...)

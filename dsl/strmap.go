@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"math/big"
 	"sort"
 	"strconv"
@@ -335,11 +336,14 @@ type lineIndex struct {
 
 func (li *lineIndex) find(src []byte, off int) (line, start int) {
 	li.once.Do(func() {
-		li.starts = append(li.starts, 0)
-		for i, c := range src {
-			if c == '\n' {
-				li.starts = append(li.starts, i+1)
+		li.starts = make([]int, 1, 1+bytes.Count(src, []byte("\n")))
+		for i := 0; ; {
+			nl := bytes.IndexByte(src[i:], '\n')
+			if nl < 0 {
+				break
 			}
+			i += nl + 1
+			li.starts = append(li.starts, i)
 		}
 	})
 	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
