@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -52,6 +53,33 @@ type Program struct {
 	// fields are the probe fields it reads as a whole (collectRefs), its windows' included.
 	fields  []string
 	program *vm.Program
+	// later, for a condition whose bytecode is made on first use (compileLater), holds what
+	// makes it; program is nil until then.
+	later *laterProgram
+}
+
+// laterProgram is a checked and optimized expression not yet compiled to bytecode.
+type laterProgram struct {
+	once sync.Once
+	tree *parser.Tree
+	cfg  *conf.Config
+	mu   *sync.Mutex // cfg's: compiling may fill in its type cache
+	err  error
+}
+
+// vmProgram returns p's bytecode, making it first if it is made on first use.
+func (p *Program) vmProgram() (*vm.Program, error) {
+	l := p.later
+	if l == nil {
+		return p.program, nil
+	}
+	l.once.Do(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		p.program, l.err = exprcompiler.Compile(l.tree, l.cfg)
+		l.tree = nil
+	})
+	return p.program, l.err
 }
 
 // Input is one probe field an expression reads.
@@ -67,10 +95,14 @@ func (in Input) Eval(env any) (any, error) { return expr.Run(in.program, env) }
 // placeholders). machine may be nil; pass one per goroutine to avoid allocating a VM on
 // every call.
 func (p *Program) Eval(machine *vm.VM, env any) (any, error) {
-	if machine == nil {
-		return expr.Run(p.program, env)
+	prog, err := p.vmProgram()
+	if err != nil {
+		return nil, err
 	}
-	return machine.Run(p.program, env)
+	if machine == nil {
+		return expr.Run(prog, env)
+	}
+	return machine.Run(prog, env)
 }
 
 // Message is a message template: literal text and compiled {{ }} placeholders.
@@ -193,6 +225,8 @@ type compiler struct {
 	names   map[string]any // namespaces by name, for explaining unknown names
 
 	cond, value, msg *conf.Config
+	// condMu guards cond while a condition compiled later is compiled (laterProgram).
+	condMu *sync.Mutex
 	// placeholders caches compiled placeholders by source: the same {{ cpu.avg3 }} recurs in
 	// many messages, and every template is spliced into several.
 	placeholders map[string]*Program
@@ -242,7 +276,7 @@ func newCompiler(schema *probes.Schema) *compiler {
 	msg := schema.Map(&probes.Snapshot{})
 	msg["rule"] = RuleInfo{}
 	msg["exec"] = ExecInfo{}
-	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}}
+	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}, condMu: &sync.Mutex{}}
 	c.cond = exprConfig(c.whenEnv, expr.AsBool())
 	c.value = exprConfig(c.whenEnv)
 	c.msg = exprConfig(c.msgEnv)
@@ -354,19 +388,40 @@ func compile(code string, cfg *conf.Config) (*vm.Program, error) {
 // written (collectRefs, windowsIn) must walk it first: parsing each expression once, not
 // once for each of them, is a good part of what loading costs.
 func compileTree(tree *parser.Tree, cfg *conf.Config) (*vm.Program, error) {
-	if _, err := new(checker.Checker).PatchAndCheck(tree, cfg); err != nil {
+	if err := checkTree(tree, cfg); err != nil {
 		return nil, err
+	}
+	return exprcompiler.Compile(tree, cfg)
+}
+
+// checkTree checks and optimizes tree: every mistake in it is found here, before its
+// bytecode is made.
+func checkTree(tree *parser.Tree, cfg *conf.Config) error {
+	if _, err := new(checker.Checker).PatchAndCheck(tree, cfg); err != nil {
+		return err
 	}
 	if cfg.Optimize {
 		if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 			var fe *file.Error
 			if errors.As(err, &fe) {
-				return nil, fe.Bind(tree.Source)
+				return fe.Bind(tree.Source)
 			}
-			return nil, err
+			return err
 		}
 	}
-	return exprcompiler.Compile(tree, cfg)
+	return nil
+}
+
+// compileLater says whether a condition's bytecode can be made on first use rather than
+// as it loads. The engine runs conditions in batches compiled from their sources (Batch):
+// a rule's own program is run only when its batch fails, by explain and by rule tests, and
+// compiling 11,000 of them was a tenth of loading a 4 MiB file. Making bytecode can fail
+// after a check passed only through a function call (an argument constant out of a
+// parameter's range) or a regular expression built by the optimizer (x matches ("[" +
+// "(")); a condition with a call or matches is compiled as it loads, so that its errors
+// are still reported there, with the others.
+func compileLater(code string) bool {
+	return !strings.Contains(code, "(") && !strings.Contains(code, "matches")
 }
 
 // compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
@@ -391,11 +446,16 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.whole.Ptr()}}
 	}
 	refs, paths, fields := collectRefsIn(tree.Node)
-	prog, err := compileTree(tree, c.cond)
+	p := &Program{Source: code, Range: src.whole, Windows: windows}
+	if compileLater(code) {
+		err = checkTree(tree, c.cond)
+		p.later = &laterProgram{tree: tree, cfg: c.cond, mu: c.condMu}
+	} else {
+		p.program, err = compileTree(tree, c.cond)
+	}
 	if err != nil {
 		return nil, exprDiagnostics(err, src, 0, field, c.names)
 	}
-	p := &Program{Source: code, Range: src.whole, program: prog, Windows: windows}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
 	if len(paths) > 0 {
 		p.Inputs = make([]Input, 0, len(paths))
