@@ -289,7 +289,7 @@ func (l *loader) decodeLocals() (map[string]cty.Value, hcl.Diagnostics) {
 		}
 		ev := &evaluator{loader: l, locals: locals}
 		v, d := a.Expr.Value(ev.ctx(a.SrcRange.Filename))
-		explainUnknownLocals(d, l.names["local"], values, &unknown)
+		explainUnknownLocals(d, l.kind("local").names, values, &unknown)
 		explainTraversals(d)
 		d = append(d, l.unsetEnvWarnings(a.Expr.Range(), "local."+name)...)
 		localDiags[name] = d
@@ -426,11 +426,21 @@ func localCycle(name string, pending map[string]*hclsyntax.Attribute) []string {
 
 // sortedAttrs returns a body's attributes in source order (hclsyntax keeps them in a map).
 func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
-	attrs := make([]*hclsyntax.Attribute, 0, len(body.Attributes))
-	for _, a := range body.Attributes {
-		attrs = append(attrs, a)
+	// Sorted by offsets read once: comparing through the pointers read two attributes,
+	// scattered in memory, for each of the 300,000 comparisons 22,000 locals take.
+	type attrAt struct {
+		at   int
+		attr *hclsyntax.Attribute
 	}
-	slices.SortFunc(attrs, func(a, b *hclsyntax.Attribute) int { return a.SrcRange.Start.Byte - b.SrcRange.Start.Byte })
+	byOffset := make([]attrAt, 0, len(body.Attributes))
+	for _, a := range body.Attributes {
+		byOffset = append(byOffset, attrAt{a.SrcRange.Start.Byte, a})
+	}
+	slices.SortFunc(byOffset, func(a, b attrAt) int { return a.at - b.at })
+	attrs := make([]*hclsyntax.Attribute, len(byOffset))
+	for i, a := range byOffset {
+		attrs[i] = a.attr
+	}
 	return attrs
 }
 
