@@ -220,7 +220,7 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 			// The default: placeholders the schema always has, its range the block's.
 			rng := b.DefRange()
 			n.titleSrc = &sourceString{Value: ta.Default, name: rng.Filename, whole: rng,
-				spans: []span{{valStart: 0, valEnd: len(ta.Default), rng: rng}}}
+				spans: []span{{valStart: 0, valEnd: len(ta.Default), part: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(ta.Default), SrcRange: rng}}}}
 		}
 	}
 	return n, diags
