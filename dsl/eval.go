@@ -431,14 +431,19 @@ func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
 
 // value evaluates an attribute and reports unset env() reads.
 func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diagnostics) {
+	return e.valueOf(attr, text(what))
+}
+
+// valueOf is value with what as a label.
+func (e *evaluator) valueOf(attr *hcl.Attribute, what label) (cty.Value, hcl.Diagnostics) {
 	if x, ok := attr.Expr.(hclsyntax.Expression); ok {
 		if v, ok := literalValue(x); ok { // severity = "critical", for = "2m": nothing to evaluate
-			return v, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)
+			return v, e.unsetEnvWarnings(attr.Expr.Range(), what)
 		}
 	}
 	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
 	explainTraversals(diags)
-	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr.Expr.Range(), what)...)
 	if !diags.HasErrors() && !v.IsWhollyKnown() {
 		diags = append(diags, consequenceOf(attr.Expr.Range()))
 	}
@@ -508,8 +513,21 @@ func dropConsequences(diags hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
+// unsetEnvWarnings is the loader's, with what joined only when there is a warning.
+func (e *evaluator) unsetEnvWarnings(subject hcl.Range, what label) hcl.Diagnostics {
+	if len(e.loader.unset) == 0 {
+		return nil
+	}
+	return e.loader.unsetEnvWarnings(subject, what.String())
+}
+
 // sourceString evaluates a string attribute keeping the map back to its source.
 func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceString, hcl.Diagnostics) {
+	return e.sourceStringOf(attr, text(what))
+}
+
+// sourceStringOf is sourceString with what as a label.
+func (e *evaluator) sourceStringOf(attr *hcl.Attribute, what label) (*sourceString, hcl.Diagnostics) {
 	f := e.loader.files[attr.Range.Filename]
 	var src []byte
 	if f != nil {
@@ -521,7 +539,7 @@ func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceStrin
 		direct = nil
 	}
 	s, diags := evalSourceString(attr.Expr, ctx, direct, src, e.loader.lineIndex(attr.Range.Filename))
-	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr.Expr.Range(), what)...)
 	return s, diags
 }
 
@@ -536,26 +554,36 @@ func attrError(attr *hcl.Attribute, summary, detail string) hcl.Diagnostics {
 
 // decodeString evaluates attr as a string.
 func (e *evaluator) decodeString(attr *hcl.Attribute, what string) (string, hcl.Diagnostics) {
-	v, diags := e.value(attr, what)
+	return e.decodeStringOf(attr, text(what))
+}
+
+// decodeStringOf is decodeString with what as a label.
+func (e *evaluator) decodeStringOf(attr *hcl.Attribute, what label) (string, hcl.Diagnostics) {
+	v, diags := e.valueOf(attr, what)
 	if diags.HasErrors() {
 		return "", diags
 	}
 	s, ok := stringOf(v)
 	if !ok {
-		return "", append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a string; this is %s.", what, friendly(v)))...)
+		return "", append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a string; this is %s.", what.String(), friendly(v)))...)
 	}
 	return s, diags
 }
 
 // decodeDuration evaluates attr as a duration string such as "90s".
 func (e *evaluator) decodeDuration(attr *hcl.Attribute, what string) (time.Duration, hcl.Diagnostics) {
-	s, diags := e.decodeString(attr, what)
+	return e.decodeDurationOf(attr, text(what))
+}
+
+// decodeDurationOf is decodeDuration with what as a label.
+func (e *evaluator) decodeDurationOf(attr *hcl.Attribute, what label) (time.Duration, hcl.Diagnostics) {
+	s, diags := e.decodeStringOf(attr, what)
 	if diags.HasErrors() {
 		return 0, diags
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what, err))...)
+		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what.String(), err))...)
 	}
 	return d, diags
 }

@@ -374,30 +374,30 @@ func compileTree(tree *parser.Tree, cfg *conf.Config) (*vm.Program, error) {
 
 // compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
 // string. It must give a bool.
-func (c *compiler) compileCondition(src *sourceString, field string) (*Program, hcl.Diagnostics) {
+func (c *compiler) compileCondition(src *sourceString, field label) (*Program, hcl.Diagnostics) {
 	code := src.Value
 	if strings.TrimSpace(code) == "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Empty condition",
-			Detail:   fmt.Sprintf("%s must be an expression that is true or false, such as \"cpu.avg3 > 50\".", field),
+			Detail:   fmt.Sprintf("%s must be an expression that is true or false, such as \"cpu.avg3 > 50\".", field.String()),
 			Subject:  src.whole.Ptr(),
 		}}
 	}
 	tree, err := parser.ParseWithConfig(code, c.cond)
 	if err != nil {
-		return nil, exprDiagnostics(err, src, 0, field, c.names)
+		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	v := c.walk(&tree.Node)
 	windows, werr := c.windowsOf(v.calls)
 	if werr != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
-			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.whole.Ptr()}}
+			Detail: fmt.Sprintf("In %s: %v.", field.String(), werr), Subject: src.whole.Ptr()}}
 	}
 	refs, paths, fields := v.results()
 	prog, err := compileTree(tree, c.cond)
 	if err != nil {
-		return nil, exprDiagnostics(err, src, 0, field, c.names)
+		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	p := &Program{Source: code, Range: src.whole, program: prog, Windows: windows}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
@@ -432,6 +432,11 @@ const placeholderOpen = "{{"
 // compileMessage splits an evaluated message into literal text and {{ }} placeholders and
 // compiles each placeholder.
 func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hcl.Diagnostics) {
+	return c.compileMessageOf(src, text(field))
+}
+
+// compileMessageOf is compileMessage with field as a label.
+func (c *compiler) compileMessageOf(src *sourceString, field label) (*Message, hcl.Diagnostics) {
 	m := &Message{Source: src.Value}
 	refs := refSet{}
 	var diags hcl.Diagnostics
@@ -456,7 +461,7 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unclosed placeholder",
-					Detail:   fmt.Sprintf("This {{ in %s has no matching }}. Close it, or write the braces another way if they are meant literally.", field),
+					Detail:   fmt.Sprintf("This {{ in %s has no matching }}. Close it, or write the braces another way if they are meant literally.", field.String()),
 					Subject:  src.rangeOf(open, open+2).Ptr(),
 				})
 			}
@@ -490,10 +495,10 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 }
 
 // compilePlaceholder compiles the placeholder code held in src.Value[bodyStart:bodyEnd].
-func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart, bodyEnd int, field string) (*Program, hcl.Diagnostics) {
+func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart, bodyEnd int, field label) (*Program, hcl.Diagnostics) {
 	fail := func(err error) hcl.Diagnostics {
 		var diags hcl.Diagnostics
-		for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
+		for _, d := range exprDiagnostics(err, src, bodyStart, field.String(), c.msgEnv) {
 			// An error inside text spliced in by ${template.x} is reported at the
 			// template itself, once.
 			if off, ok := d.Extra.(exprOffset); ok && src.fromTemplate(int(off)) != "" {
@@ -511,7 +516,7 @@ func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart,
 	windows, werr := c.windowsOf(v.calls)
 	if werr != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
-			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
+			Detail: fmt.Sprintf("In %s: %v.", field.String(), werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
 	}
 	refs, _, fields := v.results()
 	prog, err := compileTree(tree, c.msg)
