@@ -778,6 +778,13 @@ func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 	probes.SortRefs(refs)
 	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone). The walk
 	// found them in the order reads (explain) lists them.
+	// fields and paths share one array: fields first (a Program keeps them), then paths
+	// (compileCondition reads them once).
+	var buf []string
+	if n := 2*len(v.chains) + len(v.idents); n > 0 {
+		buf = make([]string, 0, n)
+	}
+	nf := len(v.chains) + len(v.idents)
 	for _, c := range v.chains {
 		covered := false
 		for _, o := range v.chains {
@@ -788,7 +795,7 @@ func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 		}
 		if !covered && !contains(paths, c.path) {
 			if paths == nil {
-				paths = make([]string, 0, len(v.chains))
+				paths = buf[nf:nf:cap(buf)]
 			}
 			paths = append(paths, c.path)
 		}
@@ -796,7 +803,7 @@ func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 	for _, c := range v.chains {
 		if !v.extended.has(c.node) && !contains(fields, c.path) {
 			if fields == nil {
-				fields = make([]string, 0, len(v.chains)+len(v.idents))
+				fields = buf[:0:nf]
 			}
 			fields = append(fields, c.path)
 		}
@@ -804,7 +811,7 @@ func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 	for _, id := range v.idents {
 		if !v.extended.has(id) && !contains(fields, id.Value) {
 			if fields == nil {
-				fields = make([]string, 0, len(v.idents))
+				fields = buf[:0:nf]
 			}
 			fields = append(fields, id.Value)
 		}

@@ -31,6 +31,9 @@ type sourceString struct {
 	// offsets holds, for each literal span, the source byte offset of each of its value
 	// bytes; nil until a position is asked for.
 	offsets [][]int
+	// spanBuf holds the spans of most strings (a condition with one ${...} has three), so
+	// that they come in the sourceString's allocation.
+	spanBuf [3]span
 }
 
 // span maps Value[valStart:valEnd] to source. A literal span maps byte for byte through
@@ -104,7 +107,10 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 	switch e := expr.(type) {
 	case *hclsyntax.TemplateExpr:
 		quoted := rng.Start.Byte < len(src) && src[rng.Start.Byte] == '"'
-		s.spans = make([]span, 0, len(e.Parts))
+		s.spans = s.spanBuf[:0]
+		if len(e.Parts) > len(s.spanBuf) {
+			s.spans = make([]span, 0, len(e.Parts))
+		}
 		for _, part := range e.Parts {
 			_, lit := part.(*hclsyntax.LiteralValueExpr)
 			appendValue(part, lit, quoted)
