@@ -520,9 +520,13 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier", Detail: detail, Subject: b.LabelRanges[0].Ptr()})
 		}
-		content, d := bodyContent(b.Body, messageSchema)
-		diags = append(diags, d...)
-		if a, ok := content.Attributes["message"]; ok {
+		a, ok := onlyAttr(b.Body, "message")
+		if !ok {
+			content, d := bodyContent(b.Body, messageSchema)
+			diags = append(diags, d...)
+			a, ok = content.Attributes["message"]
+		}
+		if ok {
 			src, d := ev.sourceStringOf(a, step.with("message"))
 			diags = append(diags, d...)
 			if src != nil {

@@ -438,12 +438,12 @@ func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diag
 func (e *evaluator) valueOf(attr *hcl.Attribute, what label) (cty.Value, hcl.Diagnostics) {
 	if x, ok := attr.Expr.(hclsyntax.Expression); ok {
 		if v, ok := literalValue(x); ok { // severity = "critical", for = "2m": nothing to evaluate
-			return v, e.unsetEnvWarnings(attr.Expr.Range(), what)
+			return v, e.unsetEnvWarnings(attr, what)
 		}
 	}
 	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
 	explainTraversals(diags)
-	diags = append(diags, e.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr, what)...)
 	if !diags.HasErrors() && !v.IsWhollyKnown() {
 		diags = append(diags, consequenceOf(attr.Expr.Range()))
 	}
@@ -513,12 +513,13 @@ func dropConsequences(diags hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
-// unsetEnvWarnings is the loader's, with what joined only when there is a warning.
-func (e *evaluator) unsetEnvWarnings(subject hcl.Range, what label) hcl.Diagnostics {
+// unsetEnvWarnings is the loader's for attr's expression, with its range and what found
+// only when there is a warning.
+func (e *evaluator) unsetEnvWarnings(attr *hcl.Attribute, what label) hcl.Diagnostics {
 	if len(e.loader.unset) == 0 {
 		return nil
 	}
-	return e.loader.unsetEnvWarnings(subject, what.String())
+	return e.loader.unsetEnvWarnings(attr.Expr.Range(), what.String())
 }
 
 // sourceString evaluates a string attribute keeping the map back to its source.
@@ -539,7 +540,7 @@ func (e *evaluator) sourceStringOf(attr *hcl.Attribute, what label) (*sourceStri
 		direct = nil
 	}
 	s, diags := evalSourceString(attr.Expr, ctx, direct, src, e.loader.lineIndex(attr.Range.Filename))
-	diags = append(diags, e.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr, what)...)
 	return s, diags
 }
 

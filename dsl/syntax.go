@@ -180,6 +180,21 @@ func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.D
 	return c, nil
 }
 
+// onlyAttr returns the attribute called name of body when body holds it and nothing else:
+// what bodyContent gives for a schema of that one attribute, without a content and its
+// map around it (a rule's notify step is decoded this way, once for every rule).
+func onlyAttr(body hcl.Body, name string) (*hcl.Attribute, bool) {
+	b, ok := body.(*hclsyntax.Body)
+	if !ok || len(b.Attributes) != 1 || len(b.Blocks) != 0 {
+		return nil, false
+	}
+	a, ok := b.Attributes[name]
+	if !ok {
+		return nil, false
+	}
+	return &hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange}, true
+}
+
 // oneAttrContent and smallContent are a body's content with room for its attributes and
 // blocks: one attribute (a step's message, a template's text), or a rule's usual when,
 // for and severity and its one notify step.
