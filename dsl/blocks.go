@@ -351,12 +351,12 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	}
 	r := &Rule{Name: name, Severity: DefaultSeverity, Range: b.DefRange()}
 	refs := refSet{}
-	content, d := bodyContent(b.Body, ruleSchema)
+	content, d := contentBySchema(b.Body, ruleSchema)
 	diags = append(diags, d...)
 	what := named("rule", name) // rule "<name>", joined only for a diagnostic
 
 	compileCond := func(field string) *Program {
-		a, ok := content.Attributes[field]
+		a, ok := content.attr(field)
 		if !ok {
 			return nil
 		}
@@ -375,12 +375,12 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	}
 	r.When = compileCond("when")
 	r.ClearWhen = compileCond("clear_when")
-	if a, ok := content.Attributes["for"]; ok {
+	if a, ok := content.attr("for"); ok {
 		v, d := ev.decodeDurationOf(a, what.with("for"))
 		diags = append(diags, d...)
 		r.For = v
 	}
-	if a, ok := content.Attributes["repeat"]; ok {
+	if a, ok := content.attr("repeat"); ok {
 		v, d := ev.decodeDurationOf(a, what.with("repeat"))
 		diags = append(diags, d...)
 		if !d.HasErrors() && v == 0 {
@@ -388,7 +388,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 		}
 		r.Repeat = v
 	}
-	if a, ok := content.Attributes["confirm"]; ok {
+	if a, ok := content.attr("confirm"); ok {
 		v, d := ev.decodeStringOf(a, what.with("confirm"))
 		diags = append(diags, d...)
 		if !d.HasErrors() {
@@ -399,7 +399,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 			r.Confirm, r.Window = n, m
 		}
 	}
-	if a, ok := content.Attributes["severity"]; ok {
+	if a, ok := content.attr("severity"); ok {
 		v, d := ev.decodeStringOf(a, what.with("severity"))
 		diags = append(diags, d...)
 		if !d.HasErrors() && strings.TrimSpace(v) == "" {
@@ -408,7 +408,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 			r.Severity = v
 		}
 	}
-	if a, ok := content.Attributes["labels"]; ok {
+	if a, ok := content.attr("labels"); ok {
 		v, d := ev.valueOf(a, what.with("labels"))
 		diags = append(diags, d...)
 		if !d.HasErrors() {
@@ -424,7 +424,7 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 		}
 	}
 
-	if a, ok := content.Attributes["depends_on"]; ok {
+	if a, ok := content.attr("depends_on"); ok {
 		v, d := ev.decodeAttr(a, spec.Attr{Name: "depends_on", Type: spec.TypeStringList}, what.String())
 		diags = append(diags, d...)
 		if parents, ok := v.([]string); ok && !dup {
