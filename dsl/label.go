@@ -8,7 +8,7 @@ import (
 // label names what a diagnostic is about, such as `rule "disk" on_resolve notify message`.
 // Rules are decoded by the ten thousand and nearly all without a diagnostic, so the words
 // are joined only when one is made: joining them for each rule, attribute and step up
-// front was eight allocations a rule.
+// front was seven allocations a rule.
 type label struct {
 	head  string // the whole text when not named; else the kind before the name: rule
 	name  string // quoted after head when named
