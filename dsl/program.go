@@ -233,6 +233,9 @@ type compiler struct {
 	// inputs caches the compiled field reads (cpu.avg3) of Program.Inputs and windows by
 	// path: thousands of rules read the same few fields.
 	inputs map[string]compiled
+	// walker walks each expression compiled, once, for its refs and windows; its slices
+	// are reused from one expression to the next.
+	walker refVisitor
 }
 
 type compiled struct {
@@ -385,7 +388,7 @@ func compile(code string, cfg *conf.Config) (*vm.Program, error) {
 
 // compileTree is the rest of compile for a tree already parsed with cfg. Checking patches
 // the tree in place (a window call becomes a lookup), so whatever reads the tree as it was
-// written (collectRefs, windowsIn) must walk it first: parsing each expression once, not
+// written (refVisitor) must walk it first: parsing each expression once, not
 // once for each of them, is a good part of what loading costs.
 func compileTree(tree *parser.Tree, cfg *conf.Config) (*vm.Program, error) {
 	if err := checkTree(tree, cfg); err != nil {
@@ -426,26 +429,27 @@ func compileLater(code string) bool {
 
 // compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
 // string. It must give a bool.
-func (c *compiler) compileCondition(src *sourceString, field string) (*Program, hcl.Diagnostics) {
+func (c *compiler) compileCondition(src *sourceString, field label) (*Program, hcl.Diagnostics) {
 	code := src.Value
 	if strings.TrimSpace(code) == "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Empty condition",
-			Detail:   fmt.Sprintf("%s must be an expression that is true or false, such as \"cpu.avg3 > 50\".", field),
+			Detail:   fmt.Sprintf("%s must be an expression that is true or false, such as \"cpu.avg3 > 50\".", field.String()),
 			Subject:  src.whole.Ptr(),
 		}}
 	}
 	tree, err := parser.ParseWithConfig(code, c.cond)
 	if err != nil {
-		return nil, exprDiagnostics(err, src, 0, field, c.names)
+		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
-	windows, werr := c.windowsIn(tree.Node)
+	v := c.walk(&tree.Node)
+	windows, werr := c.windowsOf(v.calls)
 	if werr != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
-			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.whole.Ptr()}}
+			Detail: fmt.Sprintf("In %s: %v.", field.String(), werr), Subject: src.whole.Ptr()}}
 	}
-	refs, paths, fields := collectRefsIn(tree.Node)
+	refs, paths, fields := v.results()
 	p := &Program{Source: code, Range: src.whole, Windows: windows}
 	if compileLater(code) {
 		err = checkTree(tree, c.cond)
@@ -454,7 +458,7 @@ func (c *compiler) compileCondition(src *sourceString, field string) (*Program, 
 		p.program, err = compileTree(tree, c.cond)
 	}
 	if err != nil {
-		return nil, exprDiagnostics(err, src, 0, field, c.names)
+		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
 	if len(paths) > 0 {
@@ -488,6 +492,11 @@ const placeholderOpen = "{{"
 // compileMessage splits an evaluated message into literal text and {{ }} placeholders and
 // compiles each placeholder.
 func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hcl.Diagnostics) {
+	return c.compileMessageOf(src, text(field))
+}
+
+// compileMessageOf is compileMessage with field as a label.
+func (c *compiler) compileMessageOf(src *sourceString, field label) (*Message, hcl.Diagnostics) {
 	m := &Message{Source: src.Value}
 	refs := refSet{}
 	var diags hcl.Diagnostics
@@ -512,7 +521,7 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unclosed placeholder",
-					Detail:   fmt.Sprintf("This {{ in %s has no matching }}. Close it, or write the braces another way if they are meant literally.", field),
+					Detail:   fmt.Sprintf("This {{ in %s has no matching }}. Close it, or write the braces another way if they are meant literally.", field.String()),
 					Subject:  src.rangeOf(open, open+2).Ptr(),
 				})
 			}
@@ -546,10 +555,10 @@ func (c *compiler) compileMessage(src *sourceString, field string) (*Message, hc
 }
 
 // compilePlaceholder compiles the placeholder code held in src.Value[bodyStart:bodyEnd].
-func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart, bodyEnd int, field string) (*Program, hcl.Diagnostics) {
+func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart, bodyEnd int, field label) (*Program, hcl.Diagnostics) {
 	fail := func(err error) hcl.Diagnostics {
 		var diags hcl.Diagnostics
-		for _, d := range exprDiagnostics(err, src, bodyStart, field, c.msgEnv) {
+		for _, d := range exprDiagnostics(err, src, bodyStart, field.String(), c.msgEnv) {
 			// An error inside text spliced in by ${template.x} is reported at the
 			// template itself, once.
 			if off, ok := d.Extra.(exprOffset); ok && src.fromTemplate(int(off)) != "" {
@@ -563,12 +572,13 @@ func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart,
 	if err != nil {
 		return nil, fail(err)
 	}
-	windows, werr := c.windowsIn(tree.Node)
+	v := c.walk(&tree.Node)
+	windows, werr := c.windowsOf(v.calls)
 	if werr != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid time window",
-			Detail: fmt.Sprintf("In %s: %v.", field, werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
+			Detail: fmt.Sprintf("In %s: %v.", field.String(), werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
 	}
-	refs, _, fields := collectRefsIn(tree.Node)
+	refs, _, fields := v.results()
 	prog, err := compileTree(tree, c.msg)
 	if err != nil {
 		return nil, fail(err)
@@ -801,18 +811,40 @@ func collectRefs(code string) (refs []probes.Ref, paths, fields []string) {
 func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
 	v := &refVisitor{}
 	ast.Walk(&root, v)
+	return v.results()
+}
+
+// walk walks the tree at root with the compiler's visitor, emptied first, and returns it.
+// What it returns is good until the next walk.
+func (c *compiler) walk(root *ast.Node) *refVisitor {
+	v := &c.walker
+	v.reset()
+	ast.Walk(root, v)
+	return v
+}
+
+// results is what collectRefsIn returns for the tree v walked. The slices are new: v's
+// own are reused by the next walk.
+func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 	for _, id := range v.idents {
 		if !v.consumed.has(id) {
 			v.seen.insert(probes.Ref{Kind: id.Value})
 		}
 	}
-	refs = v.seen.items
-	if refs == nil {
-		refs = []probes.Ref{}
+	refs = []probes.Ref{}
+	if len(v.seen.items) > 0 {
+		refs = slices.Clone(v.seen.items)
 	}
-	probes.SortRefs(refs)
+	sortRefs(refs)
 	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone). The walk
 	// found them in the order reads (explain) lists them.
+	// fields and paths share one array: fields first (a Program keeps them), then paths
+	// (compileCondition reads them once).
+	var buf []string
+	if n := 2*len(v.chains) + len(v.idents); n > 0 {
+		buf = make([]string, 0, n)
+	}
+	nf := len(v.chains) + len(v.idents)
 	for _, c := range v.chains {
 		covered := false
 		for _, o := range v.chains {
@@ -822,16 +854,25 @@ func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
 			}
 		}
 		if !covered && !contains(paths, c.path) {
+			if paths == nil {
+				paths = buf[nf:nf:cap(buf)]
+			}
 			paths = append(paths, c.path)
 		}
 	}
 	for _, c := range v.chains {
 		if !v.extended.has(c.node) && !contains(fields, c.path) {
+			if fields == nil {
+				fields = buf[:0:nf]
+			}
 			fields = append(fields, c.path)
 		}
 	}
 	for _, id := range v.idents {
 		if !v.extended.has(id) && !contains(fields, id.Value) {
+			if fields == nil {
+				fields = buf[:0:nf]
+			}
 			fields = append(fields, id.Value)
 		}
 	}
@@ -839,24 +880,47 @@ func collectRefsIn(root ast.Node) (refs []probes.Ref, paths, fields []string) {
 	return refs, paths, fields
 }
 
-// memberChain renders a.b.c for a member access made only of an identifier and fixed
-// property names.
-func memberChain(n ast.Node) (string, bool) {
-	switch n := n.(type) {
-	case *ast.IdentifierNode:
-		return n.Value, true
-	case *ast.MemberNode:
-		prop, ok := n.Property.(*ast.StringNode)
-		if !ok || n.Method {
-			return "", false
+// chainOf returns the identifier a member access made only of an identifier and fixed
+// property names starts with (a of a.b.c), and the length of its path; nil for any other
+// node.
+func chainOf(n ast.Node) (root *ast.IdentifierNode, size int) {
+	for {
+		switch m := n.(type) {
+		case *ast.IdentifierNode:
+			return m, size + len(m.Value)
+		case *ast.MemberNode:
+			prop, ok := m.Property.(*ast.StringNode)
+			if !ok || m.Method {
+				return nil, 0
+			}
+			size += 1 + len(prop.Value)
+			n = m.Node
+		default:
+			return nil, 0
 		}
-		base, ok := memberChain(n.Node)
-		if !ok {
-			return "", false
-		}
-		return base + "." + prop.Value, true
 	}
-	return "", false
+}
+
+// memberChain renders the path a.b.c of n, a chain of size bytes as chainOf found it, in
+// one allocation.
+func memberChain(n ast.Node, size int) string {
+	if id, ok := n.(*ast.IdentifierNode); ok {
+		return id.Value
+	}
+	var b strings.Builder
+	b.Grow(size)
+	writeChain(&b, n)
+	return b.String()
+}
+
+func writeChain(b *strings.Builder, n ast.Node) {
+	if m, ok := n.(*ast.MemberNode); ok {
+		writeChain(b, m.Node)
+		b.WriteByte('.')
+		b.WriteString(m.Property.(*ast.StringNode).Value)
+		return
+	}
+	b.WriteString(n.(*ast.IdentifierNode).Value)
 }
 
 // refVisitor collects probe references. `process.httpd` reads one named probe; a bare
@@ -868,6 +932,21 @@ type refVisitor struct {
 	idents   []*ast.IdentifierNode
 	consumed smallSet[*ast.IdentifierNode]
 	extended smallSet[ast.Node] // nodes that a member access with a fixed name extends
+	calls    []*ast.CallNode    // calls of window functions (avg_over …), for windowsOf
+}
+
+// reset empties v for another walk, keeping its slices' arrays (and dropping what they
+// point to).
+func (v *refVisitor) reset() {
+	v.seen.reset()
+	v.consumed.reset()
+	v.extended.reset()
+	clear(v.chains)
+	v.chains = v.chains[:0]
+	clear(v.idents)
+	v.idents = v.idents[:0]
+	clear(v.calls)
+	v.calls = v.calls[:0]
 }
 
 // chain is a member access made of fixed names: its path (net.ports.8080) and its node.
@@ -879,9 +958,9 @@ type chain struct {
 func (v *refVisitor) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
-		if c, ok := memberChain(n); ok {
-			if _, known := probes.LookupKind(c[:strings.Index(c, ".")]); known {
-				v.chains = append(v.chains, chain{path: c, node: n})
+		if root, size := chainOf(n); root != nil {
+			if _, known := probes.LookupKind(root.Value); known {
+				v.chains = append(v.chains, chain{path: memberChain(n, size), node: n})
 				v.extended.insert(n.Node)
 			}
 		}
@@ -897,6 +976,10 @@ func (v *refVisitor) Visit(node *ast.Node) {
 	case *ast.IdentifierNode:
 		if _, known := probes.LookupKind(n.Value); known {
 			v.idents = append(v.idents, n)
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && contains(WindowFuncs, id.Value) {
+			v.calls = append(v.calls, n)
 		}
 	}
 }
@@ -924,9 +1007,41 @@ func (s *refSet) sorted() []probes.Ref {
 	if s.items == nil {
 		return []probes.Ref{}
 	}
-	probes.SortRefs(s.items)
+	sortRefs(s.items)
 	s.items = slices.Clip(s.items)
 	return s.items
+}
+
+// sortRefs sorts refs as probes.SortRefs does (kinds in registry order, then names). Up
+// to smallSetMax refs, the few a rule or a message reads, it finds each kind's place in
+// the registry once, not at each comparison: those lookups were most of what sorting the
+// refs of every rule and message cost. It sorts them by insertion, which keeps refs
+// that compare equal in order, as SortRefs' insertion sort does for a short list.
+func sortRefs(refs []probes.Ref) {
+	if len(refs) > smallSetMax {
+		probes.SortRefs(refs)
+		return
+	}
+	var keys [smallSetMax]int
+	for i, r := range refs {
+		keys[i] = kindOrder(r.Kind)
+	}
+	for i := 1; i < len(refs); i++ {
+		for j := i; j > 0 && (keys[j] < keys[j-1] || keys[j] == keys[j-1] && refs[j].Name < refs[j-1].Name); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+			refs[j], refs[j-1] = refs[j-1], refs[j]
+		}
+	}
+}
+
+// kindOrder is the place of the kind called name in the registry; unknown kinds last.
+func kindOrder(name string) int {
+	for i := range probes.Kinds {
+		if probes.Kinds[i].Name == name {
+			return i
+		}
+	}
+	return len(probes.Kinds)
 }
 
 // smallSetMax is the size up to which a smallSet is only a slice.
@@ -961,6 +1076,13 @@ func (s *smallSet[T]) insert(v T) bool {
 		}
 	}
 	return true
+}
+
+// reset empties s, keeping its slice's array.
+func (s *smallSet[T]) reset() {
+	clear(s.items)
+	s.items = s.items[:0]
+	s.index = nil
 }
 
 func (s *smallSet[T]) has(v T) bool {

@@ -29,17 +29,37 @@ type sourceString struct {
 	name  string     // its name
 	whole hcl.Range  // the attribute's expression
 	spans []span     // sorted by value offset, covering Value
+	// offsets holds, for each literal span, the source byte offset of each of its value
+	// bytes; nil until a position is asked for.
+	offsets [][]int
+	// spanBuf holds the spans of most strings (a condition with one ${...} has three), so
+	// that they come in the sourceString's allocation.
+	spanBuf [3]span
 }
 
 // span maps Value[valStart:valEnd] to source. A literal span maps byte for byte through
-// offsets; an interpolated span maps every byte to the interpolation's range.
+// the offsets of its part's range; an interpolated span maps every byte to the range of
+// the interpolation's expression. It keeps the part itself, and finds its range and
+// template name only when they are asked for (for an error): a sourceString is made for
+// every rule's condition and message, and a span carrying them was twice this size.
 type span struct {
 	valStart, valEnd int
 	literal          bool
-	quoted           bool      // literal: in a quoted string (with escapes), not a heredoc
-	offsets          []int     // literal: source byte offset of each value byte; nil until asked for
-	rng              hcl.Range // interpolation: the ${...} expression
-	template         string    // interpolation of ${template.<name>}: that name
+	quoted           bool           // literal: in a quoted string (with escapes), not a heredoc
+	part             hcl.Expression // the template part (or the whole expression) it comes from
+}
+
+// template is the name of the template an interpolated span inserts, with
+// ${template.<name>}; "" for any other span.
+func (sp *span) template() string {
+	st, ok := sp.part.(*hclsyntax.ScopeTraversalExpr)
+	if sp.literal || !ok || len(st.Traversal) < 2 || st.Traversal.RootName() != "template" {
+		return ""
+	}
+	if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
+		return a.Name
+	}
+	return ""
 }
 
 // evalSourceString evaluates expr as a string under ctx and records where each byte of the
@@ -79,22 +99,19 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 			})
 			return false
 		}
-		sp := span{valStart: n, valEnd: n + len(str), literal: literal, quoted: quoted, rng: e.Range()}
-		if st, ok := e.(*hclsyntax.ScopeTraversalExpr); !literal && ok && len(st.Traversal) >= 2 && st.Traversal.RootName() == "template" {
-			if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
-				sp.template = a.Name
-			}
-		}
 		strs = append(strs, str)
+		s.spans = append(s.spans, span{valStart: n, valEnd: n + len(str), literal: literal, quoted: quoted, part: e})
 		n += len(str)
-		s.spans = append(s.spans, sp)
 		return true
 	}
 
 	switch e := expr.(type) {
 	case *hclsyntax.TemplateExpr:
 		quoted := rng.Start.Byte < len(src) && src[rng.Start.Byte] == '"'
-		s.spans = make([]span, 0, len(e.Parts))
+		s.spans = s.spanBuf[:0]
+		if len(e.Parts) > len(s.spanBuf) {
+			s.spans = make([]span, 0, len(e.Parts))
+		}
 		for _, part := range e.Parts {
 			_, lit := part.(*hclsyntax.LiteralValueExpr)
 			appendValue(part, lit, quoted)
@@ -261,7 +278,7 @@ func (s *sourceString) rangeOf(start, end int) hcl.Range {
 	}
 	sp := s.spanAt(start)
 	if sp != nil && !sp.literal {
-		return sp.rng
+		return sp.part.Range()
 	}
 	if !ok2 || to < from {
 		to = from
@@ -277,44 +294,57 @@ func (s *sourceString) rangeOf(start, end int) hcl.Range {
 // fromTemplate returns the template name if Value[off] was inserted by ${template.<name>}.
 func (s *sourceString) fromTemplate(off int) string {
 	if sp := s.spanAt(off); sp != nil {
-		return sp.template
+		return sp.template()
 	}
 	return ""
 }
 
 func (s *sourceString) spanAt(off int) *span {
-	for i := range s.spans {
-		sp := &s.spans[i]
-		if off >= sp.valStart && off < sp.valEnd {
-			return sp
-		}
-	}
-	if n := len(s.spans); n > 0 && off == s.spans[n-1].valEnd {
-		return &s.spans[n-1]
+	if i := s.spanIndex(off); i >= 0 {
+		return &s.spans[i]
 	}
 	return nil
 }
 
+func (s *sourceString) spanIndex(off int) int {
+	for i := range s.spans {
+		if sp := &s.spans[i]; off >= sp.valStart && off < sp.valEnd {
+			return i
+		}
+	}
+	if n := len(s.spans); n > 0 && off == s.spans[n-1].valEnd {
+		return n - 1
+	}
+	return -1
+}
+
 func (s *sourceString) srcOffset(off int) (int, bool) {
-	sp := s.spanAt(off)
-	if sp == nil {
+	k := s.spanIndex(off)
+	if k < 0 {
 		return 0, false
 	}
+	sp := &s.spans[k]
+	rng := sp.part.Range()
 	if !sp.literal {
-		return sp.rng.Start.Byte, true
+		return rng.Start.Byte, true
 	}
-	if end := min(sp.valEnd, len(s.Value)); sp.offsets == nil && end > sp.valStart {
+	if s.offsets == nil {
+		s.offsets = make([][]int, len(s.spans))
+	}
+	offsets := s.offsets[k]
+	if end := min(sp.valEnd, len(s.Value)); offsets == nil && end > sp.valStart {
 		// min: a template's text loses its last line break after it is evaluated.
-		sp.offsets = alignLiteral(s.Value[sp.valStart:end], s.file, sp.rng, sp.quoted)
+		offsets = alignLiteral(s.Value[sp.valStart:end], s.file, rng, sp.quoted)
+		s.offsets[k] = offsets
 	}
 	i := off - sp.valStart
-	if i >= len(sp.offsets) {
-		if len(sp.offsets) == 0 {
-			return sp.rng.Start.Byte, true
+	if i >= len(offsets) {
+		if len(offsets) == 0 {
+			return rng.Start.Byte, true
 		}
-		return sp.offsets[len(sp.offsets)-1], true
+		return offsets[len(offsets)-1], true
 	}
-	return sp.offsets[i], true
+	return offsets[i], true
 }
 
 // posAt converts a byte offset of src into an hcl.Pos (1-based line, 1-based column counted

@@ -123,14 +123,34 @@ next:
 // requires, HCL reports nothing, and the content is built here without the four maps HCL
 // makes on every call (a twentieth of the CPU time of loading 11,000 rules), and with one
 // allocation for all the attributes and one for all the blocks instead of one for each
-// (what AsHCLAttribute and AsHCLBlock would make, field for field). Anything else goes to
+// (what AsHCLAttribute and AsHCLBlock would make, field for field), or one for the
+// content with them for the small bodies most are. Anything else goes to
 // HCL, for its diagnostics.
 func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
 	b, ok := body.(*hclsyntax.Body)
 	if !ok {
 		return body.Content(schema)
 	}
-	attrs := make([]hcl.Attribute, 0, len(b.Attributes))
+	// The content, its attributes and its blocks in one allocation when they fit one of
+	// the shapes most bodies have.
+	var c *hcl.BodyContent
+	var attrs []hcl.Attribute
+	var blocks []hcl.Block
+	var ptrs hcl.Blocks
+	switch nb := len(b.Blocks); {
+	case len(b.Attributes) <= 1 && nb == 0:
+		x := new(oneAttrContent)
+		c, attrs = &x.c, x.attrs[:0]
+	case len(b.Attributes) <= len(smallContent{}.attrs) && nb <= len(smallContent{}.blocks):
+		x := new(smallContent)
+		c, attrs, blocks, ptrs = &x.c, x.attrs[:0], x.blocks[:nb], x.ptrs[:nb]
+	default:
+		c = new(hcl.BodyContent)
+		attrs = make([]hcl.Attribute, 0, len(b.Attributes))
+		if nb > 0 {
+			blocks, ptrs = make([]hcl.Block, nb), make(hcl.Blocks, nb)
+		}
+	}
 	for _, as := range schema.Attributes {
 		a, ok := b.Attributes[as.Name]
 		if !ok {
@@ -144,20 +164,123 @@ func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.D
 	if len(attrs) != len(b.Attributes) || !blocksFit(b, schema) { // an attribute or block the schema does not allow
 		return body.Content(schema)
 	}
-	c := &hcl.BodyContent{Attributes: make(hcl.Attributes, len(attrs)), MissingItemRange: b.MissingItemRange()}
+	c.Attributes = make(hcl.Attributes, len(attrs))
+	c.MissingItemRange = b.MissingItemRange()
 	for i := range attrs {
 		c.Attributes[attrs[i].Name] = &attrs[i]
 	}
 	if len(b.Blocks) > 0 {
-		blocks := make([]hcl.Block, len(b.Blocks))
-		c.Blocks = make(hcl.Blocks, len(b.Blocks))
 		for i, blk := range b.Blocks {
 			blocks[i] = hcl.Block{Type: blk.Type, Labels: blk.Labels, Body: blk.Body,
 				DefRange: blk.DefRange(), TypeRange: blk.TypeRange, LabelRanges: blk.LabelRanges}
-			c.Blocks[i] = &blocks[i]
+			ptrs[i] = &blocks[i]
 		}
+		c.Blocks = ptrs
 	}
 	return c, nil
+}
+
+// schemaContent is what bodyContent gives, with the attributes by their place in the
+// schema instead of in a map: a rule's body is decoded this way, and the map was two
+// allocations for every rule, for the eight lookups decodeRuleBody makes in it. It comes
+// in one allocation for a body of at most three attributes and one block.
+type schemaContent struct {
+	schema  *hcl.BodySchema
+	attrs   []*hcl.Attribute // by the schema's order; nil for those the body does not set
+	Blocks  hcl.Blocks
+	attrBuf [8]*hcl.Attribute
+	vals    [3]hcl.Attribute
+	blocks  [1]hcl.Block
+	ptrs    [1]*hcl.Block
+}
+
+// attr returns the attribute called name, and whether the body sets it.
+func (c *schemaContent) attr(name string) (*hcl.Attribute, bool) {
+	for i := range c.schema.Attributes {
+		if c.schema.Attributes[i].Name == name {
+			return c.attrs[i], c.attrs[i] != nil
+		}
+	}
+	return nil, false
+}
+
+// contentBySchema is bodyContent(body, schema) as a schemaContent.
+func contentBySchema(body hcl.Body, schema *hcl.BodySchema) (*schemaContent, hcl.Diagnostics) {
+	c := &schemaContent{schema: schema}
+	c.attrs = c.attrBuf[:0]
+	if len(schema.Attributes) > len(c.attrBuf) {
+		c.attrs = make([]*hcl.Attribute, 0, len(schema.Attributes))
+	}
+	c.attrs = c.attrs[:len(schema.Attributes)]
+	if b, ok := body.(*hclsyntax.Body); ok && len(b.Attributes) <= len(c.vals) && len(b.Blocks) <= len(c.blocks) && c.fill(b) {
+		return c, nil
+	}
+	content, diags := bodyContent(body, schema)
+	for i, as := range schema.Attributes {
+		c.attrs[i] = content.Attributes[as.Name]
+	}
+	c.Blocks = content.Blocks
+	return c, diags
+}
+
+// fill sets c from b and reports true when b fits c's schema as bodyContent builds the
+// content itself (nothing to report); else it reports false, and c is to be set again.
+func (c *schemaContent) fill(b *hclsyntax.Body) bool {
+	n := 0
+	for i, as := range c.schema.Attributes {
+		a, ok := b.Attributes[as.Name]
+		if !ok {
+			if as.Required {
+				return false
+			}
+			continue
+		}
+		c.vals[n] = hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange}
+		c.attrs[i] = &c.vals[n]
+		n++
+	}
+	if n != len(b.Attributes) || !blocksFit(b, c.schema) {
+		return false
+	}
+	if len(b.Blocks) > 0 {
+		for i, blk := range b.Blocks {
+			c.blocks[i] = hcl.Block{Type: blk.Type, Labels: blk.Labels, Body: blk.Body,
+				DefRange: blk.DefRange(), TypeRange: blk.TypeRange, LabelRanges: blk.LabelRanges}
+			c.ptrs[i] = &c.blocks[i]
+		}
+		c.Blocks = c.ptrs[:len(b.Blocks)]
+	}
+	return true
+}
+
+// onlyAttr returns the attribute called name of body when body holds it and nothing else:
+// what bodyContent gives for a schema of that one attribute, without a content and its
+// map around it (a rule's notify step is decoded this way, once for every rule).
+func onlyAttr(body hcl.Body, name string) (*hcl.Attribute, bool) {
+	b, ok := body.(*hclsyntax.Body)
+	if !ok || len(b.Attributes) != 1 || len(b.Blocks) != 0 {
+		return nil, false
+	}
+	a, ok := b.Attributes[name]
+	if !ok {
+		return nil, false
+	}
+	return &hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange}, true
+}
+
+// oneAttrContent and smallContent are a body's content with room for its attributes and
+// blocks: one attribute (a step's message, a template's text), or a rule's usual when,
+// for and severity and its one notify step.
+type oneAttrContent struct {
+	c     hcl.BodyContent
+	attrs [1]hcl.Attribute
+}
+
+type smallContent struct {
+	c      hcl.BodyContent
+	attrs  [3]hcl.Attribute
+	blocks [1]hcl.Block
+	ptrs   [1]*hcl.Block
 }
 
 // blocksFit says whether every block of b is of a type schema allows, with its labels.

@@ -80,53 +80,41 @@ func patchWindows(c *conf.Config) {
 	c.Visitors = append(c.Visitors, windowPatcher{})
 }
 
-// windowsIn lists the windows a parsed expression reads, checking each: literal arguments,
-// a numeric probe field, a positive duration. It must walk the tree before compiling
-// patches the calls away.
-func (c *compiler) windowsIn(root ast.Node) ([]Window, error) {
+// windowsOf lists the windows read by calls, the calls of window functions a walk of a
+// parsed expression found (refVisitor), checking each: literal arguments, a numeric probe
+// field, a positive duration. The walk must come before compiling patches the calls away.
+func (c *compiler) windowsOf(calls []*ast.CallNode) ([]Window, error) {
 	var out []Window
 	var problems []string
-	v := &windowVisitor{visit: func(n ast.Node) {
-		call, ok := n.(*ast.CallNode)
-		if !ok {
-			return
-		}
-		id, ok := call.Callee.(*ast.IdentifierNode)
-		if !ok || !contains(WindowFuncs, id.Value) {
-			return
-		}
-		fn, path, over, ok := windowCall(n)
+	for _, call := range calls {
+		id := call.Callee.(*ast.IdentifierNode) // refVisitor keeps only these
+		fn, path, over, ok := windowCall(call)
 		if !ok {
 			problems = append(problems, fmt.Sprintf(`%s takes two literal strings, a probe field and a duration: %s("cpu.pct", "5m")`, id.Value, id.Value))
-			return
+			continue
 		}
 		d, err := ParseDuration(over)
 		if err != nil || d < time.Second {
 			problems = append(problems, fmt.Sprintf(`%s("%s", %q): the window must be a duration of at least 1s, such as "5m"`, id.Value, path, over))
-			return
+			continue
 		}
 		prog, err := c.input(path)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a probe field (%v)`, id.Value, path, path, unwrapExprMessage(err)))
-			return
+			continue
 		}
 		if k := prog.Node().Type(); k == nil || (k.Kind().String() != "float64" && k.Kind().String() != "int") {
 			problems = append(problems, fmt.Sprintf(`%s(%q, …): %q is not a number`, id.Value, path, path))
-			return
+			continue
 		}
 		refs, _, fields := collectRefs(path)
 		out = append(out, Window{Func: fn, Path: path, Over: d, Input: Input{Path: path, program: prog}, Refs: refs, fields: fields})
-	}}
-	ast.Walk(&root, v)
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return out, nil
 }
-
-type windowVisitor struct{ visit func(ast.Node) }
-
-func (w *windowVisitor) Visit(node *ast.Node) { w.visit(*node) }
 
 func unwrapExprMessage(err error) string {
 	s := err.Error()
