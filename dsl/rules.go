@@ -41,32 +41,42 @@ func workersFor(n int) int {
 // atOnce runs do(w, i) for every i in [0, n) on workers goroutines, each with a w of its
 // own made by worker. Those for which alone(i) holds run after all the others, here, in
 // order, with a w of their own.
+//
+// A worker takes rulesPerWorker consecutive blocks at a time, not one: neighbouring rules
+// share placeholders and field reads (a group of rules generated from one template), and
+// each worker compiles those it has not seen itself. Handed out one by one, both workers
+// saw every group, and half of the 4,200 compilations of a 4 MiB file were repeats.
 func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do func(W, int)) {
-	var later []int
-	next := make(chan int, 64)
+	chunk := max(rulesPerWorker, 1)
+	next := make(chan int, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		w := worker()
 		wg.Go(func() {
-			for i := range next {
-				do(w, i)
+			for start := range next {
+				for i := start; i < min(start+chunk, n); i++ {
+					if !alone(i) {
+						do(w, i)
+					}
+				}
 			}
 		})
 	}
-	for i := range n {
-		if alone(i) {
-			later = append(later, i)
-			continue
-		}
-		next <- i
+	for start := 0; start < n; start += chunk {
+		next <- start
 	}
 	close(next)
 	wg.Wait()
-	if len(later) > 0 {
-		w := worker()
-		for _, i := range later {
-			do(w, i)
+	var w W
+	made := false
+	for i := range n {
+		if !alone(i) {
+			continue
 		}
+		if !made {
+			w, made = worker(), true
+		}
+		do(w, i)
 	}
 }
 
