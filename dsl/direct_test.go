@@ -238,8 +238,8 @@ func compareDirect(t *testing.T, l *loader, ev *evaluator) int {
 			if _, ok := ev.direct.value(expr); ok {
 				fast++
 			}
-			got, gotDiags := evalSourceString(expr, ctx, &ev.direct, f.Bytes, l.lineIndex(name))
-			want, wantDiags := evalSourceString(expr, ctx, nil, f.Bytes, l.lineIndex(name))
+			got, gotDiags := evalSourceString(expr, func() *hcl.EvalContext { return ctx }, &ev.direct, f.Bytes, l.lineIndex(name))
+			want, wantDiags := evalSourceString(expr, func() *hcl.EvalContext { return ctx }, nil, f.Bytes, l.lineIndex(name))
 			at := hcl.RangeBetween(expr.StartRange(), expr.Range())
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: fast path gives %#v, HCL %#v", at, got, want)

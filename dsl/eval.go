@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,48 +26,75 @@ import (
 
 // evaluator holds what HCL expressions can read at load time: local.*, template.*, env()
 // and file(). locals, and templates and broken once templates is set, must not change
-// after the first call of ctx that reads them: the objects built from them are kept.
+// after the first call of ctx or prepare that reads them: what is built from them is kept.
 type evaluator struct {
 	loader    *loader
 	locals    map[string]cty.Value
 	templates []*Template
-	broken    []string                    // templates whose text has an error: unknown to their users
-	ctxs      map[string]*hcl.EvalContext // by file
+	broken    []string // templates whose text has an error: unknown to their users
+
+	// mu guards what ctx builds: blocks are decoded several at once (rules.go), and a
+	// context is built only when an expression needs one.
+	mu   sync.Mutex
+	ctxs map[string]*hcl.EvalContext // by file
 	// localObj is local as one object, built once: building it for each template was
 	// quadratic (1,100 templates × 22,000 locals took 12 s). templateObj is template as
 	// one object, built once templates are known.
 	localObj, templateObj cty.Value
-	// direct holds the maps those objects were built from, for evalSourceString's fast path.
-	direct directVars
+	// direct holds the values those objects are built from, for evalSourceString's fast
+	// path, which answers most of what rules and templates read without a context. It is
+	// set by prepare before blocks are decoded at once (decoding workers read it), or by
+	// the first ctx.
+	direct                      directVars
+	localDirect, templateDirect bool // direct.local, direct.template are set
+	templateVals                map[string]cty.Value
+}
+
+// prepare sets direct from what is known: the locals, and the templates once they are.
+func (e *evaluator) prepare() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.prepareLocked()
+}
+
+func (e *evaluator) prepareLocked() {
+	if !e.localDirect {
+		e.direct.local, e.localDirect = asciiNamed(e.locals), true
+	}
+	if e.templates != nil && !e.templateDirect {
+		t := make(map[string]cty.Value, len(e.templates)+len(e.broken))
+		for _, tpl := range e.templates {
+			t[tpl.Name] = cty.StringVal(tpl.Text)
+		}
+		for _, name := range e.broken {
+			if _, ok := t[name]; !ok {
+				t[name] = cty.UnknownVal(cty.String)
+			}
+		}
+		e.templateVals = t
+		e.direct.template, e.templateDirect = asciiNamed(t), true
+	}
 }
 
 // ctx returns the evaluation context for expressions in file (file() resolves relative
 // paths against that file's directory).
 func (e *evaluator) ctx(file string) *hcl.EvalContext {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if c, ok := e.ctxs[file]; ok {
 		return c
 	}
+	e.prepareLocked()
 	if e.localObj == cty.NilVal {
 		e.localObj = cty.EmptyObjectVal
 		if len(e.locals) > 0 {
 			e.localObj = cty.ObjectVal(e.locals)
 		}
-		e.direct.local = asciiNamed(e.locals)
 	}
 	vars := map[string]cty.Value{"local": e.localObj}
 	if e.templates != nil {
 		if e.templateObj == cty.NilVal {
-			t := map[string]cty.Value{}
-			for _, tpl := range e.templates {
-				t[tpl.Name] = cty.StringVal(tpl.Text)
-			}
-			for _, name := range e.broken {
-				if _, ok := t[name]; !ok {
-					t[name] = cty.UnknownVal(cty.String)
-				}
-			}
-			e.templateObj = cty.ObjectVal(t)
-			e.direct.template = asciiNamed(t)
+			e.templateObj = cty.ObjectVal(e.templateVals)
 		}
 		vars["template"] = e.templateObj
 	}
@@ -550,7 +578,7 @@ func (e *evaluator) sourceStringOf(attr *hcl.Attribute, what label) (*sourceStri
 	if f != nil {
 		src = f.Bytes
 	}
-	ctx := e.ctx(attr.Range.Filename)
+	ctx := func() *hcl.EvalContext { return e.ctx(attr.Range.Filename) }
 	direct := &e.direct
 	if !directTraversals {
 		direct = nil

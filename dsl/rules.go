@@ -81,11 +81,13 @@ func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do fun
 }
 
 // ready builds what decoding blocks at once reads but would otherwise build on first use,
-// which is not safe from several goroutines: each file's evaluation context (with the
-// locals object and the file's functions) and its line index.
+// unguarded: the values of locals and templates for the evaluator's fast path, and each
+// file's functions and line index. Evaluation contexts, which the fast path makes rare,
+// are built on first use (evaluator.ctx).
 func (l *loader) ready(ev *evaluator) {
+	ev.prepare()
 	for name, f := range l.files {
-		ev.ctx(name)
+		l.functions(name)
 		l.lineIndex(name).find(f.Bytes, 0)
 	}
 }

@@ -96,6 +96,8 @@ func manyRules(n int) map[string][]byte {
 			when = fmt.Sprintf("avg_over(\\\"cpu.pct\\\", \\\"%dm\\\") > 50", 1+i%3)
 		case 4:
 			when = "${env(\"NOTIMON_T_" + fmt.Sprint(i%3) + "\")}cpu.avg3 > 2"
+		case 5:
+			when = fmt.Sprintf("cpu.avg3 > ${local.limit - %d}", i%5) // evaluated by HCL, in a context
 		}
 		msg := fmt.Sprintf("{{ host.name }} r%d: {{ cpu.avg3 }} ${template.t}", i)
 		switch i % 13 {
@@ -129,6 +131,8 @@ func manyRules(n int) map[string][]byte {
 				text = fmt.Sprintf("${env(\"NOTIMON_T_%d\")} {{ cpu.avg3 }}", i%3)
 			case 24:
 				text = "{{ cpu.avg3 "
+			case 28:
+				text = "${local.limit * 2} {{ mem.real_pct }}" // evaluated by HCL, in a context
 			}
 			fmt.Fprintf(&b, "template %q {\n  text = \"%s\"\n}\n", tname, text)
 			msg += fmt.Sprintf(" ${template.t%d}", i)

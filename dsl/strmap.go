@@ -65,7 +65,7 @@ func (sp *span) template() string {
 // evalSourceString evaluates expr as a string under ctx and records where each byte of the
 // result came from. direct, when not nil, holds the values of ctx's local and template
 // objects, for its fast path.
-func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directVars, src []byte, lines *lineIndex) (*sourceString, hcl.Diagnostics) {
+func evalSourceString(expr hcl.Expression, ctx func() *hcl.EvalContext, direct *directVars, src []byte, lines *lineIndex) (*sourceString, hcl.Diagnostics) {
 	rng := expr.Range()
 	s := &sourceString{file: src, lines: lines, name: rng.Filename, whole: rng}
 	var diags hcl.Diagnostics
@@ -77,8 +77,12 @@ func evalSourceString(expr hcl.Expression, ctx *hcl.EvalContext, direct *directV
 	appendValue := func(e hcl.Expression, literal bool, quoted bool) bool {
 		var d hcl.Diagnostics
 		v, ok := direct.value(e)
-		if !ok {
-			v, d = e.Value(ctx)
+		switch {
+		case ok:
+		case literal: // its value, whatever the context
+			v, d = e.Value(nil)
+		default:
+			v, d = e.Value(ctx())
 		}
 		explainTraversals(d)
 		diags = append(diags, d...)
