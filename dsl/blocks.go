@@ -89,14 +89,12 @@ func (l *loader) decodeTemplates(blocks []*hclsyntax.Block, ev *evaluator) []dec
 		return out
 	}
 	dups := make([]bool, len(blocks))
-	calls := make([]bool, len(blocks))
 	for i, b := range blocks {
 		out[i].diags = l.define("template", b.Labels[0], b.DefRange())
 		dups[i] = out[i].diags.HasErrors()
-		calls[i] = callsFunction(b, l.files[b.DefRange().Filename])
 	}
 	l.ready(ev)
-	atOnce(workers, len(blocks), func(i int) bool { return calls[i] }, func() struct{} { return struct{}{} },
+	atOnce(workers, len(blocks), func(i int) bool { return l.callsFunction(blocks[i]) }, func() struct{} { return struct{}{} },
 		func(_ struct{}, i int) {
 			t, src, d := l.decodeTemplateBody(blocks[i], ev, dups[i])
 			out[i].template, out[i].src, out[i].diags = t, src, append(out[i].diags, d...)

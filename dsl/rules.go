@@ -39,8 +39,9 @@ func workersFor(n int) int {
 }
 
 // atOnce runs do(w, i) for every i in [0, n) on workers goroutines, each with a w of its
-// own made by worker. Those for which alone(i) holds run after all the others, here, in
-// order, with a w of their own.
+// own made by worker. Those for which alone(i) holds (asked by the workers, so it must be
+// safe to call from several goroutines) run after all the others, here, in order, with a
+// w of their own.
 //
 // A worker takes rulesPerWorker consecutive blocks at a time, not one: neighbouring rules
 // share placeholders and field reads (a group of rules generated from one template), and
@@ -48,6 +49,7 @@ func workersFor(n int) int {
 // saw every group, and half of the 4,200 compilations of a 4 MiB file were repeats.
 func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do func(W, int)) {
 	chunk := max(rulesPerWorker, 1)
+	later := make([]bool, n) // alone(i), found by the worker that took i
 	next := make(chan int, workers)
 	var wg sync.WaitGroup
 	for range workers {
@@ -55,7 +57,7 @@ func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do fun
 		wg.Go(func() {
 			for start := range next {
 				for i := start; i < min(start+chunk, n); i++ {
-					if !alone(i) {
+					if later[i] = alone(i); !later[i] {
 						do(w, i)
 					}
 				}
@@ -70,7 +72,7 @@ func atOnce[W any](workers, n int, alone func(int) bool, worker func() W, do fun
 	var w W
 	made := false
 	for i := range n {
-		if !alone(i) {
+		if !later[i] {
 			continue
 		}
 		if !made {
@@ -114,18 +116,16 @@ func (l *loader) decodeRules(blocks []*hclsyntax.Block, ev *evaluator, comp *com
 	}
 
 	dups := make([]bool, len(blocks))
-	calls := make([]bool, len(blocks)) // rules calling a function
 	for i, b := range blocks {
 		diags[i] = l.define("rule", b.Labels[0], b.DefRange())
 		dups[i] = diags[i].HasErrors()
-		calls[i] = callsFunction(b, l.files[b.DefRange().Filename])
 	}
 	l.ready(ev)
 
 	decoded := make([]decodedRule, len(blocks))
 	// Each worker compiles with its own compiler, which starts with the placeholders of the
 	// templates and notifier titles compiled so far.
-	atOnce(workers, len(blocks), func(i int) bool { return calls[i] }, func() *compiler { return fork(comp) },
+	atOnce(workers, len(blocks), func(i int) bool { return l.callsFunction(blocks[i]) }, func() *compiler { return fork(comp) },
 		func(wc *compiler, i int) { decoded[i] = l.decodeRuleBody(blocks[i], ev, wc, cfg, dups[i]) })
 
 	for i, dr := range decoded {
@@ -159,6 +159,11 @@ func canonicalPlaceholders(r *Rule, cache map[string]*Program) {
 			}
 		}
 	}
+}
+
+// callsFunction says whether block b of a loaded file calls a function (env(), file()).
+func (l *loader) callsFunction(b *hclsyntax.Block) bool {
+	return callsFunction(b, l.files[b.DefRange().Filename])
 }
 
 // callsFunction says whether block b calls a function (env(), file()). src is the file's
