@@ -6,14 +6,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/expr-lang/expr/conf"
 	"github.com/notimon/notimon/probes"
 	"github.com/notimon/notimon/probes/cpu"
 )
 
-// TestConditionsCompiledLater checks, for every condition of the shipped rules, the
-// examples, the test cases and a generated directory, that a condition compiled on first
-// use gets the bytecode that compiling it as it loads gives, and that a condition with a
-// call or matches is compiled as it loads.
+// TestConditionsCompiledLater checks, for every condition and placeholder of the shipped
+// rules, the examples, the test cases and a generated directory, that one compiled on first
+// use gets the bytecode that compiling it as it loads gives, and that one with a call or
+// matches is compiled as it loads.
 func TestConditionsCompiledLater(t *testing.T) {
 	inputs := directInputs(t)
 	inputs["generated"] = manyRules(300)
@@ -25,7 +26,17 @@ func TestConditionsCompiledLater(t *testing.T) {
 		}
 		comp := newCompiler(cfg.Schema)
 		for _, r := range cfg.Rules {
-			for _, p := range []*Program{r.When, r.ClearWhen} {
+			progs := map[*Program]*conf.Config{r.When: comp.cond, r.ClearWhen: comp.cond}
+			for _, chain := range [][]*Step{r.Fire, r.Resolve} {
+				for _, s := range chain {
+					if s.Message != nil {
+						for _, part := range s.Message.Parts {
+							progs[part.Program] = comp.msg
+						}
+					}
+				}
+			}
+			for p, exprCfg := range progs {
 				if p == nil {
 					continue
 				}
@@ -42,7 +53,7 @@ func TestConditionsCompiledLater(t *testing.T) {
 					t.Errorf("%s: rule %q: %q: %v", name, r.Name, p.Source, err)
 					continue
 				}
-				want, err := compile(p.Source, comp.cond)
+				want, err := compile(p.Source, exprCfg)
 				if err != nil {
 					t.Errorf("%s: rule %q: %q compiles as it loads with %v", name, r.Name, p.Source, err)
 					continue
@@ -54,7 +65,7 @@ func TestConditionsCompiledLater(t *testing.T) {
 		}
 	}
 	if later < 100 || now < 20 {
-		t.Errorf("%d conditions compiled later, %d as they load: the inputs should have many of both", later, now)
+		t.Errorf("%d programs compiled later, %d as they load: the inputs should have many of both", later, now)
 	}
 }
 
@@ -69,21 +80,25 @@ rule "r" { when = "process.web.count > 0 && 'x' matches ('[' + '(')" }
 	}
 }
 
-// TestConditionCompiledLaterConcurrently runs one condition compiled on first use from
-// several goroutines at once, and its neighbours from the same compiler (they share its
-// configuration), as the engine, explain and the status page may: run with -race.
+// TestConditionCompiledLaterConcurrently runs conditions and renders messages whose
+// programs are compiled on first use from several goroutines at once (programs of one
+// compiler share its configurations), as the engine, explain and the status page may: run
+// with -race.
 func TestConditionCompiledLaterConcurrently(t *testing.T) {
 	var src strings.Builder
+	src.WriteString("notifier \"console\" \"ops\" {}\n")
 	for i := range 8 {
-		fmt.Fprintf(&src, "rule \"r%d\" { when = \"cpu.avg3 > %d && cpu.avg3 < 90\" }\n", i, 10*i)
+		fmt.Fprintf(&src, "rule \"r%d\" {\n  when = \"cpu.avg3 > %d && cpu.avg3 < 90\"\n  notify \"ops\" { message = \"r%d: {{ cpu.avg3 }} {{ cpu.avg3 > %d }}\" }\n}\n", i, 10*i, i, 10*i)
 	}
 	cfg, diags := LoadSource(map[string][]byte{"a.hcl": []byte(src.String())}, Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	env := cfg.Schema.Env(&probes.Snapshot{CPU: cpu.Values{Avg3: 35}})
+	snap := &probes.Snapshot{CPU: cpu.Values{Avg3: 35}}
+	env, msgEnv := cfg.Schema.Env(snap), cfg.Schema.Map(snap)
 	var wg sync.WaitGroup
 	got := make([][]any, 4)
+	texts := make([][]string, 4)
 	for g := range got {
 		wg.Go(func() {
 			for _, r := range cfg.Rules {
@@ -95,6 +110,11 @@ func TestConditionCompiledLaterConcurrently(t *testing.T) {
 					t.Error(err)
 				}
 				got[g] = append(got[g], v)
+				text, err := r.Fire[0].Message.Render(nil, msgEnv, nil)
+				if err != nil {
+					t.Error(err)
+				}
+				texts[g] = append(texts[g], text)
 			}
 		})
 	}
@@ -103,6 +123,9 @@ func TestConditionCompiledLaterConcurrently(t *testing.T) {
 		for i, v := range got[g] {
 			if want := 35 > 10*i; v != want {
 				t.Errorf("goroutine %d: r%d = %v, want %v", g, i, v, want)
+			}
+			if want := fmt.Sprintf("r%d: 35 %v", i, 35 > 10*i); texts[g][i] != want {
+				t.Errorf("goroutine %d: r%d's message is %q, want %q", g, i, texts[g][i], want)
 			}
 		}
 	}

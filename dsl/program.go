@@ -225,8 +225,9 @@ type compiler struct {
 	names   map[string]any // namespaces by name, for explaining unknown names
 
 	cond, value, msg *conf.Config
-	// condMu guards cond while a condition compiled later is compiled (laterProgram).
-	condMu *sync.Mutex
+	// mu guards the configurations while a program compiled later is compiled
+	// (laterProgram).
+	mu *sync.Mutex
 	// placeholders caches compiled placeholders by source: the same {{ cpu.avg3 }} recurs in
 	// many messages, and every template is spliced into several.
 	placeholders map[string]*Program
@@ -279,7 +280,7 @@ func newCompiler(schema *probes.Schema) *compiler {
 	msg := schema.Map(&probes.Snapshot{})
 	msg["rule"] = RuleInfo{}
 	msg["exec"] = ExecInfo{}
-	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}, condMu: &sync.Mutex{}}
+	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}, mu: &sync.Mutex{}}
 	c.cond = exprConfig(c.whenEnv, expr.AsBool())
 	c.value = exprConfig(c.whenEnv)
 	c.msg = exprConfig(c.msgEnv)
@@ -415,14 +416,30 @@ func checkTree(tree *parser.Tree, cfg *conf.Config) error {
 	return nil
 }
 
-// compileLater says whether a condition's bytecode can be made on first use rather than
+// compileTree checks tree, parsed from p.Source with cfg, and gives p its bytecode, now or,
+// when compileLater allows, on first use.
+func (c *compiler) compileTree(p *Program, tree *parser.Tree, cfg *conf.Config) error {
+	if !compileLater(p.Source) {
+		prog, err := compileTree(tree, cfg)
+		p.program = prog
+		return err
+	}
+	if err := checkTree(tree, cfg); err != nil {
+		return err
+	}
+	p.later = &laterProgram{tree: tree, cfg: cfg, mu: c.mu}
+	return nil
+}
+
+// compileLater says whether an expression's bytecode can be made on first use rather than
 // as it loads. The engine runs conditions in batches compiled from their sources (Batch):
-// a rule's own program is run only when its batch fails, by explain and by rule tests, and
-// compiling 11,000 of them was a tenth of loading a 4 MiB file. Making bytecode can fail
-// after a check passed only through a function call (an argument constant out of a
-// parameter's range) or a regular expression built by the optimizer (x matches ("[" +
-// "(")); a condition with a call or matches is compiled as it loads, so that its errors
-// are still reported there, with the others.
+// a rule's own program is run only when its batch fails, by explain and by rule tests; a
+// placeholder runs only when a message is sent. Compiling 11,000 conditions and their
+// placeholders was a tenth of loading a 4 MiB file. Making bytecode can fail after a check
+// passed only through a function call (an argument constant out of a parameter's range)
+// or a regular expression built by the optimizer (x matches ("[" + "(")); an expression
+// with a call or matches is compiled as it loads, so that its errors are still reported
+// there, with the others.
 func compileLater(code string) bool {
 	return !strings.Contains(code, "(") && !strings.Contains(code, "matches")
 }
@@ -451,13 +468,7 @@ func (c *compiler) compileCondition(src *sourceString, field label) (*Program, h
 	}
 	refs, paths, fields := v.results()
 	p := &Program{Source: code, Range: src.whole, Windows: windows}
-	if compileLater(code) {
-		err = checkTree(tree, c.cond)
-		p.later = &laterProgram{tree: tree, cfg: c.cond, mu: c.condMu}
-	} else {
-		p.program, err = compileTree(tree, c.cond)
-	}
-	if err != nil {
+	if err := c.compileTree(p, tree, c.cond); err != nil {
 		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
@@ -579,11 +590,10 @@ func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart,
 			Detail: fmt.Sprintf("In %s: %v.", field.String(), werr), Subject: src.rangeOf(bodyStart, bodyEnd).Ptr()}}
 	}
 	refs, _, fields := v.results()
-	prog, err := compileTree(tree, c.msg)
-	if err != nil {
+	p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Windows: windows}
+	if err := c.compileTree(p, tree, c.msg); err != nil {
 		return nil, fail(err)
 	}
-	p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), program: prog, Windows: windows}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
 	return p, nil
 }
