@@ -9,17 +9,35 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/parser"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // The library floor of a load: the part of Load that HCL and expr do, run on its own. It
 // parses every file with hclsyntax.ParseConfig in the pieces Load parses it in, on every
-// core, then compiles every rule condition and every distinct {{ }} placeholder with expr,
-// on every core, with the configurations Load compiles them with and the collector set as
-// Load sets it. Nothing of notimon's own work is in it: no decoding, no evaluation of ${}
+// core, then has expr parse, check and compile every rule condition and every distinct
+// {{ }} placeholder as Load does (floorCompile), on every core, with the configurations
+// Load uses and the collector set as Load sets it. Nothing of notimon's own work is in it: no decoding, no evaluation of ${}
 // interpolations, no checks. Load's figure minus the floor's is what notimon adds; a target
 // below the floor cannot be met with these two libraries.
+
+// floorCompile does to code what Load has expr do: parse it, check it with the
+// configuration Load checks it with (checking), and compile it unless Load leaves that to
+// its first run (compileLater).
+func floorCompile(code string, withWindows, plain *conf.Config) error {
+	tree, err := parser.ParseWithConfig(code, withWindows)
+	if err != nil {
+		return err
+	}
+	cfg := checking(code, withWindows, plain)
+	if compileLater(code) {
+		return checkTree(tree, cfg)
+	}
+	_, err = compileTree(tree, cfg)
+	return err
+}
 
 // floorSources are the evaluated conditions and placeholders of a loaded configuration.
 type floorSources struct {
@@ -124,9 +142,9 @@ func benchFloor(b *testing.B, sources map[string][]byte) {
 			defer func() { compilers <- c }()
 			var err error
 			if i < len(fs.conds) {
-				_, err = compile(fs.conds[i], c.cond)
+				err = floorCompile(fs.conds[i], c.cond, c.condPlain)
 			} else {
-				_, err = compile(fs.placeholders[i-len(fs.conds)], c.msg)
+				err = floorCompile(fs.placeholders[i-len(fs.conds)], c.msg, c.msgPlain)
 			}
 			if err != nil {
 				failed.Store(true)

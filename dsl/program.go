@@ -225,6 +225,9 @@ type compiler struct {
 	names   map[string]any // namespaces by name, for explaining unknown names
 
 	cond, value, msg *conf.Config
+	// condPlain and msgPlain are cond and msg without the patcher of window calls, for
+	// expressions without a call (checking).
+	condPlain, msgPlain *conf.Config
 	// mu guards the configurations while a program compiled later is compiled
 	// (laterProgram).
 	mu *sync.Mutex
@@ -281,16 +284,30 @@ func newCompiler(schema *probes.Schema) *compiler {
 	msg["rule"] = RuleInfo{}
 	msg["exec"] = ExecInfo{}
 	c := &compiler{schema: schema, whenEnv: schema.Types(), msgEnv: msg, names: schema.Map(&probes.Snapshot{}), placeholders: map[string]*Program{}, inputs: map[string]compiled{}, mu: &sync.Mutex{}}
-	c.cond = exprConfig(c.whenEnv, expr.AsBool())
-	c.value = exprConfig(c.whenEnv)
-	c.msg = exprConfig(c.msgEnv)
+	c.cond = exprConfig(c.whenEnv, patchWindows, expr.AsBool())
+	c.condPlain = exprConfig(c.whenEnv, expr.AsBool())
+	c.value = exprConfig(c.whenEnv) // field paths (cpu.avg3): no call to patch
+	c.msg = exprConfig(c.msgEnv, patchWindows)
+	c.msgPlain = exprConfig(c.msgEnv)
 	return c
+}
+
+// checking returns the configuration to check code with: withWindows, or plain (the same
+// without the patcher of window calls) when code calls no function. A configuration with
+// a patcher makes expr type-check each expression three times (once before each of its
+// two passes of patchers, then for good), which was a tenth of loading a 4 MiB file; an
+// expression without a call has no window call to patch.
+func checking(code string, withWindows, plain *conf.Config) *conf.Config {
+	if strings.Contains(code, "(") {
+		return withWindows
+	}
+	return plain
 }
 
 // exprConfig builds an expr configuration the way expr.Compile does.
 func exprConfig(env any, opts ...expr.Option) *conf.Config {
 	cfg := conf.CreateNew()
-	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues, helpers, patchWindows}, opts...) {
+	for _, op := range append([]expr.Option{expr.Env(env), expr.Optimize(true), typedValues, helpers}, opts...) {
 		op(cfg)
 	}
 	cfg.Check()
@@ -468,7 +485,7 @@ func (c *compiler) compileCondition(src *sourceString, field label) (*Program, h
 	}
 	refs, paths, fields := v.results()
 	p := &Program{Source: code, Range: src.whole, Windows: windows}
-	if err := c.compileTree(p, tree, c.cond); err != nil {
+	if err := c.compileTree(p, tree, checking(code, c.cond, c.condPlain)); err != nil {
 		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
@@ -591,7 +608,7 @@ func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart,
 	}
 	refs, _, fields := v.results()
 	p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Windows: windows}
-	if err := c.compileTree(p, tree, c.msg); err != nil {
+	if err := c.compileTree(p, tree, checking(code, c.msg, c.msgPlain)); err != nil {
 		return nil, fail(err)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
