@@ -130,3 +130,25 @@ func TestConditionCompiledLaterConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestProgramCopiedBeforeFirstRun: Program is an exported struct, so a caller may copy one
+// (p2 := *rule.When) before its bytecode is made. Whichever copy runs first, both must
+// run: the bytecode belongs to what the copies share, not to the one that made it.
+func TestProgramCopiedBeforeFirstRun(t *testing.T) {
+	cfg, diags := LoadSource(map[string][]byte{"a.hcl": []byte(`rule "r" { when = "cpu.avg3 > 1" }`)}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p := cfg.Rules[0].When
+	if p.later == nil {
+		t.Fatalf("%q is compiled as it loads: the test needs one compiled later", p.Source)
+	}
+	env := cfg.Schema.Env(&probes.Snapshot{CPU: cpu.Values{Avg3: 5}})
+	cp := *p
+	for _, q := range []*Program{&cp, p} {
+		v, err := q.Eval(nil, env)
+		if err != nil || v != true {
+			t.Errorf("%q: %v, %v; want true", q.Source, v, err)
+		}
+	}
+}

@@ -54,17 +54,19 @@ type Program struct {
 	fields  []string
 	program *vm.Program
 	// later, for a condition whose bytecode is made on first use (compileLater), holds what
-	// makes it; program is nil until then.
+	// makes it, and then the bytecode; program stays nil.
 	later *laterProgram
 }
 
-// laterProgram is a checked and optimized expression not yet compiled to bytecode.
+// laterProgram is a checked and optimized expression not yet compiled to bytecode. The
+// bytecode is kept here, not in the Program: copies of a Program share it.
 type laterProgram struct {
-	once sync.Once
-	tree *parser.Tree
-	cfg  *conf.Config
-	mu   *sync.Mutex // cfg's: compiling may fill in its type cache
-	err  error
+	once    sync.Once
+	tree    *parser.Tree
+	cfg     *conf.Config
+	mu      *sync.Mutex // cfg's: compiling may fill in its type cache
+	program *vm.Program
+	err     error
 }
 
 // vmProgram returns p's bytecode, making it first if it is made on first use.
@@ -76,10 +78,10 @@ func (p *Program) vmProgram() (*vm.Program, error) {
 	l.once.Do(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		p.program, l.err = exprcompiler.Compile(l.tree, l.cfg)
+		l.program, l.err = exprcompiler.Compile(l.tree, l.cfg)
 		l.tree = nil
 	})
-	return p.program, l.err
+	return l.program, l.err
 }
 
 // Input is one probe field an expression reads.
