@@ -176,7 +176,13 @@ func secretValues(v any) []string {
 func (l *loader) decodeKindBody(b *hclsyntax.Block, kb spec.Block, ev *evaluator, what string) (map[string]any, hcl.Diagnostics) {
 	content, diags := bodyContent(b.Body, kindSchema(kb))
 	attrs := map[string]any{}
-	for name, a := range content.Attributes {
+	// In source order, not the map's: the diagnostics and the secrets come out the same
+	// from one load to the next.
+	inOrder := slices.SortedFunc(maps.Values(content.Attributes), func(a, b *hcl.Attribute) int {
+		return a.NameRange.Start.Byte - b.NameRange.Start.Byte
+	})
+	for _, a := range inOrder {
+		name := a.Name
 		as, _ := kb.Attr(name)
 		l.envRead = l.envRead[:0]
 		v, d := ev.decodeAttr(a, as, what)

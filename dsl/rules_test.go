@@ -214,3 +214,45 @@ func TestParallelRulesAsInOrder(t *testing.T) {
 		t.Fatalf("configuration: %d lines, in order %d", len(g), len(w))
 	}
 }
+
+// TestKindAttributesInSourceOrder loads a probe and a notifier with several mistakes many
+// times: each block's diagnostics come in source order, every time (the attributes were
+// decoded in the order of a map).
+func TestKindAttributesInSourceOrder(t *testing.T) {
+	src := map[string][]byte{"a.hcl": []byte(`probe "http" "site" {
+  url     = "http://127.0.0.1:8080/"
+  timeout = "soon"
+  method  = 5
+  headers = "x"
+}
+notifier "webhook" "hook" {
+  url     = 5
+  timeout = "later"
+}
+`)}
+	var first []string
+	for range 30 {
+		_, diags := LoadSource(src, Options{})
+		var order []string
+		for _, d := range diags {
+			order = append(order, fmt.Sprintf("%s %s", d.Summary, d.Subject))
+		}
+		if first == nil {
+			first = order
+			if len(order) < 5 {
+				t.Fatalf("diagnostics %v: the test needs several in each block", order)
+			}
+			// Notifiers are decoded before probes; within a block, in source order.
+			inProbe := func(i int) bool { return diags[i].Subject.Start.Line < 7 }
+			for i := 1; i < len(diags); i++ {
+				if inProbe(i) == inProbe(i-1) && diags[i].Subject.Start.Byte < diags[i-1].Subject.Start.Byte {
+					t.Fatalf("not in source order: %v", order)
+				}
+			}
+			continue
+		}
+		if strings.Join(order, "\n") != strings.Join(first, "\n") {
+			t.Fatalf("diagnostics in another order:\n%s\nthan before:\n%s", strings.Join(order, "\n"), strings.Join(first, "\n"))
+		}
+	}
+}
