@@ -1,7 +1,6 @@
 package alertmanagertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -11,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/notimon/notimon/internal/syncbuf"
 )
 
 // Binary returns the path of the installed Alertmanager, or "" when there is none.
@@ -110,24 +110,6 @@ func model(d time.Duration) string {
 	return fmt.Sprintf("%dms", d.Milliseconds())
 }
 
-// lockedBuffer collects the process's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startAlertmanager runs bin on a free 127.0.0.1 port with the configuration yml,
 // clustering off and a temporary storage directory, waits until /-/ready answers 200, and
 // kills it when the test ends.
@@ -149,7 +131,7 @@ func startAlertmanager(t testing.TB, bin, yml string) *Instance {
 		addr := l.Addr().String()
 		l.Close()
 		base := "http://" + addr
-		var out lockedBuffer
+		var out syncbuf.Buffer // the process's output, for failure messages
 		cmd := exec.Command(bin,
 			"--config.file="+config,
 			"--storage.path="+filepath.Join(dir, fmt.Sprintf("data%d", try)),
