@@ -28,7 +28,7 @@ func (c *Config) NewBatch(conds []*Program) (*Batch, error) {
 	b.WriteByte('[')
 	calls := false // a condition with a call may call a window function, which is patched
 	for i, p := range conds {
-		calls = calls || strings.Contains(p.Source, "(")
+		calls = calls || mayCall(p.Source)
 		if i > 0 {
 			b.WriteString(",\n")
 		}

@@ -60,8 +60,8 @@ func floorOf(b *testing.B, sources map[string][]byte) (*Config, floorSources) {
 			if s.Message == nil {
 				continue
 			}
-			for _, p := range messagePrograms(nil, s.Message) {
-				if !seen[p.Source] {
+			for _, part := range s.Message.Parts {
+				if p := part.Program; p != nil && !seen[p.Source] {
 					seen[p.Source] = true
 					fs.placeholders = append(fs.placeholders, p.Source)
 				}

@@ -709,15 +709,8 @@ func (l *loader) compileTemplates(templates []*Template, srcs map[string]*source
 	var all hcl.Diagnostics
 	for i, m := range msgs {
 		all = append(all, diags[i]...)
-		if m == nil {
-			continue
-		}
-		for _, part := range m.Parts {
-			if p := part.Program; p != nil {
-				if _, ok := comp.placeholders[p.Source]; !ok {
-					comp.placeholders[p.Source] = p
-				}
-			}
+		if m != nil {
+			canonicalMessage(m, comp.placeholders)
 		}
 	}
 	return all
@@ -783,16 +776,6 @@ func (c *configReads) add(cfg *Config, r *Rule) {
 			}
 		}
 	}
-}
-
-// messagePrograms appends the programs of m's placeholders to progs.
-func messagePrograms(progs []*Program, m *Message) []*Program {
-	for _, part := range m.Parts {
-		if part.Program != nil {
-			progs = append(progs, part.Program)
-		}
-	}
-	return progs
 }
 
 // addMessage records the fields and windows that m's placeholders read, each shared

@@ -300,11 +300,15 @@ func newCompiler(schema *probes.Schema) *compiler {
 // two passes of patchers, then for good), which was a tenth of loading a 4 MiB file; an
 // expression without a call has no window call to patch.
 func checking(code string, withWindows, plain *conf.Config) *conf.Config {
-	if strings.Contains(code, "(") {
+	if mayCall(code) {
 		return withWindows
 	}
 	return plain
 }
+
+// mayCall says whether expr code may call a function: every call, pipe and predicate is
+// written with a "(".
+func mayCall(code string) bool { return strings.Contains(code, "(") }
 
 // exprConfig builds an expr configuration the way expr.Compile does.
 func exprConfig(env any, opts ...expr.Option) *conf.Config {
@@ -435,9 +439,9 @@ func checkTree(tree *parser.Tree, cfg *conf.Config) error {
 	return nil
 }
 
-// compileTree checks tree, parsed from p.Source with cfg, and gives p its bytecode, now or,
+// bytecode checks tree, parsed from p.Source with cfg, and gives p its bytecode, now or,
 // when compileLater allows, on first use.
-func (c *compiler) compileTree(p *Program, tree *parser.Tree, cfg *conf.Config) error {
+func (c *compiler) bytecode(p *Program, tree *parser.Tree, cfg *conf.Config) error {
 	if !compileLater(p.Source) {
 		prog, err := compileTree(tree, cfg)
 		p.program = prog
@@ -460,7 +464,7 @@ func (c *compiler) compileTree(p *Program, tree *parser.Tree, cfg *conf.Config) 
 // with a call or matches is compiled as it loads, so that its errors are still reported
 // there, with the others.
 func compileLater(code string) bool {
-	return !strings.Contains(code, "(") && !strings.Contains(code, "matches")
+	return !mayCall(code) && !strings.Contains(code, "matches")
 }
 
 // compileCondition compiles a `when`/`clear_when` held in src[start:end] of an evaluated
@@ -487,7 +491,7 @@ func (c *compiler) compileCondition(src *sourceString, field label) (*Program, h
 	}
 	refs, paths, fields := v.results()
 	p := &Program{Source: code, Range: src.whole, Windows: windows}
-	if err := c.compileTree(p, tree, checking(code, c.cond, c.condPlain)); err != nil {
+	if err := c.bytecode(p, tree, checking(code, c.cond, c.condPlain)); err != nil {
 		return nil, exprDiagnostics(err, src, 0, field.String(), c.names)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)
@@ -610,7 +614,7 @@ func (c *compiler) compilePlaceholder(code string, src *sourceString, bodyStart,
 	}
 	refs, _, fields := v.results()
 	p := &Program{Source: code, Range: src.rangeOf(bodyStart, bodyEnd), Windows: windows}
-	if err := c.compileTree(p, tree, checking(code, c.msg, c.msgPlain)); err != nil {
+	if err := c.bytecode(p, tree, checking(code, c.msg, c.msgPlain)); err != nil {
 		return nil, fail(err)
 	}
 	p.Refs, p.fields = withWindows(refs, fields, windows)

@@ -140,35 +140,34 @@ func (l *loader) decodeRules(blocks []*hclsyntax.Block, ev *evaluator, comp *com
 func canonicalPlaceholders(r *Rule, cache map[string]*Program) {
 	for _, chain := range [][]*Step{r.Fire, r.Resolve} {
 		for _, s := range chain {
-			m := s.Message
-			if m == nil {
-				continue
-			}
-			m.Windows = nil
-			for i, part := range m.Parts {
-				if part.Program == nil {
-					continue
-				}
-				p, ok := cache[part.Program.Source]
-				if !ok {
-					p = part.Program
-					cache[p.Source] = p
-				}
-				m.Parts[i].Program = p
-				m.Windows = append(m.Windows, p.Windows...)
+			if s.Message != nil {
+				canonicalMessage(s.Message, cache)
 			}
 		}
 	}
 }
 
-// callsFunction says whether block b of a loaded file calls a function (env(), file()).
-func (l *loader) callsFunction(b *hclsyntax.Block) bool {
-	return callsFunction(b, l.files[b.DefRange().Filename])
+// canonicalMessage is canonicalPlaceholders for one message.
+func canonicalMessage(m *Message, cache map[string]*Program) {
+	m.Windows = nil
+	for i, part := range m.Parts {
+		if part.Program == nil {
+			continue
+		}
+		p, ok := cache[part.Program.Source]
+		if !ok {
+			p = part.Program
+			cache[p.Source] = p
+		}
+		m.Parts[i].Program = p
+		m.Windows = append(m.Windows, p.Windows...)
+	}
 }
 
-// callsFunction says whether block b calls a function (env(), file()). src is the file's
-// text, which is searched for a "(" first: most rules hold none outside their strings.
-func callsFunction(b *hclsyntax.Block, f *hcl.File) bool {
+// callsFunction says whether block b of a loaded file calls a function (env(), file()).
+// The file's text is searched for a "(" first: most rules hold none outside their strings.
+func (l *loader) callsFunction(b *hclsyntax.Block) bool {
+	f := l.files[b.DefRange().Filename]
 	rng := b.Range()
 	if f != nil && rng.Start.Byte >= 0 && rng.End.Byte <= len(f.Bytes) && rng.Start.Byte <= rng.End.Byte &&
 		!bytes.Contains(f.Bytes[rng.Start.Byte:rng.End.Byte], []byte("(")) {
