@@ -868,7 +868,7 @@ func (v *refVisitor) results() (refs []probes.Ref, paths, fields []string) {
 	if len(v.seen.items) > 0 {
 		refs = slices.Clone(v.seen.items)
 	}
-	sortRefs(refs)
+	probes.SortRefs(refs)
 	// Keep the longest chains: cpu.avg3, not cpu (also where cpu stands alone). The walk
 	// found them in the order reads (explain) lists them.
 	// fields and paths share one array: fields first (a Program keeps them), then paths
@@ -1040,41 +1040,9 @@ func (s *refSet) sorted() []probes.Ref {
 	if s.items == nil {
 		return []probes.Ref{}
 	}
-	sortRefs(s.items)
+	probes.SortRefs(s.items)
 	s.items = slices.Clip(s.items)
 	return s.items
-}
-
-// sortRefs sorts refs as probes.SortRefs does (kinds in registry order, then names). Up
-// to smallSetMax refs, the few a rule or a message reads, it finds each kind's place in
-// the registry once, not at each comparison: those lookups were most of what sorting the
-// refs of every rule and message cost. It sorts them by insertion, which keeps refs
-// that compare equal in order, as SortRefs' insertion sort does for a short list.
-func sortRefs(refs []probes.Ref) {
-	if len(refs) > smallSetMax {
-		probes.SortRefs(refs)
-		return
-	}
-	var keys [smallSetMax]int
-	for i, r := range refs {
-		keys[i] = kindOrder(r.Kind)
-	}
-	for i := 1; i < len(refs); i++ {
-		for j := i; j > 0 && (keys[j] < keys[j-1] || keys[j] == keys[j-1] && refs[j].Name < refs[j-1].Name); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-			refs[j], refs[j-1] = refs[j-1], refs[j]
-		}
-	}
-}
-
-// kindOrder is the place of the kind called name in the registry; unknown kinds last.
-func kindOrder(name string) int {
-	for i := range probes.Kinds {
-		if probes.Kinds[i].Name == name {
-			return i
-		}
-	}
-	return len(probes.Kinds)
 }
 
 // smallSetMax is the size up to which a smallSet is only a slice.

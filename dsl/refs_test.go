@@ -2,9 +2,7 @@ package dsl
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -59,32 +57,6 @@ func TestCollectRefs(t *testing.T) {
 		refs, paths, fields := collectRefsIn(tree.Node)
 		if !reflect.DeepEqual(refs, tc.refs) || !reflect.DeepEqual(paths, tc.paths) || !reflect.DeepEqual(fields, tc.fields) {
 			t.Errorf("%s:\n got  %v %v %v\n want %v %v %v", tc.code, refs, paths, fields, tc.refs, tc.paths, tc.fields)
-		}
-	}
-}
-
-// TestSortRefsIsProbes sorts lists of refs of every kind (and an unknown one), with and
-// without names, shuffled, up to beyond what sortRefs sorts itself, and requires the
-// order probes.SortRefs gives.
-func TestSortRefsIsProbes(t *testing.T) {
-	var all []probes.Ref
-	for _, k := range probes.Kinds {
-		all = append(all, probes.Ref{Kind: k.Name}, probes.Ref{Kind: k.Name, Name: "b"}, probes.Ref{Kind: k.Name, Name: "a"})
-	}
-	all = append(all, probes.Ref{Kind: "unknown"}, probes.Ref{Kind: "unknown", Name: "a"})
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 5000 {
-		n := rng.IntN(2*smallSetMax + 1)
-		refs := make([]probes.Ref, 0, n)
-		for _, i := range rng.Perm(len(all))[:n] {
-			refs = append(refs, all[i])
-		}
-		want := slices.Clone(refs)
-		probes.SortRefs(want)
-		got := slices.Clone(refs)
-		sortRefs(got)
-		if !slices.Equal(got, want) {
-			t.Fatalf("sortRefs(%v) = %v, probes.SortRefs gives %v", refs, got, want)
 		}
 	}
 }

@@ -29,8 +29,24 @@ func (r Ref) String() string {
 }
 
 // SortRefs orders refs by kind registry order, then name, so output is stable. It does
-// not allocate: loading a large configuration sorts refs once per expression.
+// not allocate: loading a large configuration sorts refs once per expression and message.
+// Those read a handful of probes: up to shortRefs refs, each kind's place in the registry
+// is found once, not at each comparison (those lookups were most of the sorting), and the
+// refs are sorted by insertion.
 func SortRefs(refs []Ref) {
+	if len(refs) <= shortRefs {
+		var keys [shortRefs]int
+		for i, r := range refs {
+			keys[i] = kindIndex(r.Kind)
+		}
+		for i := 1; i < len(refs); i++ {
+			for j := i; j > 0 && (keys[j] < keys[j-1] || keys[j] == keys[j-1] && refs[j].Name < refs[j-1].Name); j-- {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+				refs[j], refs[j-1] = refs[j-1], refs[j]
+			}
+		}
+		return
+	}
 	slices.SortFunc(refs, func(a, b Ref) int {
 		if a.Kind != b.Kind {
 			return kindIndex(a.Kind) - kindIndex(b.Kind)
@@ -38,6 +54,9 @@ func SortRefs(refs []Ref) {
 		return strings.Compare(a.Name, b.Name)
 	})
 }
+
+// shortRefs is the length up to which SortRefs sorts by insertion.
+const shortRefs = 8
 
 // kindIndex is the position of the kind called name in the registry; unknown kinds last.
 func kindIndex(name string) int {
